@@ -1,0 +1,163 @@
+//! Errors as data, rendered in one place, each with its exit code.
+//!
+//! Messages follow cargo and rustc: what went wrong, where (`file:line:col`, the source
+//! line and a caret), and a `help:` line saying what to do next.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Exit codes, documented in `tapgen --help`.
+pub mod exit {
+    pub const SUCCESS: i32 = 0;
+    /// `--check` found generated files that differ from a fresh render.
+    pub const DRIFT: i32 = 1;
+    /// Bad command line or bad config: nothing was written.
+    pub const USAGE: i32 = 2;
+    /// Reading or writing files failed, or an external tool failed.
+    pub const IO: i32 = 3;
+}
+
+/// A place in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub source_line: String,
+    /// Characters to underline, at least one.
+    pub width: usize,
+}
+
+/// One problem found in a config, with where it is and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub message: String,
+    /// The dotted key path, such as `env.prod.lambda.memory_mb`.
+    pub key: Option<String>,
+    pub location: Option<Location>,
+    /// Where no line can be given (a derived value, the embedded default), the file alone.
+    pub file: String,
+    pub help: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The config could not be read, parsed or validated.
+    #[error("{}", render_config_errors(.file, .diagnostics))]
+    Config { file: String, diagnostics: Vec<Diagnostic> },
+
+    /// A command-line request that cannot be carried out.
+    #[error("{message}{}", help_suffix(.help))]
+    Usage { message: String, help: Option<String> },
+
+    #[error("failed to {action} `{}`: {source}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// Generated files were edited by hand since tapgen wrote them.
+    #[error(
+        "refusing to overwrite {} edited by hand since tapgen wrote {}:\n{}\n{diff}\n  = help: keep the edits in `tapgen.toml` instead, or run again with `--force` to overwrite them",
+        if .paths.len() == 1 { "a file" } else { "files" },
+        if .paths.len() == 1 { "it" } else { "them" },
+        .paths.iter().map(|p| format!("  {}", p.display())).collect::<Vec<_>>().join("\n")
+    )]
+    HandEdited { paths: Vec<PathBuf>, diff: String },
+
+    /// An external tool (tofu, terraform) could not be run or reported failure.
+    #[error("{message}{}", help_suffix(.help))]
+    Tool { message: String, help: Option<String> },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config { .. } | Error::Usage { .. } | Error::HandEdited { .. } => exit::USAGE,
+            Error::Io { .. } | Error::Tool { .. } => exit::IO,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>, help: impl Into<Option<String>>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+fn help_suffix(help: &Option<String>) -> String {
+    help.as_ref()
+        .map(|help| format!("\n  = help: {help}"))
+        .unwrap_or_default()
+}
+
+fn render_config_errors(file: &str, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for (i, diagnostic) in diagnostics.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\n\nerror: ");
+        }
+        out.push_str(&diagnostic.to_string());
+    }
+    if diagnostics.len() > 1 {
+        out.push_str(&format!(
+            "\n\nerror: could not use `{file}` due to {} previous errors",
+            diagnostics.len()
+        ));
+    }
+    out
+}
+
+impl fmt::Display for Diagnostic {
+    /// Renders without the leading `error: `, which the caller prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)?;
+        match &self.location {
+            Some(location) => {
+                let gutter = location.line.to_string().len();
+                let blank = " ".repeat(gutter);
+                write!(
+                    f,
+                    "\n{blank}--> {}:{}:{}\n{blank} |\n{} | {}\n{blank} | {}{}",
+                    location.file,
+                    location.line,
+                    location.column,
+                    location.line,
+                    location.source_line,
+                    " ".repeat(caret_offset(&location.source_line, location.column)),
+                    "^".repeat(location.width.max(1)),
+                )?;
+                if let Some(help) = &self.help {
+                    write!(f, "\n{blank} = help: {help}")?;
+                }
+            }
+            None => {
+                write!(f, "\n  --> {}", self.file)?;
+                if let Some(key) = &self.key {
+                    write!(f, " (key `{key}`)")?;
+                }
+                if let Some(help) = &self.help {
+                    write!(f, "\n   = help: {help}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Columns count characters; tabs before the caret keep their width by staying tabs.
+fn caret_offset(source_line: &str, column: usize) -> usize {
+    source_line.chars().take(column.saturating_sub(1)).count()
+}

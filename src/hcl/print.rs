@@ -1,0 +1,319 @@
+//! The canonical printer: its output is byte-identical to what `tofu fmt` writes.
+//!
+//! `tofu fmt` only changes the spaces before tokens; it keeps every newline. So the printer
+//! chooses where lines break (one object element per line, like hclwrite), and then spaces
+//! exactly as fmt would: two-space indents, `=` aligned across each run of consecutive
+//! single-line attributes, one blank line around blocks.
+
+use super::escape::{is_bare_key, quote};
+use super::{Block, Body, Expr, Item, ObjectEntry, TemplatePart};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Prints a whole file.
+/// Renders one expression on a single line where it fits (for documentation).
+pub fn inline(value: &Expr) -> String {
+    expr(value, 0)
+}
+
+/// Prints a whole file.
+pub fn print(body: &Body) -> String {
+    let mut out = String::new();
+    print_body(&mut out, body, 0);
+    out
+}
+
+fn indent(out: &mut String, level: usize) {
+    for _ in 0..level {
+        out.push_str("  ");
+    }
+}
+
+/// fmt measures alignment in grapheme clusters of the text as written.
+fn width(text: &str) -> usize {
+    text.graphemes(true).count()
+}
+
+fn print_body(out: &mut String, body: &Body, level: usize) {
+    let items = &body.items;
+    let values: Vec<Option<String>> = items
+        .iter()
+        .map(|item| match item {
+            Item::Attribute(attr) => Some(expr(&attr.value, level)),
+            _ => None,
+        })
+        .collect();
+    let single_line = |i: usize| values[i].as_deref().is_some_and(|v| !v.contains('\n'));
+    let key_widths: Vec<usize> = items
+        .iter()
+        .map(|item| match item {
+            Item::Attribute(attr) => width(&attr.key),
+            _ => 0,
+        })
+        .collect();
+    let aligned = align_runs(items.len(), single_line, |i| key_widths[i]);
+
+    for (i, item) in items.iter().enumerate() {
+        if needs_blank_before(items, i) {
+            out.push('\n');
+        }
+        match item {
+            Item::Attribute(attr) => {
+                indent(out, level);
+                out.push_str(&attr.key);
+                pad(out, aligned[i].saturating_sub(key_widths[i]));
+                out.push_str(" = ");
+                out.push_str(values[i].as_deref().unwrap_or_default());
+                out.push('\n');
+            }
+            Item::Block(block) => print_block(out, block, level),
+            Item::Comment(text) => comment(out, text, level),
+            Item::Blank => out.push('\n'),
+        }
+    }
+}
+
+fn pad(out: &mut String, spaces: usize) {
+    for _ in 0..spaces {
+        out.push(' ');
+    }
+}
+
+/// For each item, the width its key is padded to: the widest key in its run of consecutive
+/// single-line entries (anything else, including a multi-line value, ends a run).
+fn align_runs(len: usize, single_line: impl Fn(usize) -> bool, key_width: impl Fn(usize) -> usize) -> Vec<usize> {
+    let mut aligned = vec![0; len];
+    let mut start = 0;
+    while start < len {
+        if !single_line(start) {
+            aligned[start] = key_width(start);
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end < len && single_line(end) {
+            end += 1;
+        }
+        let widest = (start..end).map(&key_width).max().unwrap_or(0);
+        for slot in &mut aligned[start..end] {
+            *slot = widest;
+        }
+        start = end;
+    }
+    aligned
+}
+
+/// One blank line separates a block (with the comments above it) from its neighbours.
+fn needs_blank_before(items: &[Item], i: usize) -> bool {
+    if i == 0 || matches!(items[i], Item::Blank) || matches!(items[i - 1], Item::Blank) {
+        return false;
+    }
+    let prev = &items[i - 1];
+    let leads_to_block = items[i..]
+        .iter()
+        .find(|item| !matches!(item, Item::Comment(_)))
+        .is_some_and(|item| matches!(item, Item::Block(_)));
+    let starts_block_group = match items[i] {
+        Item::Block(_) => !matches!(prev, Item::Comment(_)),
+        Item::Comment(_) => leads_to_block && !matches!(prev, Item::Comment(_)),
+        _ => false,
+    };
+    starts_block_group || matches!(prev, Item::Block(_))
+}
+
+fn comment(out: &mut String, text: &str, level: usize) {
+    for line in text.lines() {
+        indent(out, level);
+        if line.is_empty() {
+            out.push_str("#\n");
+        } else {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+}
+
+fn print_block(out: &mut String, block: &Block, level: usize) {
+    indent(out, level);
+    out.push_str(&block.ident);
+    for label in &block.labels {
+        out.push(' ');
+        out.push_str(&quote(label));
+    }
+    if block.body.is_empty() {
+        out.push_str(" {}\n");
+        return;
+    }
+    out.push_str(" {\n");
+    print_body(out, &block.body, level + 1);
+    indent(out, level);
+    out.push_str("}\n");
+}
+
+/// Renders an expression whose first line continues a line at `level`. Multi-line results
+/// put their inner lines at `level + 1` and their closing bracket at `level`.
+fn expr(value: &Expr, level: usize) -> String {
+    match value {
+        Expr::Null => "null".to_owned(),
+        Expr::Bool(b) => b.to_string(),
+        Expr::Number(n) => n.to_string(),
+        Expr::String(s) => quote(s),
+        Expr::Template(parts) => template(parts),
+        Expr::Reference(path) => path.clone(),
+        Expr::Raw(code) => code.clone(),
+        Expr::Call(name, args) => call(name, args, level),
+        Expr::Tuple(elements) => tuple(elements, level),
+        Expr::Object(entries) => object(entries, level),
+    }
+}
+
+fn template(parts: &[TemplatePart]) -> String {
+    let mut out = String::from("\"");
+    for part in parts {
+        match part {
+            TemplatePart::Literal(text) => out.push_str(&super::escape::escape(text)),
+            TemplatePart::Interpolation(inner) => {
+                out.push_str("${");
+                out.push_str(&expr(inner, 0));
+                out.push('}');
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn call(name: &str, args: &[Expr], level: usize) -> String {
+    let rendered: Vec<String> = args.iter().map(|arg| expr(arg, level)).collect();
+    let multi_line = rendered.iter().filter(|arg| arg.contains('\n')).count();
+    let last_is_multi_line = rendered.last().is_some_and(|arg| arg.contains('\n'));
+    if multi_line == 0 || (multi_line == 1 && last_is_multi_line) {
+        // `jsonencode({` ... `})`: fmt pushes one level for the line however many brackets
+        // it opens, so the inner lines sit one level deeper than the call.
+        return format!("{name}({})", rendered.join(", "));
+    }
+    let mut out = format!("{name}(\n");
+    for arg in args {
+        indent(&mut out, level + 1);
+        out.push_str(&expr(arg, level + 1));
+        out.push_str(",\n");
+    }
+    indent(&mut out, level);
+    out.push(')');
+    out
+}
+
+fn tuple(elements: &[Expr], level: usize) -> String {
+    let inline: Vec<String> = elements.iter().map(|element| expr(element, level)).collect();
+    if inline.iter().all(|element| !element.contains('\n')) {
+        return format!("[{}]", inline.join(", "));
+    }
+    let mut out = String::from("[\n");
+    for element in elements {
+        indent(&mut out, level + 1);
+        out.push_str(&expr(element, level + 1));
+        out.push_str(",\n");
+    }
+    indent(&mut out, level);
+    out.push(']');
+    out
+}
+
+fn object_key(key: &str) -> String {
+    if is_bare_key(key) {
+        key.to_owned()
+    } else {
+        quote(key)
+    }
+}
+
+fn object(entries: &[ObjectEntry], level: usize) -> String {
+    if entries.is_empty() {
+        return "{}".to_owned();
+    }
+    let keys: Vec<String> = entries.iter().map(|entry| object_key(&entry.key)).collect();
+    let values: Vec<String> = entries.iter().map(|entry| expr(&entry.value, level + 1)).collect();
+    let key_widths: Vec<usize> = keys.iter().map(|key| width(key)).collect();
+    // A comment line above an entry ends the run before it.
+    let mut aligned = vec![0; entries.len()];
+    let mut run_start = 0;
+    for i in 0..=entries.len() {
+        if i == entries.len() || (i > run_start && entries[i].comment.is_some()) {
+            let run = align_runs(i - run_start, |j| !values[run_start + j].contains('\n'), |j| {
+                key_widths[run_start + j]
+            });
+            aligned[run_start..i].copy_from_slice(&run);
+            run_start = i;
+        }
+    }
+    let mut out = String::from("{\n");
+    for (i, entry) in entries.iter().enumerate() {
+        if let Some(text) = &entry.comment {
+            comment(&mut out, text, level + 1);
+        }
+        indent(&mut out, level + 1);
+        out.push_str(&keys[i]);
+        pad(&mut out, aligned[i].saturating_sub(key_widths[i]));
+        out.push_str(" = ");
+        out.push_str(&values[i]);
+        out.push('\n');
+    }
+    indent(&mut out, level);
+    out.push('}');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hcl::{Block, Body, Expr};
+
+    #[test]
+    fn aligns_runs_of_single_line_attributes() {
+        let body = Body::new()
+            .attr("bucket", "x")
+            .attr("force_destroy", false)
+            .attr("tags", Expr::object([("Name", Expr::string("x")), ("Environment-Name", Expr::string("y"))]))
+            .attr("a", 1i64);
+        assert_eq!(
+            print(&body),
+            "bucket        = \"x\"\nforce_destroy = false\ntags = {\n  Name             = \"x\"\n  Environment-Name = \"y\"\n}\na = 1\n"
+        );
+    }
+
+    #[test]
+    fn separates_blocks_with_blank_lines() {
+        let body = Body::new()
+            .block(Block::new("terraform", &[], Body::new().attr("required_version", ">= 1.6")))
+            .comment("the bucket")
+            .block(Block::resource("aws_s3_bucket", "logs", Body::new()));
+        assert_eq!(
+            print(&body),
+            "terraform {\n  required_version = \">= 1.6\"\n}\n\n# the bucket\nresource \"aws_s3_bucket\" \"logs\" {}\n"
+        );
+    }
+
+    #[test]
+    fn prints_calls_with_one_multi_line_argument_inline() {
+        let body = Body::new().attr(
+            "policy",
+            Expr::call("jsonencode", vec![Expr::object([("Version", Expr::string("2012-10-17"))])]),
+        );
+        assert_eq!(print(&body), "policy = jsonencode({\n  Version = \"2012-10-17\"\n})\n");
+    }
+
+    #[test]
+    fn prints_tuples_of_objects_one_per_line() {
+        let body = Body::new().attr(
+            "s",
+            Expr::Tuple(vec![Expr::object([("a", Expr::Number(1))]), Expr::Number(2)]),
+        );
+        assert_eq!(print(&body), "s = [\n  {\n    a = 1\n  },\n  2,\n]\n");
+    }
+
+    #[test]
+    fn quotes_keys_that_are_not_identifiers() {
+        let body = Body::new().attr("tags", Expr::object([("aws:x", Expr::Null), ("for", Expr::Bool(true))]));
+        assert_eq!(print(&body), "tags = {\n  \"aws:x\" = null\n  \"for\"   = true\n}\n");
+    }
+}

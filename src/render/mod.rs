@@ -1,0 +1,94 @@
+//! From the resolved model to documents: one HCL tree per output file.
+//!
+//! The module does not depend on any environment; environments differ only in the values
+//! their root passes in. Each file here builds the resources of one family.
+
+mod alarms;
+mod apigateway;
+mod iam;
+mod lambda;
+mod logs;
+pub mod module;
+pub mod root;
+mod s3;
+pub mod variables;
+
+use crate::hcl::{Block, Body, Expr, ObjectEntry};
+
+/// Providers both roots and the module accept: 5.100 is what machine images carry, and 6.x
+/// is the current major.
+pub const AWS_PROVIDER_CONSTRAINT: &str = ">= 5.100, < 7.0";
+/// OpenTofu and Terraform releases that read every construct we emit.
+pub const REQUIRED_VERSION: &str = ">= 1.6.0";
+/// S3 native state locking (`use_lockfile`) arrived in OpenTofu 1.10 and Terraform 1.10.
+pub const REQUIRED_VERSION_WITH_S3_LOCKFILE: &str = ">= 1.10.0";
+
+/// A reference such as `aws_s3_bucket.logs.arn`.
+pub(crate) fn r(path: &str) -> Expr {
+    Expr::reference(path)
+}
+
+/// `tags = local.tags`, which every taggable resource carries.
+pub(crate) fn tagged(body: Body) -> Body {
+    body.attr("tags", r("local.tags"))
+}
+
+/// A `jsonencode`d IAM policy document.
+pub(crate) fn policy_document(statements: Vec<Expr>) -> Expr {
+    Expr::call(
+        "jsonencode",
+        vec![Expr::object([
+            ("Version", Expr::string("2012-10-17")),
+            ("Statement", Expr::Tuple(statements)),
+        ])],
+    )
+}
+
+/// An IAM statement; `comment` explains a choice a reviewer would question.
+pub(crate) fn statement(sid: &str, effect: &str, actions: &[&str], resource: Expr, comment: Option<&str>) -> Expr {
+    let mut entries = vec![
+        entry("Sid", Expr::string(sid)),
+        entry("Effect", Expr::string(effect)),
+        entry("Action", Expr::strings(actions)),
+        entry("Resource", resource),
+    ];
+    entries[3].comment = comment.map(str::to_owned);
+    Expr::Object(entries)
+}
+
+pub(crate) fn entry(key: &str, value: Expr) -> ObjectEntry {
+    ObjectEntry {
+        key: key.to_owned(),
+        value,
+        comment: None,
+    }
+}
+
+/// The trust policy that lets an AWS service assume a role.
+pub(crate) fn assume_role_policy(service: &str) -> Expr {
+    policy_document(vec![Expr::object([
+        ("Effect", Expr::string("Allow")),
+        ("Principal", Expr::object([("Service", Expr::string(service))])),
+        ("Action", Expr::string("sts:AssumeRole")),
+    ])])
+}
+
+/// `lifecycle { create_before_destroy = true }`.
+pub(crate) fn create_before_destroy() -> Block {
+    Block::new("lifecycle", &[], Body::new().attr("create_before_destroy", true))
+}
+
+/// `checkov:skip` comments, each with a reason written for a security reviewer.
+pub(crate) fn checkov_skips(skips: &[(&str, &str)]) -> Body {
+    let mut body = Body::new();
+    for (id, reason) in skips {
+        body = body.comment(format!("checkov:skip={id}:{reason}"));
+    }
+    body
+}
+
+/// Appends the items of `rest` to `body`.
+pub(crate) fn extend(mut body: Body, rest: Body) -> Body {
+    body.items.extend(rest.items);
+    body
+}

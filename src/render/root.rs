@@ -1,0 +1,119 @@
+//! The root configuration of one environment, `envs/<env>/`: provider, module call with the
+//! environment's values, outputs, optional backend, and the Lambda package. `tofu init &&
+//! tofu apply` works on it with no other step.
+
+use super::module::outputs;
+use super::variables::variables;
+use super::{r, AWS_PROVIDER_CONSTRAINT, REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE};
+use crate::hcl::{Block, Body, Expr};
+use crate::output::{Document, File};
+use crate::stack::{ModuleSource, Stack};
+use std::path::PathBuf;
+
+/// The name of the module block in every root.
+pub const MODULE_BLOCK: &str = "api";
+/// The Lambda package inside each environment folder.
+pub const PACKAGE_FILE: &str = "lambda.zip";
+
+fn versions(stack: &Stack) -> Body {
+    let required_version = if stack.backend.as_ref().is_some_and(|b| b.use_lockfile) {
+        REQUIRED_VERSION_WITH_S3_LOCKFILE
+    } else {
+        REQUIRED_VERSION
+    };
+    Body::new().block(Block::new(
+        "terraform",
+        &[],
+        Body::new().attr("required_version", required_version).block(Block::new(
+            "required_providers",
+            &[],
+            Body::new().attr(
+                "aws",
+                Expr::object([
+                    ("source", Expr::string("hashicorp/aws")),
+                    ("version", Expr::string(AWS_PROVIDER_CONSTRAINT)),
+                ]),
+            ),
+        )),
+    ))
+}
+
+fn default_tags(stack: &Stack) -> Expr {
+    let mut tags = vec![
+        ("Project".to_owned(), Expr::string(&stack.project)),
+        ("Environment".to_owned(), Expr::string(&stack.environment)),
+        ("ManagedBy".to_owned(), Expr::string("tapgen")),
+    ];
+    tags.extend(stack.tags.iter().map(|(k, v)| (k.clone(), Expr::string(v))));
+    Expr::object(tags)
+}
+
+fn main_document(stack: &Stack) -> Body {
+    let provider = Block::new(
+        "provider",
+        &["aws"],
+        Body::new()
+            .attr("region", stack.region.as_str())
+            .block(Block::new("default_tags", &[], Body::new().attr("tags", default_tags(stack)))),
+    );
+    let mut module = match &stack.module.source {
+        ModuleSource::Local => Body::new().attr("source", format!("../../modules/{}", stack.module.name)),
+        ModuleSource::Registry(address) => Body::new()
+            .attr("source", address.as_str())
+            .attr("version", stack.module.version.as_str()),
+    };
+    module.push_blank();
+    for variable in variables() {
+        module.push_attr(variable.name, (variable.value)(stack));
+    }
+    Body::new().block(provider).block(Block::new("module", &[MODULE_BLOCK], module))
+}
+
+fn outputs_document() -> Body {
+    let mut body = Body::new();
+    for (name, description, _) in outputs() {
+        body.push_block(Block::new(
+            "output",
+            &[name],
+            Body::new()
+                .attr("description", description)
+                .attr("value", r(&format!("module.{MODULE_BLOCK}.{name}"))),
+        ));
+    }
+    body
+}
+
+fn backend(stack: &Stack) -> Option<Body> {
+    let backend = stack.backend.as_ref()?;
+    Some(Body::new().block(Block::new(
+        "terraform",
+        &[],
+        Body::new().block(Block::new(
+            "backend",
+            &["s3"],
+            Body::new()
+                .attr("bucket", backend.bucket.as_str())
+                .attr("key", backend.key.as_str())
+                .attr("region", backend.region.as_str())
+                .attr("encrypt", true)
+                .attr("use_lockfile", backend.use_lockfile),
+        )),
+    )))
+}
+
+/// The files of `envs/<env>/`, paths relative to the output folder.
+pub fn files(stack: &Stack, package: Vec<u8>) -> Vec<File> {
+    let dir = PathBuf::from("envs").join(&stack.environment);
+    let command = format!("tapgen terraform --env {}", stack.environment);
+    let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
+    let mut files = vec![
+        hcl("versions.tf", versions(stack)),
+        hcl("main.tf", main_document(stack)),
+        hcl("outputs.tf", outputs_document()),
+    ];
+    if let Some(body) = backend(stack) {
+        files.push(hcl("backend.tf", body));
+    }
+    files.push(File::new(dir.join(PACKAGE_FILE), Document::Binary(package), &command));
+    files
+}
