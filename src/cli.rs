@@ -107,7 +107,13 @@ pub struct WriteArgs {
 #[derive(Debug, Args)]
 pub struct TerraformArgs {
     /// Environment to render
-    #[arg(long, short = 'e', value_name = "ENV", default_value = "dev", conflicts_with = "all")]
+    #[arg(
+        long,
+        short = 'e',
+        value_name = "ENV",
+        default_value = "dev",
+        conflicts_with = "all"
+    )]
     pub env: String,
 
     /// Render every environment the config declares

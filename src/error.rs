@@ -45,11 +45,17 @@ pub struct Diagnostic {
 pub enum Error {
     /// The config could not be read, parsed or validated.
     #[error("{}", render_config_errors(.file, .diagnostics))]
-    Config { file: String, diagnostics: Vec<Diagnostic> },
+    Config {
+        file: String,
+        diagnostics: Vec<Diagnostic>,
+    },
 
     /// A command-line request that cannot be carried out.
     #[error("{message}{}", help_suffix(.help))]
-    Usage { message: String, help: Option<String> },
+    Usage {
+        message: String,
+        help: Option<String>,
+    },
 
     #[error("failed to {action} `{}`: {source}", .path.display())]
     Io {
@@ -70,7 +76,10 @@ pub enum Error {
 
     /// An external tool (tofu, terraform) could not be run or reported failure.
     #[error("{message}{}", help_suffix(.help))]
-    Tool { message: String, help: Option<String> },
+    Tool {
+        message: String,
+        help: Option<String>,
+    },
 }
 
 impl Error {
@@ -130,10 +139,14 @@ impl fmt::Display for Diagnostic {
                 let blank = " ".repeat(gutter);
                 write!(
                     f,
-                    "\n{blank}--> {}:{}:{}\n{blank} |\n{} | {}\n{blank} | {}{}",
+                    "\n{blank}--> {}:{}:{}{}\n{blank} |\n{} | {}\n{blank} | {}{}",
                     location.file,
                     location.line,
                     location.column,
+                    self.key
+                        .as_ref()
+                        .map(|key| format!(" (key `{key}`)"))
+                        .unwrap_or_default(),
                     location.line,
                     location.source_line,
                     " ".repeat(caret_offset(&location.source_line, location.column)),

@@ -19,7 +19,7 @@ pub mod templates;
 pub mod tool;
 
 use cli::{Cli, Command, WriteArgs};
-use error::{exit, Error};
+use error::{Error, exit};
 use output::{Changes, File, Plan};
 use stack::Stack;
 use std::collections::BTreeMap;
@@ -42,7 +42,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let mut files = render::module::files(&module);
             files.extend(render_environments(&stacks, &loaded.base_dir)?);
             let mut owned_dirs = vec![module_dir(&module.name)];
-            owned_dirs.extend(stacks.iter().map(|s| PathBuf::from("envs").join(&s.environment)));
+            owned_dirs.extend(
+                stacks
+                    .iter()
+                    .map(|s| PathBuf::from("envs").join(&s.environment)),
+            );
             apply(plan(root, &files, owned_dirs), &args.write)
         }
         Command::Module(args) => {
@@ -108,7 +112,10 @@ pub fn render_environments(stacks: &[Stack], base_dir: &Path) -> Result<Vec<File
 pub fn plan(root: PathBuf, files: &[File], owned_dirs: Vec<PathBuf>) -> Plan {
     Plan {
         root,
-        files: files.iter().map(|file| (file.path.clone(), file.bytes())).collect(),
+        files: files
+            .iter()
+            .map(|file| (file.path.clone(), file.bytes()))
+            .collect(),
         owned_dirs,
     }
 }
@@ -146,13 +153,19 @@ fn summary(changes: &Changes) -> String {
 
 fn report_foreign(changes: &Changes) {
     for path in &changes.foreign {
-        eprintln!("note: left `{}` alone: tapgen did not generate it", path.display());
+        eprintln!(
+            "note: left `{}` alone: tapgen did not generate it",
+            path.display()
+        );
     }
 }
 
 fn print_stdout(text: &str) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         // A closed pipe (`| head`) is not an error worth reporting.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

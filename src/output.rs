@@ -85,7 +85,8 @@ pub fn ownership(bytes: &[u8]) -> Ownership {
         return Ownership::Foreign;
     };
     let mut lines = text.splitn(4, '\n');
-    let (Some(first), Some(second), Some(blank), Some(rest)) = (lines.next(), lines.next(), lines.next(), lines.next())
+    let (Some(first), Some(second), Some(blank), Some(rest)) =
+        (lines.next(), lines.next(), lines.next(), lines.next())
     else {
         return Ownership::Foreign;
     };
@@ -159,7 +160,11 @@ fn diff_text(path: &Path, old: &[u8], new: &[u8]) -> String {
 /// Compares a plan with the disk.
 pub fn compare(plan: &Plan) -> Result<Changes, Error> {
     let mut changes = Changes::default();
-    let planned: BTreeSet<PathBuf> = plan.files.iter().map(|(path, _)| plan.root.join(path)).collect();
+    let planned: BTreeSet<PathBuf> = plan
+        .files
+        .iter()
+        .map(|(path, _)| plan.root.join(path))
+        .collect();
     for (relative, bytes) in &plan.files {
         let path = plan.root.join(relative);
         match read_existing(&path)? {
@@ -169,9 +174,13 @@ pub fn compare(plan: &Plan) -> Result<Changes, Error> {
             }
             Some(existing) if existing == *bytes => changes.unchanged += 1,
             Some(existing) => {
-                changes.diff.push_str(&diff_text(relative, &existing, bytes));
+                changes
+                    .diff
+                    .push_str(&diff_text(relative, &existing, bytes));
                 // Only text files carry a header; the package is tapgen's by its path.
-                if std::str::from_utf8(bytes).is_ok() && ownership(&existing) != Ownership::Generated {
+                if std::str::from_utf8(bytes).is_ok()
+                    && ownership(&existing) != Ownership::Generated
+                {
                     changes.edited.push(relative.clone());
                 }
                 changes.update.push(relative.clone());
@@ -253,6 +262,7 @@ pub fn write(plan: &Plan, force: bool) -> Result<Changes, Error> {
             .map_err(|e| Error::io("create a temporary file in", &folder, e))?;
         temp.write_all(bytes)
             .and_then(|()| temp.as_file().sync_all())
+            .and_then(|()| injected_failure("TAPGEN_TEST_FAIL_WRITE", &target))
             .map_err(|e| Error::io("write", &target, e))?;
         let previous = read_existing(&target)?;
         if let Some(permissions) = target.metadata().ok().map(|m| m.permissions())
@@ -261,17 +271,31 @@ pub fn write(plan: &Plan, force: bool) -> Result<Changes, Error> {
             return Err(Error::io(
                 "write",
                 &target,
-                std::io::Error::new(std::io::ErrorKind::PermissionDenied, "the file is read-only"),
+                std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "the file is read-only",
+                ),
             ));
         }
-        staged.push(Staged { target, temp, previous });
+        staged.push(Staged {
+            target,
+            temp,
+            previous,
+        });
     }
     // Every change is staged: now swap them in, undoing the swaps made so far on failure.
     let mut done: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
-    for Staged { target, temp, previous } in staged {
-        if let Err(error) = temp.persist(&target) {
+    for Staged {
+        target,
+        temp,
+        previous,
+    } in staged
+    {
+        let renamed = injected_failure("TAPGEN_TEST_FAIL_RENAME", &target)
+            .and_then(|()| temp.persist(&target).map(drop).map_err(|error| error.error));
+        if let Err(error) = renamed {
             roll_back(&done);
-            return Err(Error::io("replace", &target, error.error));
+            return Err(Error::io("replace", &target, error));
         }
         done.push((target, previous));
     }
@@ -280,6 +304,20 @@ pub fn write(plan: &Plan, force: bool) -> Result<Changes, Error> {
         std::fs::remove_file(&path).map_err(|e| Error::io("remove stale file", &path, e))?;
     }
     Ok(changes)
+}
+
+/// Debug builds let tests simulate a failed write or rename of the file whose path ends
+/// with the value of `variable`, e.g. `TAPGEN_TEST_FAIL_RENAME=envs/dev/main.tf`.
+fn injected_failure(variable: &str, target: &Path) -> std::io::Result<()> {
+    if cfg!(debug_assertions)
+        && let Some(suffix) = std::env::var_os(variable)
+        && target.ends_with(&suffix)
+    {
+        return Err(std::io::Error::other(format!(
+            "simulated failure ({variable})"
+        )));
+    }
+    Ok(())
 }
 
 fn roll_back(done: &[(PathBuf, Option<Vec<u8>>)]) {
@@ -298,7 +336,11 @@ mod tests {
 
     #[test]
     fn recognises_its_own_files_and_hand_edits() {
-        let file = File::new(PathBuf::from("a.tf"), Document::Hcl(Body::new().attr("a", 1i64)), "tapgen module");
+        let file = File::new(
+            PathBuf::from("a.tf"),
+            Document::Hcl(Body::new().attr("a", 1i64)),
+            "tapgen module",
+        );
         let bytes = file.bytes();
         assert_eq!(ownership(&bytes), Ownership::Generated);
         let mut edited = bytes.clone();
@@ -309,7 +351,11 @@ mod tests {
 
     #[test]
     fn markdown_headers_are_html_comments() {
-        let file = File::new(PathBuf::from("README.md"), Document::Markdown("# x\n".into()), "tapgen module");
+        let file = File::new(
+            PathBuf::from("README.md"),
+            Document::Markdown("# x\n".into()),
+            "tapgen module",
+        );
         let text = String::from_utf8(file.bytes()).unwrap();
         assert!(text.starts_with("<!-- Generated by tapgen"));
         assert_eq!(ownership(text.as_bytes()), Ownership::Generated);

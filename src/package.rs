@@ -15,7 +15,10 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 fn is_excluded(name: &str) -> bool {
     name.starts_with('.')
         || name.ends_with(".pyc")
-        || matches!(name, "tests" | "__pycache__" | "conftest.py" | "pytest.ini" | "requirements-dev.txt")
+        || matches!(
+            name,
+            "tests" | "__pycache__" | "conftest.py" | "pytest.ini" | "requirements-dev.txt"
+        )
 }
 
 /// Files under `dir` to package, as (path inside the zip with `/` separators, path on disk),
@@ -24,7 +27,8 @@ fn collect(dir: &Path) -> Result<Vec<(String, PathBuf)>, Error> {
     let mut files = Vec::new();
     let mut pending = vec![(String::new(), dir.to_path_buf())];
     while let Some((prefix, folder)) = pending.pop() {
-        let entries = std::fs::read_dir(&folder).map_err(|e| Error::io("read folder", &folder, e))?;
+        let entries =
+            std::fs::read_dir(&folder).map_err(|e| Error::io("read folder", &folder, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| Error::io("read folder", &folder, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -55,7 +59,9 @@ pub fn build(dir: &Path) -> Result<Vec<u8>, Error> {
         .system(zip::System::Unix)
         .unix_permissions(0o644);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    let zip_error = |e: zip::result::ZipError| Error::io("build Lambda package from", dir, std::io::Error::other(e));
+    let zip_error = |e: zip::result::ZipError| {
+        Error::io("build Lambda package from", dir, std::io::Error::other(e))
+    };
     for (name, path) in files {
         let contents = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
         zip.start_file(name, options).map_err(zip_error)?;
@@ -92,7 +98,10 @@ mod tests {
         let two = build(second.path()).unwrap();
         assert_eq!(one, two);
         let archive = zip::ZipArchive::new(Cursor::new(one)).unwrap();
-        let names: Vec<&str> = archive.file_names().collect();
+        let names: Vec<String> = archive
+            .file_names()
+            .map(|name| name.unwrap().into_owned())
+            .collect();
         assert_eq!(names, ["a.py", "b.py"]);
     }
 }

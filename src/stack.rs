@@ -126,7 +126,11 @@ impl Stack {
 
 /// `lower(project)-logs-lower(env)`: S3 names must be lowercase.
 pub fn bucket_name(project: &str, environment: &str) -> String {
-    format!("{}-logs-{}", project.to_lowercase(), environment.to_lowercase())
+    format!(
+        "{}-logs-{}",
+        project.to_lowercase(),
+        environment.to_lowercase()
+    )
 }
 
 /// The environments a config declares, in name order; `dev` alone when it declares none.
@@ -146,7 +150,10 @@ pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
         Some(address) => ModuleSource::Registry(address.to_owned()),
     };
     ModuleSpec {
-        name: module.name.clone().unwrap_or_else(|| DEFAULT_MODULE_NAME.to_owned()),
+        name: module
+            .name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_MODULE_NAME.to_owned()),
         namespace: module
             .namespace
             .clone()
@@ -170,7 +177,11 @@ pub fn resolve(config: &ConfigFile, environment: &str) -> Stack {
     let (base_bucket, env_bucket) = (&config.bucket, &overlay.bucket);
     let (base_alarms, env_alarms) = (&config.alarms, &overlay.alarms);
 
-    let timeout_s = pick(env_lambda.timeout_s, base_lambda.timeout_s, DEFAULT_TIMEOUT_S);
+    let timeout_s = pick(
+        env_lambda.timeout_s,
+        base_lambda.timeout_s,
+        DEFAULT_TIMEOUT_S,
+    );
     let region = overlay
         .region
         .clone()
@@ -189,8 +200,16 @@ pub fn resolve(config: &ConfigFile, environment: &str) -> Stack {
         lambda: crate::stack::Lambda {
             runtime: pick_str(&env_lambda.runtime, &base_lambda.runtime, DEFAULT_RUNTIME),
             handler: pick_str(&env_lambda.handler, &base_lambda.handler, DEFAULT_HANDLER),
-            source_dir: pick_str(&env_lambda.source_dir, &base_lambda.source_dir, DEFAULT_SOURCE_DIR),
-            memory_mb: pick(env_lambda.memory_mb, base_lambda.memory_mb, DEFAULT_MEMORY_MB),
+            source_dir: pick_str(
+                &env_lambda.source_dir,
+                &base_lambda.source_dir,
+                DEFAULT_SOURCE_DIR,
+            ),
+            memory_mb: pick(
+                env_lambda.memory_mb,
+                base_lambda.memory_mb,
+                DEFAULT_MEMORY_MB,
+            ),
             timeout_s,
             tracing: pick(env_lambda.tracing, base_lambda.tracing, true),
             reserved_concurrency: env_lambda
@@ -210,7 +229,11 @@ pub fn resolve(config: &ConfigFile, environment: &str) -> Stack {
                 base_api.throttling_burst_limit,
                 DEFAULT_BURST_LIMIT,
             ),
-            authorization: pick(env_api.authorization, base_api.authorization, Authorization::AwsIam),
+            authorization: pick(
+                env_api.authorization,
+                base_api.authorization,
+                Authorization::AwsIam,
+            ),
             manage_account_logging_role: pick(
                 env_api.manage_account_logging_role,
                 base_api.manage_account_logging_role,
@@ -218,11 +241,22 @@ pub fn resolve(config: &ConfigFile, environment: &str) -> Stack {
             ),
         },
         logs: Logs {
-            retention_days: pick(env_logs.retention_days, base_logs.retention_days, DEFAULT_RETENTION_DAYS),
-            kms_key_arn: env_logs.kms_key_arn.clone().or_else(|| base_logs.kms_key_arn.clone()),
+            retention_days: pick(
+                env_logs.retention_days,
+                base_logs.retention_days,
+                DEFAULT_RETENTION_DAYS,
+            ),
+            kms_key_arn: env_logs
+                .kms_key_arn
+                .clone()
+                .or_else(|| base_logs.kms_key_arn.clone()),
         },
         bucket: Bucket {
-            expiration_days: pick(env_bucket.expiration_days, base_bucket.expiration_days, DEFAULT_EXPIRATION_DAYS),
+            expiration_days: pick(
+                env_bucket.expiration_days,
+                base_bucket.expiration_days,
+                DEFAULT_EXPIRATION_DAYS,
+            ),
             noncurrent_expiration_days: pick(
                 env_bucket.noncurrent_expiration_days,
                 base_bucket.noncurrent_expiration_days,
@@ -234,11 +268,22 @@ pub fn resolve(config: &ConfigFile, environment: &str) -> Stack {
                 DEFAULT_ABORT_UPLOAD_DAYS,
             ),
             force_destroy: pick(env_bucket.force_destroy, base_bucket.force_destroy, false),
-            encryption: pick(env_bucket.encryption, base_bucket.encryption, Encryption::Aes256),
-            kms_key_arn: env_bucket.kms_key_arn.clone().or_else(|| base_bucket.kms_key_arn.clone()),
+            encryption: pick(
+                env_bucket.encryption,
+                base_bucket.encryption,
+                Encryption::Aes256,
+            ),
+            kms_key_arn: env_bucket
+                .kms_key_arn
+                .clone()
+                .or_else(|| base_bucket.kms_key_arn.clone()),
         },
         alarms: Alarms {
-            lambda_errors_threshold: pick(env_alarms.lambda_errors_threshold, base_alarms.lambda_errors_threshold, 1),
+            lambda_errors_threshold: pick(
+                env_alarms.lambda_errors_threshold,
+                base_alarms.lambda_errors_threshold,
+                1,
+            ),
             lambda_throttles_threshold: pick(
                 env_alarms.lambda_throttles_threshold,
                 base_alarms.lambda_throttles_threshold,
@@ -250,15 +295,27 @@ pub fn resolve(config: &ConfigFile, environment: &str) -> Stack {
                 base_alarms.lambda_duration_p99_ms,
                 timeout_s.saturating_mul(800),
             ),
-            api_4xx_threshold: pick(env_alarms.api_4xx_threshold, base_alarms.api_4xx_threshold, DEFAULT_API_4XX),
-            api_5xx_threshold: pick(env_alarms.api_5xx_threshold, base_alarms.api_5xx_threshold, DEFAULT_API_5XX),
+            api_4xx_threshold: pick(
+                env_alarms.api_4xx_threshold,
+                base_alarms.api_4xx_threshold,
+                DEFAULT_API_4XX,
+            ),
+            api_5xx_threshold: pick(
+                env_alarms.api_5xx_threshold,
+                base_alarms.api_5xx_threshold,
+                DEFAULT_API_5XX,
+            ),
             api_latency_p99_ms: pick(
                 env_alarms.api_latency_p99_ms,
                 base_alarms.api_latency_p99_ms,
                 DEFAULT_API_LATENCY_MS,
             ),
             period_s: pick(env_alarms.period_s, base_alarms.period_s, DEFAULT_PERIOD_S),
-            evaluation_periods: pick(env_alarms.evaluation_periods, base_alarms.evaluation_periods, 1),
+            evaluation_periods: pick(
+                env_alarms.evaluation_periods,
+                base_alarms.evaluation_periods,
+                1,
+            ),
             sns_topic_arns: env_alarms
                 .sns_topic_arns
                 .clone()
@@ -283,7 +340,12 @@ fn pick_str(overlay: &Option<String>, base: &Option<String>, default: &str) -> S
         .to_owned()
 }
 
-fn resolve_backend(config: &ConfigFile, overlay: &EnvOverlay, environment: &str, region: &str) -> Option<Backend> {
+fn resolve_backend(
+    config: &ConfigFile,
+    overlay: &EnvOverlay,
+    environment: &str,
+    region: &str,
+) -> Option<Backend> {
     let empty = BackendConfig::default();
     if config.backend.is_none() && overlay.backend.is_none() {
         return None;
@@ -294,9 +356,18 @@ fn resolve_backend(config: &ConfigFile, overlay: &EnvOverlay, environment: &str,
         .key
         .clone()
         .or_else(|| base.key.clone())
-        .unwrap_or_else(|| format!("{}/{{env}}/terraform.tfstate", config.project.name.to_lowercase()));
+        .unwrap_or_else(|| {
+            format!(
+                "{}/{{env}}/terraform.tfstate",
+                config.project.name.to_lowercase()
+            )
+        });
     Some(Backend {
-        bucket: over.bucket.clone().or_else(|| base.bucket.clone()).unwrap_or_default(),
+        bucket: over
+            .bucket
+            .clone()
+            .or_else(|| base.bucket.clone())
+            .unwrap_or_default(),
         key: key.replace("{env}", environment),
         region: over
             .region

@@ -5,7 +5,9 @@ pub fn closest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -
     candidates
         .into_iter()
         .map(|candidate| (edit_distance(given, candidate), candidate))
-        .filter(|(distance, candidate)| *distance <= 3 && *distance < candidate.chars().count().max(2))
+        .filter(|(distance, candidate)| {
+            *distance <= 3 && *distance < candidate.chars().count().max(2)
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
@@ -32,8 +34,14 @@ mod tests {
 
     #[test]
     fn suggests_near_misses_only() {
-        assert_eq!(closest("memroy_mb", ["memory_mb", "timeout_s"]), Some("memory_mb"));
-        assert_eq!(closest("stagin", ["dev", "staging", "prod"]), Some("staging"));
+        assert_eq!(
+            closest("memroy_mb", ["memory_mb", "timeout_s"]),
+            Some("memory_mb")
+        );
+        assert_eq!(
+            closest("stagin", ["dev", "staging", "prod"]),
+            Some("staging")
+        );
         assert_eq!(closest("zzzzzzzz", ["dev", "prod"]), None);
     }
 }

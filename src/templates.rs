@@ -2,7 +2,10 @@
 
 use minijinja::Environment;
 
-const TEMPLATES: &[(&str, &str)] = &[("module-readme.md", include_str!("../templates/module-readme.md"))];
+const TEMPLATES: &[(&str, &str)] = &[(
+    "module-readme.md",
+    include_str!("../templates/module-readme.md"),
+)];
 
 /// Renders an embedded template. The templates and their contexts are tapgen's own, so a
 /// failure is a bug in tapgen, reported as such.
@@ -10,7 +13,9 @@ pub fn render(name: &str, context: minijinja::Value) -> String {
     let mut environment = Environment::new();
     for (template_name, source) in TEMPLATES {
         if let Err(error) = environment.add_template(template_name, source) {
-            return format!("<!-- bug in tapgen: template {template_name} does not compile: {error} -->\n");
+            return format!(
+                "<!-- bug in tapgen: template {template_name} does not compile: {error} -->\n"
+            );
         }
     }
     environment
@@ -22,5 +27,7 @@ pub fn render(name: &str, context: minijinja::Value) -> String {
             }
             text
         })
-        .unwrap_or_else(|error| format!("<!-- bug in tapgen: template {name} failed: {error} -->\n"))
+        .unwrap_or_else(|error| {
+            format!("<!-- bug in tapgen: template {name} failed: {error} -->\n")
+        })
 }

@@ -20,7 +20,11 @@ pub fn find() -> Option<PathBuf> {
 }
 
 fn run(tool: &Path, dir: &Path, args: &[&str]) -> Result<(), Error> {
-    let shown = format!("{} {}", tool.file_name().unwrap_or_default().to_string_lossy(), args.join(" "));
+    let shown = format!(
+        "{} {}",
+        tool.file_name().unwrap_or_default().to_string_lossy(),
+        args.join(" ")
+    );
     eprintln!("running `{shown}` in `{}`", dir.display());
     let output = Command::new(tool)
         .args(args)
@@ -61,7 +65,11 @@ pub fn validate(env_dir: &Path, module_dir: &Path) -> Result<(), Error> {
     eprintln!("using {}", tool.display());
     run(&tool, module_dir, &["fmt", "-check", "-recursive", "-diff"])?;
     run(&tool, env_dir, &["fmt", "-check", "-diff"])?;
-    run(&tool, env_dir, &["init", "-backend=false", "-input=false", "-no-color"])?;
+    run(
+        &tool,
+        env_dir,
+        &["init", "-backend=false", "-input=false", "-no-color"],
+    )?;
     run(&tool, env_dir, &["validate", "-no-color"])?;
     eprintln!("{}: fmt and validate passed", env_dir.display());
     Ok(())

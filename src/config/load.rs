@@ -23,7 +23,13 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
     let path = match path {
         Some(path) => path.to_path_buf(),
         None if Path::new(CONFIG_FILE_NAME).is_file() => PathBuf::from(CONFIG_FILE_NAME),
-        None => return parse(DEFAULT_CONFIG_NAME, DEFAULT_CONFIG.to_owned(), PathBuf::from(".")),
+        None => {
+            return parse(
+                DEFAULT_CONFIG_NAME,
+                DEFAULT_CONFIG.to_owned(),
+                PathBuf::from("."),
+            );
+        }
     };
     if path.is_dir() {
         return Err(Error::usage(
@@ -99,7 +105,11 @@ pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Erro
 }
 
 /// A did-you-mean for unknown keys and variants, else a pointer to the schema.
-fn parse_error_help(message: &str, source: &Source, span: Option<std::ops::Range<usize>>) -> Option<String> {
+fn parse_error_help(
+    message: &str,
+    source: &Source,
+    span: Option<std::ops::Range<usize>>,
+) -> Option<String> {
     let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     if let Some((given, expected)) = quoted.split_first()
         && (message.starts_with("unknown field") || message.starts_with("unknown variant"))
@@ -109,7 +119,11 @@ fn parse_error_help(message: &str, source: &Source, span: Option<std::ops::Range
         }
         return Some(format!(
             "allowed here: {}",
-            expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            expected
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let _ = (source, span);

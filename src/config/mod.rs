@@ -6,7 +6,7 @@ pub mod secrets;
 pub mod source;
 pub mod validate;
 
-pub use load::{load, Loaded};
+pub use load::{Loaded, load};
 pub use model::ConfigFile;
 
 /// The reference stack (environments dev, staging and prod), used when there is no

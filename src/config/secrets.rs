@@ -25,7 +25,9 @@ fn contains_access_key_id(value: &str) -> bool {
     let bytes = value.as_bytes();
     bytes.windows(20).enumerate().any(|(start, window)| {
         let prefix_ok = matches!(&window[..4], b"AKIA" | b"ASIA" | b"ABIA" | b"ACCA");
-        let body_ok = window[4..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        let body_ok = window[4..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         let bounded = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
         let end = start + 20;
         let bounded_after = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
@@ -72,17 +74,28 @@ mod tests {
 
     #[test]
     fn refuses_credentials() {
-        assert_eq!(looks_like_secret("AKIAIOSFODNN7EXAMPLE"), Some("an AWS access key id"));
-        assert_eq!(looks_like_secret("key=ASIAY34FZKBOKMUTVV7A;"), Some("an AWS access key id"));
         assert_eq!(
-            looks_like_secret("-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----"),
+            looks_like_secret("AKIAIOSFODNN7EXAMPLE"),
+            Some("an AWS access key id")
+        );
+        assert_eq!(
+            looks_like_secret("key=ASIAY34FZKBOKMUTVV7A;"),
+            Some("an AWS access key id")
+        );
+        assert_eq!(
+            looks_like_secret(
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----"
+            ),
             Some("a private key")
         );
         assert_eq!(
             looks_like_secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
             Some("a long random token")
         );
-        assert_eq!(looks_like_secret("ghp_8fK2mQ9xLr4TzW7vYb1NcE5hJ3uA6sD0pG2i"), Some("a long random token"));
+        assert_eq!(
+            looks_like_secret("ghp_8fK2mQ9xLr4TzW7vYb1NcE5hJ3uA6sD0pG2i"),
+            Some("a long random token")
+        );
     }
 
     #[test]

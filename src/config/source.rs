@@ -4,6 +4,9 @@ use crate::error::{Diagnostic, Location};
 use std::ops::Range;
 use toml_edit::{Document, Item, Value};
 
+/// Characters of a source line shown in a message.
+const MAX_SHOWN: usize = 120;
+
 /// The text of a config file and, when it parses, its syntax tree with spans.
 pub struct Source {
     pub name: String,
@@ -50,18 +53,40 @@ impl Source {
 
     /// A location for a byte span.
     pub fn location(&self, span: Range<usize>) -> Location {
-        let start = span.start.min(self.text.len());
+        let boundary = |mut i: usize| {
+            i = i.min(self.text.len());
+            while !self.text.is_char_boundary(i) {
+                i += 1;
+            }
+            i
+        };
+        let start = boundary(span.start);
+        let span = start..boundary(span.end);
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = self.text[start..]
             .find('\n')
             .map_or(self.text.len(), |i| start + i);
-        let source_line = self.text[line_start..line_end].trim_end_matches('\r').to_owned();
+        let source_line = self.text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_owned();
         let end = span.end.clamp(start, line_end);
+        let column = self.text[line_start..start].chars().count() + 1;
+        let mut width = self.text[start..end].chars().count().max(1);
+        // Keep huge values from flooding the terminal: show the start of the line only.
+        let source_line = if source_line.chars().count() > MAX_SHOWN {
+            width = width.min(MAX_SHOWN.saturating_sub(column).max(1));
+            format!(
+                "{}…",
+                source_line.chars().take(MAX_SHOWN).collect::<String>()
+            )
+        } else {
+            source_line
+        };
         Location {
             file: self.name.clone(),
             line: self.text[..start].matches('\n').count() + 1,
-            column: self.text[line_start..start].chars().count() + 1,
-            width: self.text[start..end].chars().count().max(1),
+            column,
+            width,
             source_line,
         }
     }
@@ -78,4 +103,3 @@ impl Source {
         }
     }
 }
-

@@ -16,7 +16,8 @@ pub const SUPPORTED_RUNTIMES: &[&str] = &["python3.11", "python3.12", "python3.1
 
 /// The retention periods CloudWatch Logs accepts, in days.
 pub const RETENTION_DAYS: &[u32] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
 ];
 
 /// Lambda environment variables that tapgen sets itself.
@@ -83,20 +84,52 @@ struct Checker<'a> {
 impl Checker<'_> {
     /// Reports a problem with `key` (a path below a section, such as `lambda.memory_mb`) as
     /// resolved for `environment`.
-    fn error(&mut self, environment: Option<&str>, key: &[&str], message: String, help: impl Into<Option<String>>) {
+    fn error(
+        &mut self,
+        environment: Option<&str>,
+        key: &[&str],
+        message: String,
+        help: impl Into<Option<String>>,
+    ) {
         let env_path: Vec<&str> = environment
-            .map(|env| ["env", env].into_iter().chain(key.iter().copied()).collect())
+            .map(|env| {
+                ["env", env]
+                    .into_iter()
+                    .chain(key.iter().copied())
+                    .collect()
+            })
             .unwrap_or_default();
-        let path: Vec<&str> = if environment.is_some() && self.source.contains(&env_path) {
-            env_path
-        } else if self.source.contains(key) {
-            key.to_vec()
-        } else if let Some(env) = environment.filter(|env| self.source.contains(&["env", env])) {
-            vec!["env", env]
-        } else {
-            key.to_vec()
+        // The line that set the value: the environment's overlay, else the project-wide key,
+        // else the nearest table that is written (for defaults and derived names).
+        let exact = [env_path.as_slice(), key]
+            .into_iter()
+            .find(|path| !path.is_empty() && self.source.contains(path));
+        let nearest = exact.or_else(|| {
+            let base_prefixes = (1..key.len()).rev().map(|n| &key[..n]);
+            let env_prefixes = (2..env_path.len()).rev().map(|n| &env_path[..n]);
+            base_prefixes
+                .chain(env_prefixes)
+                .find(|prefix| self.source.contains(prefix))
+        });
+        let shown = exact.map_or_else(
+            || {
+                if env_path.is_empty() {
+                    key.join(".")
+                } else {
+                    env_path.join(".")
+                }
+            },
+            |path| path.join("."),
+        );
+        let diagnostic = Diagnostic {
+            message,
+            key: (!shown.is_empty()).then_some(shown),
+            location: nearest
+                .and_then(|path| self.source.span_of(path))
+                .map(|span| self.source.location(span)),
+            file: self.source.name.clone(),
+            help: help.into(),
         };
-        let diagnostic = self.source.diagnostic(&path, message, help.into());
         let identity = (
             diagnostic.location.as_ref().map(|l| (l.line, l.column)),
             diagnostic.message.clone(),
@@ -113,7 +146,8 @@ impl Checker<'_> {
                 None,
                 &["project", "name"],
                 format!("project name `{name}` can't be used in resource names"),
-                "use letters, digits and hyphens, starting with a letter, such as `orders-api`".to_owned(),
+                "use letters, digits and hyphens, starting with a letter, such as `orders-api`"
+                    .to_owned(),
             );
         }
         let module = &config.module;
@@ -234,9 +268,15 @@ impl Checker<'_> {
                 env,
                 &["lambda", "runtime"],
                 if deprecated {
-                    format!("runtime `{}` is deprecated: AWS no longer accepts it for new functions", lambda.runtime)
+                    format!(
+                        "runtime `{}` is deprecated: AWS no longer accepts it for new functions",
+                        lambda.runtime
+                    )
                 } else {
-                    format!("runtime `{}` is not a supported Python runtime", lambda.runtime)
+                    format!(
+                        "runtime `{}` is not a supported Python runtime",
+                        lambda.runtime
+                    )
                 },
                 format!("supported runtimes: {}", ticked(SUPPORTED_RUNTIMES)),
             );
@@ -245,7 +285,10 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "handler"],
-                format!("handler `{}` is not of the form `module.function`", lambda.handler),
+                format!(
+                    "handler `{}` is not of the form `module.function`",
+                    lambda.handler
+                ),
                 "name the Python module and function, such as `handler.handler`".to_owned(),
             );
         }
@@ -253,7 +296,10 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "memory_mb"],
-                format!("memory_mb is {}, but Lambda allows 128 to 10240 MB", lambda.memory_mb),
+                format!(
+                    "memory_mb is {}, but Lambda allows 128 to 10240 MB",
+                    lambda.memory_mb
+                ),
                 "set `memory_mb` between 128 and 10240".to_owned(),
             );
         }
@@ -261,8 +307,12 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "timeout_s"],
-                format!("timeout_s is {}, but Lambda allows 1 to 900 seconds", lambda.timeout_s),
-                "set `timeout_s` between 1 and 900; API Gateway itself waits at most 29 s".to_owned(),
+                format!(
+                    "timeout_s is {}, but Lambda allows 1 to 900 seconds",
+                    lambda.timeout_s
+                ),
+                "set `timeout_s` between 1 and 900; API Gateway itself waits at most 29 s"
+                    .to_owned(),
             );
         }
         if lambda.reserved_concurrency == Some(0) {
@@ -285,7 +335,10 @@ impl Checker<'_> {
                     format!("environment variable name `{name}` is invalid"),
                     "use letters, digits and underscores, starting with a letter".to_owned(),
                 );
-            } else if MANAGED_VARIABLES.contains(&name.as_str()) || name.starts_with("AWS_") || name.starts_with("LAMBDA_") {
+            } else if MANAGED_VARIABLES.contains(&name.as_str())
+                || name.starts_with("AWS_")
+                || name.starts_with("LAMBDA_")
+            {
                 self.error(
                     env,
                     &key,
@@ -337,8 +390,15 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "handler"],
-                format!("handler `{}` needs `{}`, which does not exist", stack.lambda.handler, dir.join(&file).display()),
-                format!("add `{file}` to `{}` or change `lambda.handler`", dir.display()),
+                format!(
+                    "handler `{}` needs `{}`, which does not exist",
+                    stack.lambda.handler,
+                    dir.join(&file).display()
+                ),
+                format!(
+                    "add `{file}` to `{}` or change `lambda.handler`",
+                    dir.display()
+                ),
             );
         }
     }
@@ -371,7 +431,10 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["api", "throttling_burst_limit"],
-                format!("throttling_burst_limit is {}, above API Gateway's account limit of 5000", api.throttling_burst_limit),
+                format!(
+                    "throttling_burst_limit is {}, above API Gateway's account limit of 5000",
+                    api.throttling_burst_limit
+                ),
                 "ask AWS for a quota increase first, or lower the limit".to_owned(),
             );
         }
@@ -388,20 +451,41 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["logs", "retention_days"],
-                format!("CloudWatch Logs does not accept a retention of {} days", stack.logs.retention_days),
-                format!("the nearest allowed value is {nearest}; allowed: {}", RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "CloudWatch Logs does not accept a retention of {} days",
+                    stack.logs.retention_days
+                ),
+                format!(
+                    "the nearest allowed value is {nearest}; allowed: {}",
+                    RETENTION_DAYS
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             );
         }
         if let Some(arn) = &stack.logs.kms_key_arn
             && !is_arn(arn, "kms")
         {
-            self.error(env, &["logs", "kms_key_arn"], format!("`{arn}` is not a KMS key ARN"), kms_help());
+            self.error(
+                env,
+                &["logs", "kms_key_arn"],
+                format!("`{arn}` is not a KMS key ARN"),
+                kms_help(),
+            );
         }
         let bucket = &stack.bucket;
         for (key, days) in [
             ("expiration_days", bucket.expiration_days),
-            ("noncurrent_expiration_days", bucket.noncurrent_expiration_days),
-            ("abort_incomplete_upload_days", bucket.abort_incomplete_upload_days),
+            (
+                "noncurrent_expiration_days",
+                bucket.noncurrent_expiration_days,
+            ),
+            (
+                "abort_incomplete_upload_days",
+                bucket.abort_incomplete_upload_days,
+            ),
         ] {
             if days == 0 {
                 self.error(
@@ -421,7 +505,12 @@ impl Checker<'_> {
                     "set `encryption = \"aws:kms\"` or remove `kms_key_arn`".to_owned(),
                 );
             } else if !is_arn(arn, "kms") {
-                self.error(env, &["bucket", "kms_key_arn"], format!("`{arn}` is not a KMS key ARN"), kms_help());
+                self.error(
+                    env,
+                    &["bucket", "kms_key_arn"],
+                    format!("`{arn}` is not a KMS key ARN"),
+                    kms_help(),
+                );
             }
         }
     }
@@ -429,11 +518,17 @@ impl Checker<'_> {
     fn alarms(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
         let alarms = &stack.alarms;
-        if !(alarms.period_s == 10 || alarms.period_s == 30 || (alarms.period_s > 0 && alarms.period_s % 60 == 0)) {
+        if !(alarms.period_s == 10
+            || alarms.period_s == 30
+            || (alarms.period_s > 0 && alarms.period_s.is_multiple_of(60)))
+        {
             self.error(
                 env,
                 &["alarms", "period_s"],
-                format!("alarm period of {} s is not one CloudWatch accepts", alarms.period_s),
+                format!(
+                    "alarm period of {} s is not one CloudWatch accepts",
+                    alarms.period_s
+                ),
                 "use 10, 30 or a multiple of 60, such as 300".to_owned(),
             );
         }
@@ -486,16 +581,25 @@ impl Checker<'_> {
                     env,
                     &path,
                     format!("tag `{key}` is set by tapgen on every resource"),
-                    format!("tapgen manages {}; choose another key", ticked(MANAGED_TAGS)),
+                    format!(
+                        "tapgen manages {}; choose another key",
+                        ticked(MANAGED_TAGS)
+                    ),
                 );
             } else if key.to_lowercase().starts_with("aws:") {
-                self.error(env, &path, format!("tag key `{key}` uses the reserved `aws:` prefix"), "AWS reserves `aws:` tags for itself; drop the prefix".to_owned());
+                self.error(
+                    env,
+                    &path,
+                    format!("tag key `{key}` uses the reserved `aws:` prefix"),
+                    "AWS reserves `aws:` tags for itself; drop the prefix".to_owned(),
+                );
             } else if !(1..=128).contains(&key_chars) || !key.chars().all(is_tag_char) {
                 self.error(
                     env,
                     &path,
                     format!("tag key `{key}` is invalid"),
-                    "tag keys are 1 to 128 letters, digits, spaces and `_ . : / = + - @`".to_owned(),
+                    "tag keys are 1 to 128 letters, digits, spaces and `_ . : / = + - @`"
+                        .to_owned(),
                 );
             }
             if value.chars().count() > 256 || !value.chars().all(is_tag_char) {
@@ -503,7 +607,8 @@ impl Checker<'_> {
                     env,
                     &path,
                     format!("value of tag `{key}` is invalid"),
-                    "tag values are at most 256 letters, digits, spaces and `_ . : / = + - @`".to_owned(),
+                    "tag values are at most 256 letters, digits, spaces and `_ . : / = + - @`"
+                        .to_owned(),
                 );
             }
         }
@@ -511,7 +616,9 @@ impl Checker<'_> {
 
     fn backend(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
-        let Some(backend) = &stack.backend else { return };
+        let Some(backend) = &stack.backend else {
+            return;
+        };
         if let Err(problem) = check_bucket_name(&backend.bucket) {
             self.error(
                 env,
@@ -533,13 +640,22 @@ impl Checker<'_> {
             );
         }
         if !is_region(&backend.region) {
-            self.error(env, &["backend", "region"], format!("`{}` is not an AWS region name", backend.region), "use a region code such as `us-east-1`".to_owned());
+            self.error(
+                env,
+                &["backend", "region"],
+                format!("`{}` is not an AWS region name", backend.region),
+                "use a region code such as `us-east-1`".to_owned(),
+            );
         }
     }
 }
 
 fn ticked(items: &[&str]) -> String {
-    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn kms_help() -> String {
@@ -549,9 +665,15 @@ fn kms_help() -> String {
 /// Letters, digits and hyphens, starting with a letter; lowercase only when `mixed_case` is false.
 fn is_name(name: &str, mixed_case: bool) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name
-            .chars()
-            .all(|c| c == '-' || c.is_ascii_digit() || if mixed_case { c.is_ascii_alphabetic() } else { c.is_ascii_lowercase() })
+        && name.chars().all(|c| {
+            c == '-'
+                || c.is_ascii_digit()
+                || if mixed_case {
+                    c.is_ascii_alphabetic()
+                } else {
+                    c.is_ascii_lowercase()
+                }
+        })
 }
 
 fn is_semver(version: &str) -> bool {
@@ -559,7 +681,9 @@ fn is_semver(version: &str) -> bool {
     let parts: Vec<&str> = core.split('.').collect();
     parts.len() == 3
         && parts.iter().all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) && (part.len() == 1 || !part.starts_with('0'))
+            !part.is_empty()
+                && part.bytes().all(|b| b.is_ascii_digit())
+                && (part.len() == 1 || !part.starts_with('0'))
         })
 }
 
@@ -567,7 +691,7 @@ fn is_registry_address(address: &str) -> bool {
     let parts: Vec<&str> = address.split('/').collect();
     (parts.len() == 3 || parts.len() == 4)
         && parts.iter().all(|part| {
-            !part.is_empty()
+            part.starts_with(|c: char| c.is_ascii_alphanumeric())
                 && part
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
@@ -596,7 +720,8 @@ fn is_handler(handler: &str) -> bool {
 }
 
 fn is_env_var_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_tag_char(c: char) -> bool {
@@ -620,13 +745,18 @@ fn is_arn(arn: &str, service: &str) -> bool {
 /// S3's bucket naming rules, as a reason when broken.
 pub fn check_bucket_name(name: &str) -> Result<(), String> {
     if !(3..=63).contains(&name.len()) {
-        return Err(format!("it has {} characters, and S3 allows 3 to 63", name.len()));
+        return Err(format!(
+            "it has {} characters, and S3 allows 3 to 63",
+            name.len()
+        ));
     }
     if let Some(c) = name
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.'))
     {
-        return Err(format!("`{c}` is not allowed; use lowercase letters, digits, hyphens and dots"));
+        return Err(format!(
+            "`{c}` is not allowed; use lowercase letters, digits, hyphens and dots"
+        ));
     }
     let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if !edge_ok(name.chars().next()) || !edge_ok(name.chars().last()) {
@@ -638,7 +768,11 @@ pub fn check_bucket_name(name: &str) -> Result<(), String> {
     if name.split('.').count() == 4 && name.split('.').all(|part| part.parse::<u8>().is_ok()) {
         return Err("it looks like an IP address".to_owned());
     }
-    if name.starts_with("xn--") || name.starts_with("sthree-") || name.ends_with("-s3alias") || name.ends_with("--ol-s3") {
+    if name.starts_with("xn--")
+        || name.starts_with("sthree-")
+        || name.ends_with("-s3alias")
+        || name.ends_with("--ol-s3")
+    {
         return Err("it uses a prefix or suffix that S3 reserves".to_owned());
     }
     Ok(())
@@ -673,7 +807,9 @@ mod tests {
         assert!(!is_handler("handler"));
         assert!(is_arn("arn:aws:sns:us-east-1:123456789012:alerts", "sns"));
         assert!(!is_arn("arn:aws:sns:us-east-1:1234:alerts", "sns"));
-        assert!(is_registry_address("registry.example.com/acme/serverless-api/aws"));
+        assert!(is_registry_address(
+            "registry.example.com/acme/serverless-api/aws"
+        ));
         assert!(is_registry_address("acme/serverless-api/aws"));
         assert!(!is_registry_address("../modules/x"));
     }

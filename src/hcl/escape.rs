@@ -43,7 +43,11 @@ pub fn quote(value: &str) -> String {
 
 /// Characters that would be invisible or would break a line if written raw.
 fn needs_unicode_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{200b}'..='\u{200f}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{200b}'..='\u{200f}'
+        )
 }
 
 /// An HCL identifier in its ASCII form: `[A-Za-z_][A-Za-z0-9_-]*`.
@@ -75,9 +79,9 @@ pub fn is_traversal(path: &str) -> bool {
         let indexes = &step[name.len()..];
         (is_identifier(name) || (name == "*" && indexes.is_empty()))
             && indexes.split_terminator(']').all(|index| {
-                index
-                    .strip_prefix('[')
-                    .is_some_and(|n| n == "*" || (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())))
+                index.strip_prefix('[').is_some_and(|n| {
+                    n == "*" || (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                })
             })
     })
 }

@@ -80,7 +80,11 @@ fn pad(out: &mut String, spaces: usize) {
 
 /// For each item, the width its key is padded to: the widest key in its run of consecutive
 /// single-line entries (anything else, including a multi-line value, ends a run).
-fn align_runs(len: usize, single_line: impl Fn(usize) -> bool, key_width: impl Fn(usize) -> usize) -> Vec<usize> {
+fn align_runs(
+    len: usize,
+    single_line: impl Fn(usize) -> bool,
+    key_width: impl Fn(usize) -> usize,
+) -> Vec<usize> {
     let mut aligned = vec![0; len];
     let mut start = 0;
     while start < len {
@@ -204,7 +208,10 @@ fn call(name: &str, args: &[Expr], level: usize) -> String {
 }
 
 fn tuple(elements: &[Expr], level: usize) -> String {
-    let inline: Vec<String> = elements.iter().map(|element| expr(element, level)).collect();
+    let inline: Vec<String> = elements
+        .iter()
+        .map(|element| expr(element, level))
+        .collect();
     if inline.iter().all(|element| !element.contains('\n')) {
         return format!("[{}]", inline.join(", "));
     }
@@ -232,16 +239,21 @@ fn object(entries: &[ObjectEntry], level: usize) -> String {
         return "{}".to_owned();
     }
     let keys: Vec<String> = entries.iter().map(|entry| object_key(&entry.key)).collect();
-    let values: Vec<String> = entries.iter().map(|entry| expr(&entry.value, level + 1)).collect();
+    let values: Vec<String> = entries
+        .iter()
+        .map(|entry| expr(&entry.value, level + 1))
+        .collect();
     let key_widths: Vec<usize> = keys.iter().map(|key| width(key)).collect();
     // A comment line above an entry ends the run before it.
     let mut aligned = vec![0; entries.len()];
     let mut run_start = 0;
     for i in 0..=entries.len() {
         if i == entries.len() || (i > run_start && entries[i].comment.is_some()) {
-            let run = align_runs(i - run_start, |j| !values[run_start + j].contains('\n'), |j| {
-                key_widths[run_start + j]
-            });
+            let run = align_runs(
+                i - run_start,
+                |j| !values[run_start + j].contains('\n'),
+                |j| key_widths[run_start + j],
+            );
             aligned[run_start..i].copy_from_slice(&run);
             run_start = i;
         }
@@ -273,7 +285,13 @@ mod tests {
         let body = Body::new()
             .attr("bucket", "x")
             .attr("force_destroy", false)
-            .attr("tags", Expr::object([("Name", Expr::string("x")), ("Environment-Name", Expr::string("y"))]))
+            .attr(
+                "tags",
+                Expr::object([
+                    ("Name", Expr::string("x")),
+                    ("Environment-Name", Expr::string("y")),
+                ]),
+            )
             .attr("a", 1i64);
         assert_eq!(
             print(&body),
@@ -284,7 +302,11 @@ mod tests {
     #[test]
     fn separates_blocks_with_blank_lines() {
         let body = Body::new()
-            .block(Block::new("terraform", &[], Body::new().attr("required_version", ">= 1.6")))
+            .block(Block::new(
+                "terraform",
+                &[],
+                Body::new().attr("required_version", ">= 1.6"),
+            ))
             .comment("the bucket")
             .block(Block::resource("aws_s3_bucket", "logs", Body::new()));
         assert_eq!(
@@ -297,23 +319,38 @@ mod tests {
     fn prints_calls_with_one_multi_line_argument_inline() {
         let body = Body::new().attr(
             "policy",
-            Expr::call("jsonencode", vec![Expr::object([("Version", Expr::string("2012-10-17"))])]),
+            Expr::call(
+                "jsonencode",
+                vec![Expr::object([("Version", Expr::string("2012-10-17"))])],
+            ),
         );
-        assert_eq!(print(&body), "policy = jsonencode({\n  Version = \"2012-10-17\"\n})\n");
+        assert_eq!(
+            print(&body),
+            "policy = jsonencode({\n  Version = \"2012-10-17\"\n})\n"
+        );
     }
 
     #[test]
     fn prints_tuples_of_objects_one_per_line() {
         let body = Body::new().attr(
             "s",
-            Expr::Tuple(vec![Expr::object([("a", Expr::Number(1))]), Expr::Number(2)]),
+            Expr::Tuple(vec![
+                Expr::object([("a", Expr::Number(1))]),
+                Expr::Number(2),
+            ]),
         );
         assert_eq!(print(&body), "s = [\n  {\n    a = 1\n  },\n  2,\n]\n");
     }
 
     #[test]
     fn quotes_keys_that_are_not_identifiers() {
-        let body = Body::new().attr("tags", Expr::object([("aws:x", Expr::Null), ("for", Expr::Bool(true))]));
-        assert_eq!(print(&body), "tags = {\n  \"aws:x\" = null\n  \"for\"   = true\n}\n");
+        let body = Body::new().attr(
+            "tags",
+            Expr::object([("aws:x", Expr::Null), ("for", Expr::Bool(true))]),
+        );
+        assert_eq!(
+            print(&body),
+            "tags = {\n  \"aws:x\" = null\n  \"for\"   = true\n}\n"
+        );
     }
 }

@@ -100,7 +100,10 @@ fn alarm(alarm: &Alarm) -> Block {
         alarm.name,
         tagged(
             Body::new()
-                .attr("alarm_name", Expr::template(&format!("{{}}-{suffix}"), vec![r("local.name")]))
+                .attr(
+                    "alarm_name",
+                    Expr::template(&format!("{{}}-{suffix}"), vec![r("local.name")]),
+                )
                 .attr("alarm_description", alarm.description)
                 .attr("namespace", alarm.namespace)
                 .attr("metric_name", alarm.metric)

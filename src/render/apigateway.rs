@@ -22,8 +22,14 @@ const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
 ];
 
 const METHOD_SKIPS: &[(&str, &str)] = &[
-    ("CKV_AWS_59", "Authorization is var.api_authorization, AWS_IAM by default; NONE is an explicit choice for a public API"),
-    ("CKV2_AWS_53", "AWS_PROXY integration: the function validates every request and answers 4XX itself"),
+    (
+        "CKV_AWS_59",
+        "Authorization is var.api_authorization, AWS_IAM by default; NONE is an explicit choice for a public API",
+    ),
+    (
+        "CKV2_AWS_53",
+        "AWS_PROXY integration: the function validates every request and answers 4XX itself",
+    ),
 ];
 
 fn method(name: &str, resource_id: &str) -> Block {

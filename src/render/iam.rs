@@ -6,9 +6,15 @@ use crate::hcl::{Block, Body, Expr};
 
 /// The Sids and actions of the function's policy, kept here so tests can assert on them.
 pub const LAMBDA_POLICY_ACTIONS: &[(&str, &[&str])] = &[
-    ("WriteOwnLogs", &["logs:CreateLogStream", "logs:PutLogEvents"]),
+    (
+        "WriteOwnLogs",
+        &["logs:CreateLogStream", "logs:PutLogEvents"],
+    ),
     ("WriteRequestRecords", &["s3:PutObject"]),
-    ("WriteTraces", &["xray:PutTraceSegments", "xray:PutTelemetryRecords"]),
+    (
+        "WriteTraces",
+        &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+    ),
 ];
 
 pub fn document() -> Body {
@@ -36,7 +42,9 @@ pub fn document() -> Body {
                     "Allow",
                     LAMBDA_POLICY_ACTIONS[2].1,
                     Expr::string("*"),
-                    Some("X-Ray has no resource-level permissions: AWS accepts only \"*\" for these actions."),
+                    Some(
+                        "X-Ray has no resource-level permissions: AWS accepts only \"*\" for these actions.",
+                    ),
                 ),
             ]),
             Expr::raw(kms_statement),

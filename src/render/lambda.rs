@@ -70,6 +70,12 @@ pub fn document() -> Body {
                 .attr("action", "lambda:InvokeFunction")
                 .attr("function_name", r("aws_lambda_function.this.function_name"))
                 .attr("principal", "apigateway.amazonaws.com")
-                .attr("source_arn", Expr::template("{}/*/*", vec![r("aws_api_gateway_rest_api.this.execution_arn")])),
+                .attr(
+                    "source_arn",
+                    Expr::template(
+                        "{}/*/*",
+                        vec![r("aws_api_gateway_rest_api.this.execution_arn")],
+                    ),
+                ),
         ))
 }

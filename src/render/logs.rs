@@ -23,6 +23,9 @@ pub fn document() -> Body {
         .block(Block::resource(
             "aws_cloudwatch_log_group",
             "api_access",
-            log_group(Expr::template("/aws/apigateway/{}/access", vec![r("local.name")])),
+            log_group(Expr::template(
+                "/aws/apigateway/{}/access",
+                vec![r("local.name")],
+            )),
         ))
 }

@@ -45,7 +45,13 @@ pub(crate) fn policy_document(statements: Vec<Expr>) -> Expr {
 }
 
 /// An IAM statement; `comment` explains a choice a reviewer would question.
-pub(crate) fn statement(sid: &str, effect: &str, actions: &[&str], resource: Expr, comment: Option<&str>) -> Expr {
+pub(crate) fn statement(
+    sid: &str,
+    effect: &str,
+    actions: &[&str],
+    resource: Expr,
+    comment: Option<&str>,
+) -> Expr {
     let mut entries = vec![
         entry("Sid", Expr::string(sid)),
         entry("Effect", Expr::string(effect)),
@@ -68,14 +74,21 @@ pub(crate) fn entry(key: &str, value: Expr) -> ObjectEntry {
 pub(crate) fn assume_role_policy(service: &str) -> Expr {
     policy_document(vec![Expr::object([
         ("Effect", Expr::string("Allow")),
-        ("Principal", Expr::object([("Service", Expr::string(service))])),
+        (
+            "Principal",
+            Expr::object([("Service", Expr::string(service))]),
+        ),
         ("Action", Expr::string("sts:AssumeRole")),
     ])])
 }
 
 /// `lifecycle { create_before_destroy = true }`.
 pub(crate) fn create_before_destroy() -> Block {
-    Block::new("lifecycle", &[], Body::new().attr("create_before_destroy", true))
+    Block::new(
+        "lifecycle",
+        &[],
+        Body::new().attr("create_before_destroy", true),
+    )
 }
 
 /// `checkov:skip` comments, each with a reason written for a security reviewer.

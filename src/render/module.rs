@@ -2,7 +2,9 @@
 //! terraform-aws-modules, plus a README and a runnable example.
 
 use super::variables::{self, Variable};
-use super::{alarms, apigateway, iam, lambda, logs, r, s3, AWS_PROVIDER_CONSTRAINT, REQUIRED_VERSION};
+use super::{
+    AWS_PROVIDER_CONSTRAINT, REQUIRED_VERSION, alarms, apigateway, iam, lambda, logs, r, s3,
+};
 use crate::hcl::{Block, Body, Expr};
 use crate::output::{Document, File};
 use crate::stack::ModuleSpec;
@@ -11,26 +13,71 @@ use std::path::PathBuf;
 /// The module's outputs: name, description and value.
 pub fn outputs() -> Vec<(&'static str, &'static str, Expr)> {
     let mut outputs = vec![
-        ("api_invoke_url", "URL that invokes the API's stage.", r("aws_api_gateway_stage.this.invoke_url")),
-        ("api_id", "ID of the REST API.", r("aws_api_gateway_rest_api.this.id")),
-        ("api_execution_arn", "Execution ARN of the REST API, for IAM policies that allow calling it.", r("aws_api_gateway_rest_api.this.execution_arn")),
-        ("api_stage_name", "Name of the API's stage.", r("aws_api_gateway_stage.this.stage_name")),
-        ("function_name", "Name of the Lambda function.", r("aws_lambda_function.this.function_name")),
-        ("function_arn", "ARN of the Lambda function.", r("aws_lambda_function.this.arn")),
-        ("function_role_arn", "ARN of the function's execution role.", r("aws_iam_role.lambda.arn")),
-        ("bucket_name", "Name of the log bucket that receives request records.", r("aws_s3_bucket.logs.id")),
-        ("bucket_arn", "ARN of the log bucket.", r("aws_s3_bucket.logs.arn")),
-        ("lambda_log_group_name", "Name of the function's log group.", r("aws_cloudwatch_log_group.lambda.name")),
-        ("api_access_log_group_name", "Name of the API's access-log group.", r("aws_cloudwatch_log_group.api_access.name")),
+        (
+            "api_invoke_url",
+            "URL that invokes the API's stage.",
+            r("aws_api_gateway_stage.this.invoke_url"),
+        ),
+        (
+            "api_id",
+            "ID of the REST API.",
+            r("aws_api_gateway_rest_api.this.id"),
+        ),
+        (
+            "api_execution_arn",
+            "Execution ARN of the REST API, for IAM policies that allow calling it.",
+            r("aws_api_gateway_rest_api.this.execution_arn"),
+        ),
+        (
+            "api_stage_name",
+            "Name of the API's stage.",
+            r("aws_api_gateway_stage.this.stage_name"),
+        ),
+        (
+            "function_name",
+            "Name of the Lambda function.",
+            r("aws_lambda_function.this.function_name"),
+        ),
+        (
+            "function_arn",
+            "ARN of the Lambda function.",
+            r("aws_lambda_function.this.arn"),
+        ),
+        (
+            "function_role_arn",
+            "ARN of the function's execution role.",
+            r("aws_iam_role.lambda.arn"),
+        ),
+        (
+            "bucket_name",
+            "Name of the log bucket that receives request records.",
+            r("aws_s3_bucket.logs.id"),
+        ),
+        (
+            "bucket_arn",
+            "ARN of the log bucket.",
+            r("aws_s3_bucket.logs.arn"),
+        ),
+        (
+            "lambda_log_group_name",
+            "Name of the function's log group.",
+            r("aws_cloudwatch_log_group.lambda.name"),
+        ),
+        (
+            "api_access_log_group_name",
+            "Name of the API's access-log group.",
+            r("aws_cloudwatch_log_group.api_access.name"),
+        ),
     ];
     outputs.push((
         "alarm_arns",
         "ARNs of the CloudWatch alarms, by alarm.",
-        Expr::object(
-            alarms::ALARMS
-                .iter()
-                .map(|alarm| (alarm.name, r(&format!("aws_cloudwatch_metric_alarm.{}.arn", alarm.name)))),
-        ),
+        Expr::object(alarms::ALARMS.iter().map(|alarm| {
+            (
+                alarm.name,
+                r(&format!("aws_cloudwatch_metric_alarm.{}.arn", alarm.name)),
+            )
+        })),
     ));
     outputs
 }
@@ -61,13 +108,19 @@ fn main_document() -> Body {
             "locals",
             &[],
             Body::new()
-                .attr("name", Expr::template("{}-{}", vec![r("var.project"), r("var.environment")]))
+                .attr(
+                    "name",
+                    Expr::template("{}-{}", vec![r("var.project"), r("var.environment")]),
+                )
                 .comment("S3 bucket names must be lowercase.")
                 .attr(
                     "bucket_name",
                     Expr::call(
                         "lower",
-                        vec![Expr::template("{}-logs-{}", vec![r("var.project"), r("var.environment")])],
+                        vec![Expr::template(
+                            "{}-logs-{}",
+                            vec![r("var.project"), r("var.environment")],
+                        )],
                     ),
                 )
                 .attr(
@@ -85,7 +138,11 @@ fn main_document() -> Body {
                     ),
                 ),
         ))
-        .block(Block::new("data", &["aws_partition", "current"], Body::new()))
+        .block(Block::new(
+            "data",
+            &["aws_partition", "current"],
+            Body::new(),
+        ))
 }
 
 fn outputs_document() -> Body {
@@ -94,7 +151,9 @@ fn outputs_document() -> Body {
         body.push_block(Block::new(
             "output",
             &[name],
-            Body::new().attr("description", description).attr("value", value),
+            Body::new()
+                .attr("description", description)
+                .attr("value", value),
         ));
     }
     body
@@ -105,19 +164,25 @@ fn example(spec: &ModuleSpec) -> Body {
         .block(Block::new(
             "terraform",
             &[],
-            Body::new().attr("required_version", REQUIRED_VERSION).block(Block::new(
-                "required_providers",
-                &[],
-                Body::new().attr(
-                    "aws",
-                    Expr::object([
-                        ("source", Expr::string("hashicorp/aws")),
-                        ("version", Expr::string(AWS_PROVIDER_CONSTRAINT)),
-                    ]),
-                ),
-            )),
+            Body::new()
+                .attr("required_version", REQUIRED_VERSION)
+                .block(Block::new(
+                    "required_providers",
+                    &[],
+                    Body::new().attr(
+                        "aws",
+                        Expr::object([
+                            ("source", Expr::string("hashicorp/aws")),
+                            ("version", Expr::string(AWS_PROVIDER_CONSTRAINT)),
+                        ]),
+                    ),
+                )),
         ))
-        .block(Block::new("provider", &["aws"], Body::new().attr("region", "us-east-1")))
+        .block(Block::new(
+            "provider",
+            &["aws"],
+            Body::new().attr("region", "us-east-1"),
+        ))
         .block(Block::new(
             "module",
             &[&spec.name.replace('-', "_")],
@@ -126,15 +191,27 @@ fn example(spec: &ModuleSpec) -> Body {
                 .blank()
                 .attr("project", "example")
                 .attr("environment", "dev")
-                .attr("lambda_package_path", Expr::template("{}/lambda.zip", vec![r("path.module")]))
-                .attr("tags", Expr::object([("Owner", Expr::string("platform-team"))])),
+                .attr(
+                    "lambda_package_path",
+                    Expr::template("{}/lambda.zip", vec![r("path.module")]),
+                )
+                .attr(
+                    "tags",
+                    Expr::object([("Owner", Expr::string("platform-team"))]),
+                ),
         ))
         .block(Block::new(
             "output",
             &["api_invoke_url"],
             Body::new()
                 .attr("description", "URL that invokes the API's stage.")
-                .attr("value", r(&format!("module.{}.api_invoke_url", spec.name.replace('-', "_")))),
+                .attr(
+                    "value",
+                    r(&format!(
+                        "module.{}.api_invoke_url",
+                        spec.name.replace('-', "_")
+                    )),
+                ),
         ))
 }
 
@@ -146,7 +223,7 @@ fn readme(spec: &ModuleSpec) -> String {
                 name => variable.name,
                 description => variable.description,
                 type => variable.type_expr,
-                default => variable.default.as_ref().map(|d| crate::hcl::print::inline(d)),
+                default => variable.default.as_ref().map(crate::hcl::print::inline),
                 required => variable.default.is_none(),
             }
         })
@@ -186,6 +263,10 @@ pub fn files(spec: &ModuleSpec) -> Vec<File> {
         hcl("apigateway.tf", apigateway::document()),
         hcl("alarms.tf", alarms::document()),
         hcl("examples/complete/main.tf", example(spec)),
-        File::new(dir.join("README.md"), Document::Markdown(readme(spec)), command),
+        File::new(
+            dir.join("README.md"),
+            Document::Markdown(readme(spec)),
+            command,
+        ),
     ]
 }

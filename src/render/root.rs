@@ -4,7 +4,7 @@
 
 use super::module::outputs;
 use super::variables::variables;
-use super::{r, AWS_PROVIDER_CONSTRAINT, REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE};
+use super::{AWS_PROVIDER_CONSTRAINT, REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, r};
 use crate::hcl::{Block, Body, Expr};
 use crate::output::{Document, File};
 use crate::stack::{ModuleSource, Stack};
@@ -24,17 +24,19 @@ fn versions(stack: &Stack) -> Body {
     Body::new().block(Block::new(
         "terraform",
         &[],
-        Body::new().attr("required_version", required_version).block(Block::new(
-            "required_providers",
-            &[],
-            Body::new().attr(
-                "aws",
-                Expr::object([
-                    ("source", Expr::string("hashicorp/aws")),
-                    ("version", Expr::string(AWS_PROVIDER_CONSTRAINT)),
-                ]),
-            ),
-        )),
+        Body::new()
+            .attr("required_version", required_version)
+            .block(Block::new(
+                "required_providers",
+                &[],
+                Body::new().attr(
+                    "aws",
+                    Expr::object([
+                        ("source", Expr::string("hashicorp/aws")),
+                        ("version", Expr::string(AWS_PROVIDER_CONSTRAINT)),
+                    ]),
+                ),
+            )),
     ))
 }
 
@@ -54,10 +56,16 @@ fn main_document(stack: &Stack) -> Body {
         &["aws"],
         Body::new()
             .attr("region", stack.region.as_str())
-            .block(Block::new("default_tags", &[], Body::new().attr("tags", default_tags(stack)))),
+            .block(Block::new(
+                "default_tags",
+                &[],
+                Body::new().attr("tags", default_tags(stack)),
+            )),
     );
     let mut module = match &stack.module.source {
-        ModuleSource::Local => Body::new().attr("source", format!("../../modules/{}", stack.module.name)),
+        ModuleSource::Local => {
+            Body::new().attr("source", format!("../../modules/{}", stack.module.name))
+        }
         ModuleSource::Registry(address) => Body::new()
             .attr("source", address.as_str())
             .attr("version", stack.module.version.as_str()),
@@ -66,7 +74,9 @@ fn main_document(stack: &Stack) -> Body {
     for variable in variables() {
         module.push_attr(variable.name, (variable.value)(stack));
     }
-    Body::new().block(provider).block(Block::new("module", &[MODULE_BLOCK], module))
+    Body::new()
+        .block(provider)
+        .block(Block::new("module", &[MODULE_BLOCK], module))
 }
 
 fn outputs_document() -> Body {
@@ -85,20 +95,22 @@ fn outputs_document() -> Body {
 
 fn backend(stack: &Stack) -> Option<Body> {
     let backend = stack.backend.as_ref()?;
-    Some(Body::new().block(Block::new(
-        "terraform",
-        &[],
+    Some(
         Body::new().block(Block::new(
-            "backend",
-            &["s3"],
-            Body::new()
-                .attr("bucket", backend.bucket.as_str())
-                .attr("key", backend.key.as_str())
-                .attr("region", backend.region.as_str())
-                .attr("encrypt", true)
-                .attr("use_lockfile", backend.use_lockfile),
+            "terraform",
+            &[],
+            Body::new().block(Block::new(
+                "backend",
+                &["s3"],
+                Body::new()
+                    .attr("bucket", backend.bucket.as_str())
+                    .attr("key", backend.key.as_str())
+                    .attr("region", backend.region.as_str())
+                    .attr("encrypt", true)
+                    .attr("use_lockfile", backend.use_lockfile),
+            )),
         )),
-    )))
+    )
 }
 
 /// The files of `envs/<env>/`, paths relative to the output folder.
@@ -114,6 +126,10 @@ pub fn files(stack: &Stack, package: Vec<u8>) -> Vec<File> {
     if let Some(body) = backend(stack) {
         files.push(hcl("backend.tf", body));
     }
-    files.push(File::new(dir.join(PACKAGE_FILE), Document::Binary(package), &command));
+    files.push(File::new(
+        dir.join(PACKAGE_FILE),
+        Document::Binary(package),
+        &command,
+    ));
     files
 }

@@ -7,10 +7,22 @@ pub fn document() -> Body {
     let bucket_id = || r("aws_s3_bucket.logs.id");
     let bucket = extend(
         checkov_skips(&[
-            ("CKV_AWS_18", "This bucket is itself the request-record sink; access logging it to another bucket is left to the account's central logging"),
-            ("CKV_AWS_144", "Request records are operational logs that expire; cross-region replication is not required"),
-            ("CKV_AWS_145", "SSE-S3 (AES256) is the default; set bucket encryption to aws:kms with a customer key where policy demands it"),
-            ("CKV2_AWS_62", "No consumer for object-created events on a log sink"),
+            (
+                "CKV_AWS_18",
+                "This bucket is itself the request-record sink; access logging it to another bucket is left to the account's central logging",
+            ),
+            (
+                "CKV_AWS_144",
+                "Request records are operational logs that expire; cross-region replication is not required",
+            ),
+            (
+                "CKV_AWS_145",
+                "SSE-S3 (AES256) is the default; set bucket encryption to aws:kms with a customer key where policy demands it",
+            ),
+            (
+                "CKV2_AWS_62",
+                "No consumer for object-created events on a log sink",
+            ),
         ]),
         tagged(
             Body::new()
@@ -31,7 +43,9 @@ pub fn document() -> Body {
                 .attr("ignore_public_acls", true)
                 .attr("restrict_public_buckets", true),
         ))
-        .comment("ACLs are disabled: the bucket owner owns every object, and access is by policy only.")
+        .comment(
+            "ACLs are disabled: the bucket owner owns every object, and access is by policy only.",
+        )
         .block(Block::resource(
             "aws_s3_bucket_ownership_controls",
             "logs",
@@ -47,16 +61,18 @@ pub fn document() -> Body {
             Body::new().attr("bucket", bucket_id()).block(Block::new(
                 "rule",
                 &[],
-                Body::new().attr("bucket_key_enabled", Expr::raw(kms)).block(Block::new(
-                    "apply_server_side_encryption_by_default",
-                    &[],
-                    Body::new()
-                        .attr("sse_algorithm", r("var.bucket_sse_algorithm"))
-                        .attr(
-                            "kms_master_key_id",
-                            Expr::raw(format!("{kms} ? var.bucket_kms_key_arn : null")),
-                        ),
-                )),
+                Body::new()
+                    .attr("bucket_key_enabled", Expr::raw(kms))
+                    .block(Block::new(
+                        "apply_server_side_encryption_by_default",
+                        &[],
+                        Body::new()
+                            .attr("sse_algorithm", r("var.bucket_sse_algorithm"))
+                            .attr(
+                                "kms_master_key_id",
+                                Expr::raw(format!("{kms} ? var.bucket_kms_key_arn : null")),
+                            ),
+                    )),
             )),
         ))
         .block(Block::resource(
@@ -86,12 +102,18 @@ pub fn document() -> Body {
                     .block(Block::new(
                         "noncurrent_version_expiration",
                         &[],
-                        Body::new().attr("noncurrent_days", r("var.bucket_noncurrent_expiration_days")),
+                        Body::new().attr(
+                            "noncurrent_days",
+                            r("var.bucket_noncurrent_expiration_days"),
+                        ),
                     ))
                     .block(Block::new(
                         "abort_incomplete_multipart_upload",
                         &[],
-                        Body::new().attr("days_after_initiation", r("var.bucket_abort_incomplete_upload_days")),
+                        Body::new().attr(
+                            "days_after_initiation",
+                            r("var.bucket_abort_incomplete_upload_days"),
+                        ),
                     )),
             )),
         ))
@@ -124,6 +146,9 @@ pub fn document() -> Body {
                     ])]),
                 )
                 .blank()
-                .attr("depends_on", Expr::Tuple(vec![r("aws_s3_bucket_public_access_block.logs")])),
+                .attr(
+                    "depends_on",
+                    Expr::Tuple(vec![r("aws_s3_bucket_public_access_block.logs")]),
+                ),
         ))
 }

@@ -24,7 +24,7 @@ fn n(value: u32) -> Expr {
 }
 
 fn opt_string(value: &Option<String>) -> Expr {
-    value.as_ref().map_or(Expr::Null, |v| Expr::string(v))
+    value.as_ref().map_or(Expr::Null, Expr::string)
 }
 
 fn string_map(map: &std::collections::BTreeMap<String, String>) -> Expr {
@@ -39,13 +39,19 @@ fn range(var: &str, low: u32, high: u32, what: &str) -> (String, String) {
 }
 
 fn at_least_one(var: &str, what: &str) -> (String, String) {
-    (format!("var.{var} >= 1"), format!("{what} must be at least 1."))
+    (
+        format!("var.{var} >= 1"),
+        format!("{what} must be at least 1."),
+    )
 }
 
 fn one_of(var: &str, options: &[String], what: &str) -> (String, String) {
     (
         format!("contains([{}], var.{var})", options.join(", ")),
-        format!("{what} must be one of: {}.", options.join(", ").replace('"', "")),
+        format!(
+            "{what} must be one of: {}.",
+            options.join(", ").replace('"', "")
+        ),
     )
 }
 

@@ -1,0 +1,1 @@
+//! Placeholder until the provider schema snapshot lands.

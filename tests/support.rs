@@ -1,0 +1,126 @@
+//! Shared helpers: temporary projects and in-process renders.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tapgen::output::File;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch project folder holding the Lambda handler, like one `tapgen init` makes.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("lambda")).expect("lambda dir");
+        std::fs::copy(
+            repo().join("lambda/handler.py"),
+            dir.path().join("lambda/handler.py"),
+        )
+        .expect("copy handler");
+        Self { dir }
+    }
+
+    pub fn with_config(text: &str) -> Self {
+        let project = Self::new();
+        project.write("tapgen.toml", text.as_bytes());
+        project
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, relative: &str, bytes: &[u8]) {
+        let path = self.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("parent dir");
+        }
+        std::fs::write(path, bytes).expect("write");
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path().join(relative)).expect("read")
+    }
+
+    pub fn tapgen(&self) -> assert_cmd::Command {
+        let mut command = assert_cmd::Command::cargo_bin("tapgen").expect("tapgen binary");
+        command.current_dir(self.path());
+        command
+    }
+
+    /// Every file below the project and its bytes, to prove a command wrote nothing.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        let mut pending = vec![self.path().to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let bytes = std::fs::read(&path).unwrap_or_default();
+                    files.insert(
+                        path.strip_prefix(self.path()).expect("below").to_path_buf(),
+                        bytes,
+                    );
+                }
+            }
+        }
+        files
+    }
+}
+
+/// Renders a config in process: the module and every environment.
+pub fn render(config_text: &str, base_dir: &Path) -> Vec<File> {
+    let loaded = tapgen::config::load::parse(
+        "tapgen.toml",
+        config_text.to_owned(),
+        base_dir.to_path_buf(),
+    )
+    .unwrap_or_else(|e| panic!("config does not parse: {e}"));
+    let environments = tapgen::stack::environments(&loaded.config);
+    let stacks = tapgen::config::validate::validate(&loaded, &environments)
+        .unwrap_or_else(|e| panic!("config is invalid: {e}"));
+    let mut files = tapgen::render::module::files(&tapgen::stack::module_spec(&loaded.config));
+    files.extend(tapgen::render_environments(&stacks, base_dir).expect("environments render"));
+    files
+}
+
+/// The configs every render-level test runs on: the embedded default, a minimal one and one
+/// that sets every option.
+pub fn test_configs() -> Vec<(&'static str, String)> {
+    vec![
+        ("default", tapgen::config::DEFAULT_CONFIG.to_owned()),
+        (
+            "minimal",
+            std::fs::read_to_string(repo().join("tests/configs/minimal.toml")).expect("minimal"),
+        ),
+        (
+            "all-options",
+            std::fs::read_to_string(repo().join("tests/configs/all-options.toml"))
+                .expect("all-options"),
+        ),
+    ]
+}
+
+/// Writes the full render of a config into `dir` through the real command.
+pub fn render_into(dir: &Path, config_text: &str) {
+    std::fs::create_dir_all(dir.join("lambda")).expect("lambda dir");
+    std::fs::copy(
+        repo().join("lambda/handler.py"),
+        dir.join("lambda/handler.py"),
+    )
+    .expect("copy handler");
+    std::fs::write(dir.join("tapgen.toml"), config_text).expect("config");
+    assert_cmd::Command::cargo_bin("tapgen")
+        .expect("tapgen binary")
+        .current_dir(dir)
+        .args(["terraform", "--all"])
+        .assert()
+        .success();
+}

@@ -1,0 +1,20 @@
+//! Every integration test, built into one binary.
+
+mod support;
+
+/// Failures injected while writing leave the previous output byte-identical.
+mod atomic_writes;
+/// Invalid configs: exit 2, a message naming file, line and key, and nothing written.
+mod bad_configs;
+/// The command line: each command, exit codes, `--check`, `init`, hand-edited files.
+mod cli;
+/// The committed module and environments equal a fresh render; renders are deterministic.
+mod golden;
+/// The rendered IAM policies are least-privilege.
+mod policies;
+/// Renders checked against the aws provider's own schema snapshot.
+mod provider_schema;
+/// Real OpenTofu and Terraform judge the output, where installed.
+mod real_tools;
+/// Every printed document parses back (hcl-rs) to the tree it was printed from.
+mod roundtrip;
