@@ -1,1 +1,242 @@
-//! Placeholder until the provider schema snapshot lands.
+//! Every render checked against the aws provider's own schema, from a snapshot made by
+//! `scripts/snapshot-provider-schema.sh` with the real provider (`tofu providers schema
+//! -json`, trimmed to the resource types tapgen emits). This runs everywhere, including
+//! machines where no provider binary exists for `tofu validate`.
+
+use crate::support::{render, repo, test_configs};
+use serde_json::Value;
+use tapgen::hcl::{Block, Body, Expr, Item};
+use tapgen::output::Document;
+
+const SNAPSHOT: &str = "tests/provider-schema/aws-5.100.0.json";
+
+/// Arguments every resource accepts besides its schema's own.
+const META_ARGUMENTS: &[&str] = &["count", "for_each", "depends_on", "provider"];
+
+fn snapshot() -> Value {
+    let text = std::fs::read_to_string(repo().join(SNAPSHOT)).expect("schema snapshot");
+    serde_json::from_str(&text).expect("snapshot is JSON")
+}
+
+/// The provider entry of the snapshot, whichever registry address it was taken under.
+fn provider_entry(snapshot: &Value) -> &Value {
+    snapshot["provider_schemas"]
+        .as_object()
+        .and_then(|schemas| schemas.values().next())
+        .expect("one provider in the snapshot")
+}
+
+/// Whether a literal fits a schema type such as `"string"` or `["list", "string"]`.
+fn type_fits(schema_type: &Value, value: &Expr) -> bool {
+    let kind = match schema_type {
+        Value::String(kind) => kind.as_str(),
+        Value::Array(parts) => parts.first().and_then(Value::as_str).unwrap_or(""),
+        _ => return true,
+    };
+    match value {
+        Expr::Null => true,
+        Expr::String(_) | Expr::Template(_) => matches!(kind, "string" | "number" | "bool"),
+        Expr::Number(_) => matches!(kind, "number" | "string"),
+        Expr::Bool(_) => matches!(kind, "bool" | "string"),
+        Expr::Tuple(_) => matches!(kind, "list" | "set" | "tuple"),
+        Expr::Object(_) => matches!(kind, "map" | "object"),
+        // References, calls and operators are typed by OpenTofu at plan time.
+        Expr::Reference(_) | Expr::Call(..) | Expr::Raw(_) => true,
+    }
+}
+
+fn check_body(
+    path: &str,
+    body: &Body,
+    schema: &Value,
+    problems: &mut Vec<String>,
+    is_resource: bool,
+) {
+    let attributes = schema["attributes"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let block_types = schema["block_types"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let mut seen_blocks: std::collections::BTreeMap<&str, usize> = Default::default();
+    for item in &body.items {
+        match item {
+            Item::Attribute(attr) => {
+                if is_resource && META_ARGUMENTS.contains(&attr.key.as_str()) {
+                    continue;
+                }
+                match attributes.get(&attr.key) {
+                    None => problems.push(format!(
+                        "{path}: `{}` is not an argument of this block",
+                        attr.key
+                    )),
+                    Some(spec) => {
+                        let settable = spec["required"].as_bool() == Some(true)
+                            || spec["optional"].as_bool() == Some(true);
+                        if !settable {
+                            problems
+                                .push(format!("{path}: `{}` is read-only (computed)", attr.key));
+                        }
+                        if !type_fits(&spec["type"], &attr.value) {
+                            problems.push(format!(
+                                "{path}: `{}` does not fit type {}",
+                                attr.key, spec["type"]
+                            ));
+                        }
+                    }
+                }
+            }
+            Item::Block(block) => {
+                if is_resource && block.ident == "lifecycle" {
+                    continue;
+                }
+                *seen_blocks.entry(block.ident.as_str()).or_default() += 1;
+                match block_types.get(&block.ident) {
+                    None => problems.push(format!(
+                        "{path}: `{}` is not a block of this block",
+                        block.ident
+                    )),
+                    Some(spec) => check_body(
+                        &format!("{path}.{}", block.ident),
+                        &block.body,
+                        &spec["block"],
+                        problems,
+                        false,
+                    ),
+                }
+            }
+            Item::Comment(_) | Item::Blank => {}
+        }
+    }
+    for (name, spec) in &attributes {
+        let set = body
+            .items
+            .iter()
+            .any(|item| matches!(item, Item::Attribute(a) if &a.key == name));
+        if spec["required"].as_bool() == Some(true) && !set {
+            problems.push(format!("{path}: required argument `{name}` is missing"));
+        }
+    }
+    for (name, spec) in &block_types {
+        let count = seen_blocks.get(name.as_str()).copied().unwrap_or(0);
+        if let Some(min) = spec["min_items"].as_u64().filter(|min| *min > 0)
+            && (count as u64) < min
+        {
+            problems.push(format!(
+                "{path}: needs at least {min} `{name}` block(s), has {count}"
+            ));
+        }
+        if let Some(max) = spec["max_items"].as_u64().filter(|max| *max > 0)
+            && count as u64 > max
+        {
+            problems.push(format!(
+                "{path}: allows at most {max} `{name}` block(s), has {count}"
+            ));
+        }
+    }
+}
+
+fn check_block(file: &str, block: &Block, provider: &Value, problems: &mut Vec<String>) -> bool {
+    let (schema, name) = match (block.ident.as_str(), block.labels.as_slice()) {
+        ("resource", [kind, name]) => (
+            &provider["resource_schemas"][kind.as_str()],
+            format!("{file}: {kind}.{name}"),
+        ),
+        ("data", [kind, name]) => (
+            &provider["data_source_schemas"][kind.as_str()],
+            format!("{file}: data.{kind}.{name}"),
+        ),
+        ("provider", [name]) if name == "aws" => {
+            (&provider["provider"], format!("{file}: provider.aws"))
+        }
+        _ => return false,
+    };
+    if schema.is_null() {
+        problems.push(format!("{name}: the provider has no such type (or the snapshot lacks it: re-run the snapshot script)"));
+        return true;
+    }
+    check_body(
+        &name,
+        &block.body,
+        &schema["block"],
+        problems,
+        block.ident != "provider",
+    );
+    true
+}
+
+#[test]
+fn every_resource_fits_the_provider_schema() {
+    let snapshot = snapshot();
+    let provider = provider_entry(&snapshot);
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (config_name, text) in test_configs() {
+        for file in render(&text, &repo()) {
+            let Document::Hcl(body) = &file.document else {
+                continue;
+            };
+            let file_name = format!("{config_name}: {}", file.path.display());
+            for item in &body.items {
+                if let Item::Block(block) = item
+                    && check_block(&file_name, block, provider, &mut problems)
+                {
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} blocks checked");
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_checker_catches_what_the_provider_would_reject() {
+    let snapshot = snapshot();
+    let provider = provider_entry(&snapshot);
+    let bad = Block::resource(
+        "aws_s3_bucket_versioning",
+        "x",
+        Body::new()
+            .attr("bucket", "b")
+            .attr("not_an_argument", true)
+            .block(Block::new(
+                "versioning_configuration",
+                &[],
+                Body::new().attr("status", Expr::Tuple(vec![])),
+            ))
+            .block(Block::new(
+                "versioning_configuration",
+                &[],
+                Body::new().attr("status", "Enabled"),
+            )),
+    );
+    let missing = Block::resource(
+        "aws_lambda_permission",
+        "y",
+        Body::new().attr("action", "lambda:InvokeFunction"),
+    );
+    let unknown = Block::resource("aws_s3_bucket_acl_typo", "z", Body::new());
+    let mut problems = Vec::new();
+    for block in [&bad, &missing, &unknown] {
+        check_block("test", block, provider, &mut problems);
+    }
+    let all = problems.join("\n");
+    for expected in [
+        "`not_an_argument` is not an argument",
+        "`status` does not fit type",
+        "allows at most 1 `versioning_configuration`",
+        "required argument `function_name` is missing",
+        "required argument `principal` is missing",
+        "the provider has no such type",
+    ] {
+        assert!(all.contains(expected), "`{expected}` not reported:\n{all}");
+    }
+}
