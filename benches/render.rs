@@ -1,0 +1,112 @@
+//! In-process benchmark of tapgen's pipeline for one environment (`staging` of the embedded
+//! default config): no process start-up, no disk writes. Run with `cargo bench --bench render`;
+//! `bench/run.sh` runs it and copies the medians into BENCHMARKS.md.
+//!
+//! The Lambda source folder is the repository's own `lambda/` (the default config's
+//! `source_dir = "lambda"`, resolved against the crate root).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn base_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load() -> tapgen::config::Loaded {
+    tapgen::config::load::parse(
+        tapgen::config::DEFAULT_CONFIG_NAME,
+        tapgen::config::DEFAULT_CONFIG.to_owned(),
+        base_dir(),
+    )
+    .unwrap_or_else(|_| panic!("the embedded default config parses"))
+}
+
+fn staging() -> Vec<String> {
+    vec!["staging".to_owned()]
+}
+
+/// Everything `tapgen terraform --env staging` does in memory, up to the bytes it would write.
+fn pipeline(base: &Path) -> tapgen::output::Plan {
+    let loaded = tapgen::config::load::parse(
+        tapgen::config::DEFAULT_CONFIG_NAME,
+        tapgen::config::DEFAULT_CONFIG.to_owned(),
+        base.to_path_buf(),
+    )
+    .unwrap_or_else(|_| panic!("parse"));
+    let stacks = tapgen::config::validate::validate(&loaded, &staging())
+        .unwrap_or_else(|_| panic!("validate"));
+    let module = tapgen::stack::module_spec(&loaded.config);
+    let mut files = tapgen::render::module::files(&module);
+    files.extend(tapgen::render_environments(&stacks, base).unwrap_or_else(|_| panic!("render")));
+    let owned = vec![
+        PathBuf::from("modules").join(&module.name),
+        PathBuf::from("envs/staging"),
+    ];
+    tapgen::plan(base.to_path_buf(), &files, owned)
+}
+
+fn benches(c: &mut Criterion) {
+    let base = base_dir();
+    let loaded = load();
+    let stacks = tapgen::config::validate::validate(&loaded, &staging())
+        .unwrap_or_else(|_| panic!("validate"));
+    let module = tapgen::stack::module_spec(&loaded.config);
+    let package =
+        tapgen::package::build(&base.join("lambda")).unwrap_or_else(|_| panic!("package"));
+    let mut files = tapgen::render::module::files(&module);
+    files.extend(tapgen::render::root::files(&stacks[0], package.clone()));
+    let bytes: usize = tapgen::plan(base.clone(), &files, Vec::new())
+        .files
+        .iter()
+        .map(|(_, b)| b.len())
+        .sum();
+    eprintln!(
+        "one environment: {} files, {} bytes printed",
+        files.len(),
+        bytes
+    );
+
+    let mut g = c.benchmark_group("staging");
+    g.bench_function("parse_config", |b| b.iter(|| black_box(load())));
+    g.bench_function("validate", |b| {
+        b.iter(|| black_box(tapgen::config::validate::validate(&loaded, &staging()).is_ok()))
+    });
+    g.bench_function("package_lambda_zip", |b| {
+        b.iter(|| {
+            black_box(
+                tapgen::package::build(&base.join("lambda"))
+                    .map(|z| z.len())
+                    .unwrap_or(0),
+            )
+        })
+    });
+    g.bench_function("render_trees", |b| {
+        b.iter(|| {
+            let mut files = tapgen::render::module::files(black_box(&module));
+            files.extend(tapgen::render::root::files(
+                black_box(&stacks[0]),
+                package.clone(),
+            ));
+            black_box(files)
+        })
+    });
+    g.bench_function("print_bytes", |b| {
+        b.iter(|| black_box(tapgen::plan(base.clone(), black_box(&files), Vec::new())))
+    });
+    g.bench_function("end_to_end_in_memory", |b| {
+        b.iter(|| black_box(pipeline(&base)))
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = render;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50);
+    targets = benches
+}
+criterion_main!(render);
