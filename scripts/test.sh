@@ -20,7 +20,7 @@ count() { passed=$((passed + $1)); failed=$((failed + $2)); }
 step "OpenTofu (pinned; built once into $TAPGEN_TOOLS_DIR)"
 TAPGEN_TOFU=$(scripts/install-tofu.sh | tail -1)
 export TAPGEN_TOFU
-"$TAPGEN_TOFU" version | grep -m1 '^OpenTofu'
+TF_CLI_CONFIG_FILE=/dev/null "$TAPGEN_TOFU" version | sed -n '/^OpenTofu/p'
 
 step "aws provider mirror for tofu and terraform"
 mirror_status=0
@@ -34,7 +34,7 @@ else
   echo "WARNING: TAPGEN_BUILD_PROVIDER=1 scripts/tf-mirror.sh builds one (long)." >&2
 fi
 export TAPGEN_REQUIRE_TOOLS=1
-if command -v terraform >/dev/null; then terraform version 2>/dev/null | head -1; else echo "terraform: not installed (optional)"; fi
+if command -v terraform >/dev/null; then TF_CLI_CONFIG_FILE=/dev/null terraform version | sed -n '1p'; else echo "terraform: not installed (optional)"; fi
 
 step "cargo fmt --check"
 cargo fmt --check
@@ -51,8 +51,8 @@ if [[ $cargo_status -ne 0 && $f -eq 0 ]]; then count 0 1; fi
 step "pytest: lambda/"
 pytest_status=0
 scripts/test-lambda.sh 2>&1 | tee "$log/pytest" || pytest_status=$?
-p=$(grep -Eo '[0-9]+ passed' "$log/pytest" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-f=$(grep -Eo '[0-9]+ (failed|error)' "$log/pytest" | awk '{ s += $1 } END { print s + 0 }')
+p=$({ grep -Eo '[0-9]+ passed' "$log/pytest" || true; } | awk '{ s = $1 } END { print s + 0 }')
+f=$({ grep -Eo '[0-9]+ (failed|error)' "$log/pytest" || true; } | awk '{ s += $1 } END { print s + 0 }')
 count "$p" "$f"
 if [[ $pytest_status -ne 0 && $f -eq 0 ]]; then count 0 1; fi
 

@@ -49,6 +49,19 @@ pub struct ModuleSpec {
     pub namespace: String,
     pub version: String,
     pub source: ModuleSource,
+    /// Choices some environment makes that a security scanner flags; the module explains
+    /// them to reviewers (`checkov:skip` reasons) only when they are made.
+    pub choices: SecurityChoices,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityChoices {
+    /// Some environment serves the API without authorization.
+    pub public_api: bool,
+    /// Some environment turns X-Ray tracing off.
+    pub tracing_disabled: bool,
+    /// The shortest log retention of any environment, in days.
+    pub shortest_retention_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -149,7 +162,36 @@ pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
         None | Some("local") => ModuleSource::Local,
         Some(address) => ModuleSource::Registry(address.to_owned()),
     };
+    let empty = EnvOverlay::default();
+    let overlays: Vec<&EnvOverlay> = environments(config)
+        .iter()
+        .map(|env| config.env.get(env).unwrap_or(&empty))
+        .collect();
+    let choices = SecurityChoices {
+        public_api: overlays.iter().any(|o| {
+            pick(
+                o.api.authorization,
+                config.api.authorization,
+                Authorization::AwsIam,
+            ) == Authorization::None
+        }),
+        tracing_disabled: overlays
+            .iter()
+            .any(|o| !pick(o.lambda.tracing, config.lambda.tracing, true)),
+        shortest_retention_days: overlays
+            .iter()
+            .map(|o| {
+                pick(
+                    o.logs.retention_days,
+                    config.logs.retention_days,
+                    DEFAULT_RETENTION_DAYS,
+                )
+            })
+            .min()
+            .unwrap_or(DEFAULT_RETENTION_DAYS),
+    };
     ModuleSpec {
+        choices,
         name: module
             .name
             .clone()

@@ -3,6 +3,7 @@
 
 use super::{checkov_skips, create_before_destroy, extend, r, tagged};
 use crate::hcl::{Block, Body, Expr};
+use crate::stack::SecurityChoices;
 
 /// Fields of each access-log line; `$context` variables are API Gateway's.
 const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
@@ -21,23 +22,23 @@ const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
     ("xrayTraceId", "$context.xrayTraceId"),
 ];
 
-const METHOD_SKIPS: &[(&str, &str)] = &[
-    (
-        "CKV_AWS_59",
-        "Authorization is var.api_authorization, AWS_IAM by default; NONE is an explicit choice for a public API",
-    ),
-    (
+fn method(name: &str, resource_id: &str, choices: &SecurityChoices) -> Block {
+    let mut skips = Vec::new();
+    if choices.public_api {
+        skips.push((
+            "CKV_AWS_59",
+            "Public API by explicit choice (api.authorization = \"NONE\" in tapgen.toml); API Gateway does not authenticate callers",
+        ));
+    }
+    skips.push((
         "CKV2_AWS_53",
         "AWS_PROXY integration: the function validates every request and answers 4XX itself",
-    ),
-];
-
-fn method(name: &str, resource_id: &str) -> Block {
+    ));
     Block::resource(
         "aws_api_gateway_method",
         name,
         extend(
-            checkov_skips(METHOD_SKIPS),
+            checkov_skips(&skips),
             Body::new()
                 .attr("rest_api_id", r("aws_api_gateway_rest_api.this.id"))
                 .attr("resource_id", r(resource_id))
@@ -62,7 +63,33 @@ fn integration(name: &str) -> Block {
     )
 }
 
-pub fn document() -> Body {
+fn stage_skips(choices: &SecurityChoices) -> Vec<(&'static str, &'static str)> {
+    let mut skips = vec![(
+        "CKV_AWS_120",
+        "Responses are per caller and dynamic; a stage cache adds hourly cost and risks serving one caller's data to another",
+    )];
+    if choices.tracing_disabled {
+        skips.push((
+            "CKV_AWS_73",
+            "X-Ray tracing turned off by explicit choice (lambda.tracing = false in tapgen.toml)",
+        ));
+    }
+    skips.push((
+        "CKV2_AWS_29",
+        if choices.public_api {
+            "Public API without a WAF by explicit choice (api.authorization = \"NONE\"); stage throttling limits request rates"
+        } else {
+            "Every method requires AWS_IAM (SigV4) authorization, so API Gateway rejects unsigned requests before the function runs; no WAF is attached"
+        },
+    ));
+    skips.push((
+        "CKV2_AWS_51",
+        "Client certificates authenticate API Gateway to HTTP backends; the Lambda proxy integration is authorized by IAM",
+    ));
+    skips
+}
+
+pub fn document(choices: &SecurityChoices) -> Body {
     let routes = vec![
         r("aws_api_gateway_resource.proxy"),
         r("aws_api_gateway_method.proxy"),
@@ -94,8 +121,8 @@ pub fn document() -> Body {
                 .attr("parent_id", r("aws_api_gateway_rest_api.this.root_resource_id"))
                 .attr("path_part", "{proxy+}"),
         ))
-        .block(method("proxy", "aws_api_gateway_resource.proxy.id"))
-        .block(method("root", "aws_api_gateway_rest_api.this.root_resource_id"))
+        .block(method("proxy", "aws_api_gateway_resource.proxy.id", choices))
+        .block(method("root", "aws_api_gateway_rest_api.this.root_resource_id", choices))
         .block(integration("proxy"))
         .block(integration("root"))
         .comment("A deployment is a snapshot: replace it whenever a route or integration changes.")
@@ -117,11 +144,7 @@ pub fn document() -> Body {
             "aws_api_gateway_stage",
             "this",
             extend(
-                checkov_skips(&[
-                    ("CKV_AWS_120", "Responses are per caller and dynamic; a stage cache adds hourly cost and risks serving one caller's data to another"),
-                    ("CKV2_AWS_29", "WAF is attached by the platform's shared web ACL where the API is public; AWS_IAM authorization is the default"),
-                    ("CKV2_AWS_51", "Client certificates authenticate API Gateway to HTTP backends; the Lambda proxy integration is authorized by IAM"),
-                ]),
+                checkov_skips(&stage_skips(choices)),
                 tagged(
                     Body::new()
                         .attr("rest_api_id", r("aws_api_gateway_rest_api.this.id"))

@@ -7,7 +7,7 @@ pub fn document() -> Body {
     let function = extend(
         checkov_skips(&[
             ("CKV_AWS_116", "Invoked synchronously by API Gateway; errors return to the caller, and a dead-letter queue only applies to asynchronous invocations"),
-            ("CKV_AWS_117", "Reaches only AWS public endpoints (S3, X-Ray, CloudWatch Logs) over TLS with IAM; no VPC-private resources"),
+            ("CKV_AWS_117", "Reaches only AWS public endpoints (S3, KMS, X-Ray, CloudWatch Logs) over TLS with IAM; no VPC-private resources"),
             ("CKV_AWS_173", "Environment variables hold configuration only; tapgen refuses values that look like credentials"),
             ("CKV_AWS_272", "Artifact integrity is enforced by the CI pipeline that builds the package; AWS Signer is not used"),
         ]),

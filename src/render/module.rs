@@ -257,10 +257,10 @@ pub fn files(spec: &ModuleSpec) -> Vec<File> {
         hcl("variables.tf", variables::document()),
         hcl("outputs.tf", outputs_document()),
         hcl("s3.tf", s3::document()),
-        hcl("logs.tf", logs::document()),
+        hcl("logs.tf", logs::document(&spec.choices)),
         hcl("iam.tf", iam::document()),
         hcl("lambda.tf", lambda::document()),
-        hcl("apigateway.tf", apigateway::document()),
+        hcl("apigateway.tf", apigateway::document(&spec.choices)),
         hcl("alarms.tf", alarms::document()),
         hcl("examples/complete/main.tf", example(spec)),
         File::new(

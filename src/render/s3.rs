@@ -5,25 +5,26 @@ use crate::hcl::{Block, Body, Expr};
 
 pub fn document() -> Body {
     let bucket_id = || r("aws_s3_bucket.logs.id");
+    let skips = [
+        (
+            "CKV_AWS_18",
+            "Sink for request records written only by this stack's function role; server access logs for it would need a second bucket this module does not create",
+        ),
+        (
+            "CKV_AWS_144",
+            "Request records are operational logs that expire; cross-region replication is not required",
+        ),
+        (
+            "CKV_AWS_145",
+            "SSE-S3 (AES256) is the module default (var.bucket_sse_algorithm); set aws:kms with a customer key where policy demands one",
+        ),
+        (
+            "CKV2_AWS_62",
+            "No consumer for object-created events on a log sink",
+        ),
+    ];
     let bucket = extend(
-        checkov_skips(&[
-            (
-                "CKV_AWS_18",
-                "This bucket is itself the request-record sink; access logging it to another bucket is left to the account's central logging",
-            ),
-            (
-                "CKV_AWS_144",
-                "Request records are operational logs that expire; cross-region replication is not required",
-            ),
-            (
-                "CKV_AWS_145",
-                "SSE-S3 (AES256) is the default; set bucket encryption to aws:kms with a customer key where policy demands it",
-            ),
-            (
-                "CKV2_AWS_62",
-                "No consumer for object-created events on a log sink",
-            ),
-        ]),
+        checkov_skips(&skips),
         tagged(
             Body::new()
                 .attr("bucket", r("local.bucket_name"))
