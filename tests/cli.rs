@@ -334,3 +334,48 @@ fn validate_says_what_is_missing_without_a_tool() {
         .stderr(contains("neither `tofu` nor `terraform` is on PATH"))
         .stderr(predicate::str::contains("install-tofu.sh"));
 }
+
+#[test]
+fn registry_source_pins_the_module_version() {
+    let project = Project::with_config(
+        "[project]\nname = \"tap\"\n[module]\nsource = \"registry.example.com/acme/serverless-api/aws\"\nversion = \"2.3.1\"\n",
+    );
+    project.tapgen().arg("terraform").assert().success();
+    let main = project.read("envs/dev/main.tf");
+    assert!(
+        main.contains("source  = \"registry.example.com/acme/serverless-api/aws\""),
+        "{main}"
+    );
+    assert!(main.contains("version = \"2.3.1\""), "{main}");
+    let readme = project.read("modules/serverless-api/README.md");
+    assert!(readme.contains("version = \"2.3.1\""), "{readme}");
+}
+
+#[test]
+fn backend_is_rendered_only_when_configured() {
+    let project = Project::with_config(
+        "[project]\nname = \"tap\"\n[backend]\nbucket = \"tap-state\"\nkey = \"tap/{env}/terraform.tfstate\"\n[env.dev]\n[env.prod]\nregion = \"eu-west-1\"\n",
+    );
+    project
+        .tapgen()
+        .args(["terraform", "--all"])
+        .assert()
+        .success();
+    let backend = project.read("envs/prod/backend.tf");
+    assert!(backend.contains("backend \"s3\""), "{backend}");
+    assert!(
+        backend.contains("key          = \"tap/prod/terraform.tfstate\""),
+        "{backend}"
+    );
+    assert!(
+        backend.contains("region       = \"eu-west-1\""),
+        "{backend}"
+    );
+    assert!(
+        project.read("envs/prod/versions.tf").contains(">= 1.10.0"),
+        "S3 lock files need 1.10"
+    );
+    let plain = Project::new();
+    plain.tapgen().arg("terraform").assert().success();
+    assert!(!plain.path().join("envs/dev/backend.tf").exists());
+}

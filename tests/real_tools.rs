@@ -256,3 +256,31 @@ fn adversarial_strings_come_back_exactly_from_tofu_output() {
         }
     }
 }
+
+#[test]
+fn tapgen_validate_runs_fmt_and_validate_with_the_tool_it_finds() {
+    let tools = tools();
+    let Some(cli_config) = cli_config() else {
+        return;
+    };
+    let Some(tofu) = tools.iter().find(|tool| tool.name == "tofu") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    render_into(dir.path(), tapgen::config::DEFAULT_CONFIG);
+    let output = assert_cmd::Command::cargo_bin("tapgen")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["validate", "--env", "staging"])
+        .env("TAPGEN_TOFU", &tofu.path)
+        .env("TF_CLI_CONFIG_FILE", &cli_config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("using {}", tofu.path.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fmt and validate passed"), "{stderr}");
+}

@@ -19,14 +19,19 @@ pub struct ConfigFile {
     /// The reusable module that tapgen renders under `modules/<name>/`.
     #[serde(default)]
     pub module: ModuleConfig,
+    /// The Lambda function that handles every request.
     #[serde(default)]
     pub lambda: LambdaConfig,
+    /// The API Gateway REST API and its stage.
     #[serde(default)]
     pub api: ApiConfig,
+    /// The CloudWatch log groups of the function and the API.
     #[serde(default)]
     pub logs: LogsConfig,
+    /// The S3 bucket that receives a record of every request.
     #[serde(default)]
     pub bucket: BucketConfig,
+    /// CloudWatch alarms on the function and the API.
     #[serde(default)]
     pub alarms: AlarmsConfig,
     /// Tags added to every taggable resource, after Project, Environment and ManagedBy.
@@ -47,14 +52,19 @@ pub struct ConfigFile {
 pub struct EnvOverlay {
     /// The AWS region of this environment.
     pub region: Option<String>,
+    /// The Lambda function that handles every request.
     #[serde(default)]
     pub lambda: LambdaConfig,
+    /// The API Gateway REST API and its stage.
     #[serde(default)]
     pub api: ApiConfig,
+    /// The CloudWatch log groups of the function and the API.
     #[serde(default)]
     pub logs: LogsConfig,
+    /// The S3 bucket that receives a record of every request.
     #[serde(default)]
     pub bucket: BucketConfig,
+    /// CloudWatch alarms on the function and the API.
     #[serde(default)]
     pub alarms: AlarmsConfig,
     /// Extra tags for this environment, merged over the project's tags.
