@@ -23,6 +23,27 @@ pub const REQUIRED_VERSION: &str = ">= 1.6.0";
 /// S3 native state locking (`use_lockfile`) arrived in OpenTofu 1.10 and Terraform 1.10.
 pub const REQUIRED_VERSION_WITH_S3_LOCKFILE: &str = ">= 1.10.0";
 
+/// `terraform { required_version = ...; required_providers { aws = ... } }`.
+pub(crate) fn terraform_block(required_version: &str) -> Block {
+    Block::new(
+        "terraform",
+        &[],
+        Body::new()
+            .attr("required_version", required_version)
+            .block(Block::new(
+                "required_providers",
+                &[],
+                Body::new().attr(
+                    "aws",
+                    Expr::object([
+                        ("source", Expr::string("hashicorp/aws")),
+                        ("version", Expr::string(AWS_PROVIDER_CONSTRAINT)),
+                    ]),
+                ),
+            )),
+    )
+}
+
 /// A reference such as `aws_s3_bucket.logs.arn`.
 pub(crate) fn r(path: &str) -> Expr {
     Expr::reference(path)

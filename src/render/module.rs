@@ -4,6 +4,7 @@
 use super::variables::{self, Variable};
 use super::{
     AWS_PROVIDER_CONSTRAINT, REQUIRED_VERSION, alarms, apigateway, iam, lambda, logs, r, s3,
+    terraform_block,
 };
 use crate::hcl::{Block, Body, Expr};
 use crate::output::{Document, File};
@@ -83,23 +84,7 @@ pub fn outputs() -> Vec<(&'static str, &'static str, Expr)> {
 }
 
 fn versions() -> Body {
-    Body::new().block(Block::new(
-        "terraform",
-        &[],
-        Body::new()
-            .attr("required_version", REQUIRED_VERSION)
-            .block(Block::new(
-                "required_providers",
-                &[],
-                Body::new().attr(
-                    "aws",
-                    Expr::object([
-                        ("source", Expr::string("hashicorp/aws")),
-                        ("version", Expr::string(AWS_PROVIDER_CONSTRAINT)),
-                    ]),
-                ),
-            )),
-    ))
+    Body::new().block(terraform_block(REQUIRED_VERSION))
 }
 
 fn main_document() -> Body {
@@ -161,23 +146,7 @@ fn outputs_document() -> Body {
 
 fn example(spec: &ModuleSpec) -> Body {
     Body::new()
-        .block(Block::new(
-            "terraform",
-            &[],
-            Body::new()
-                .attr("required_version", REQUIRED_VERSION)
-                .block(Block::new(
-                    "required_providers",
-                    &[],
-                    Body::new().attr(
-                        "aws",
-                        Expr::object([
-                            ("source", Expr::string("hashicorp/aws")),
-                            ("version", Expr::string(AWS_PROVIDER_CONSTRAINT)),
-                        ]),
-                    ),
-                )),
-        ))
+        .block(terraform_block(REQUIRED_VERSION))
         .block(Block::new(
             "provider",
             &["aws"],

@@ -4,7 +4,7 @@
 
 use super::module::outputs;
 use super::variables::variables;
-use super::{AWS_PROVIDER_CONSTRAINT, REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, r};
+use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, r, terraform_block};
 use crate::hcl::{Block, Body, Expr};
 use crate::output::{Document, File};
 use crate::stack::{ModuleSource, Stack};
@@ -21,23 +21,7 @@ fn versions(stack: &Stack) -> Body {
     } else {
         REQUIRED_VERSION
     };
-    Body::new().block(Block::new(
-        "terraform",
-        &[],
-        Body::new()
-            .attr("required_version", required_version)
-            .block(Block::new(
-                "required_providers",
-                &[],
-                Body::new().attr(
-                    "aws",
-                    Expr::object([
-                        ("source", Expr::string("hashicorp/aws")),
-                        ("version", Expr::string(AWS_PROVIDER_CONSTRAINT)),
-                    ]),
-                ),
-            )),
-    ))
+    Body::new().block(terraform_block(required_version))
 }
 
 fn default_tags(stack: &Stack) -> Expr {
