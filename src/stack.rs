@@ -209,8 +209,9 @@ pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
 }
 
 /// Resolves one environment: its overlay over the project's values over tapgen's defaults.
-/// An environment the config does not declare gets the project's values alone.
-pub fn resolve(config: &ConfigFile, environment: &str) -> Stack {
+/// An environment the config does not declare gets the project's values alone. `module` is
+/// [`module_spec`] of the same config, computed once for all environments.
+pub fn resolve(config: &ConfigFile, environment: &str, module: &ModuleSpec) -> Stack {
     let empty = EnvOverlay::default();
     let overlay = config.env.get(environment).unwrap_or(&empty);
     let (base_lambda, env_lambda) = (&config.lambda, &overlay.lambda);
@@ -238,7 +239,7 @@ pub fn resolve(config: &ConfigFile, environment: &str) -> Stack {
     Stack {
         project: config.project.name.clone(),
         environment: environment.to_owned(),
-        module: module_spec(config),
+        module: module.clone(),
         lambda: crate::stack::Lambda {
             runtime: pick_str(&env_lambda.runtime, &base_lambda.runtime, DEFAULT_RUNTIME),
             handler: pick_str(&env_lambda.handler, &base_lambda.handler, DEFAULT_HANDLER),

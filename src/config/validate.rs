@@ -42,8 +42,9 @@ pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Err
     };
     checker.project(config);
     let declared = stack::environments(config);
+    let module = stack::module_spec(config);
     for environment in &declared {
-        let resolved = stack::resolve(config, environment);
+        let resolved = stack::resolve(config, environment, &module);
         checker.environment_name(environment);
         checker.stack(&resolved);
     }
@@ -53,10 +54,11 @@ pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Err
             diagnostics: checker.diagnostics,
         });
     }
+    let is_declared: BTreeSet<&String> = declared.iter().collect();
     requested
         .iter()
         .map(|environment| {
-            if !declared.contains(environment) {
+            if !is_declared.contains(environment) {
                 let suggestion = crate::suggest::closest(environment, declared.iter().map(String::as_str))
                     .map(|best| format!("did you mean `{best}`? "))
                     .unwrap_or_default();
@@ -68,7 +70,7 @@ pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Err
                     )),
                 ));
             }
-            Ok(stack::resolve(config, environment))
+            Ok(stack::resolve(config, environment, &module))
         })
         .collect()
 }
