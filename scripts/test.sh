@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of tapgen, installing what the tests need at pinned versions first:
 # OpenTofu (built from the Go module proxy), an offline aws provider mirror, the Lambda
-# handler's test dependencies and checkov, each in a cache outside the repo.
+# handler's test dependencies, checkov and an AWS emulator (moto), each in a cache outside
+# the repo.
 #
 # Usage: scripts/test.sh
 # Ends with one line "N passed, N failed" over every suite; exits non-zero if anything failed.
@@ -65,6 +66,9 @@ cargo run --quiet -- --config "$scan/tapgen.toml" terraform --all
 checkov_status=0
 scripts/checkov.sh modules/serverless-api envs/* "$scan"/modules/* "$scan"/envs/* || checkov_status=$?
 if [[ $checkov_status -eq 0 ]]; then count 1 0; else count 0 1; fi
+
+step "tofu init + apply of envs/staging against an AWS emulator (moto, on loopback)"
+if scripts/emulator-apply.sh; then count 1 0; else count 0 1; fi
 
 echo
 echo "$passed passed, $failed failed"

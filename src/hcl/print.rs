@@ -207,12 +207,16 @@ fn call(name: &str, args: &[Expr], level: usize) -> String {
     out
 }
 
+/// Tuples longer than this are printed one element per line, to keep lines reviewable.
+const MAX_INLINE_TUPLE: usize = 100;
+
 fn tuple(elements: &[Expr], level: usize) -> String {
     let inline: Vec<String> = elements
         .iter()
         .map(|element| expr(element, level))
         .collect();
-    if inline.iter().all(|element| !element.contains('\n')) {
+    let width: usize = inline.iter().map(|element| element.len() + 2).sum();
+    if width <= MAX_INLINE_TUPLE && inline.iter().all(|element| !element.contains('\n')) {
         return format!("[{}]", inline.join(", "));
     }
     let mut out = String::from("[\n");

@@ -90,13 +90,26 @@ fn stage_skips(choices: &SecurityChoices) -> Vec<(&'static str, &'static str)> {
 }
 
 pub fn document(choices: &SecurityChoices) -> Body {
-    let routes = vec![
-        r("aws_api_gateway_resource.proxy"),
-        r("aws_api_gateway_method.proxy"),
-        r("aws_api_gateway_method.root"),
-        r("aws_api_gateway_integration.proxy"),
-        r("aws_api_gateway_integration.root"),
-    ];
+    // Ids plus the values tapgen sets: hashing whole resources would change once after the
+    // first refresh (the provider reads unset optional fields back as empty values), and
+    // force a needless redeployment on every new environment.
+    let routes = [
+        "aws_api_gateway_resource.proxy.id",
+        "aws_api_gateway_resource.proxy.path_part",
+        "aws_api_gateway_method.proxy.id",
+        "aws_api_gateway_method.proxy.authorization",
+        "aws_api_gateway_method.root.id",
+        "aws_api_gateway_method.root.authorization",
+        "aws_api_gateway_integration.proxy.id",
+        "aws_api_gateway_integration.proxy.type",
+        "aws_api_gateway_integration.proxy.uri",
+        "aws_api_gateway_integration.root.id",
+        "aws_api_gateway_integration.root.type",
+        "aws_api_gateway_integration.root.uri",
+    ]
+    .into_iter()
+    .map(r)
+    .collect();
     Body::new()
         .block(Block::resource(
             "aws_api_gateway_rest_api",
