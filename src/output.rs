@@ -157,8 +157,14 @@ fn diff_text(path: &Path, old: &[u8], new: &[u8]) -> String {
     }
 }
 
-/// Compares a plan with the disk.
+/// Compares a plan with the disk, with a diff of every change (for `--check`).
 pub fn compare(plan: &Plan) -> Result<Changes, Error> {
+    compare_with(plan, true)
+}
+
+/// Compares a plan with the disk. Without `all_diffs`, only the files tapgen refuses to
+/// overwrite get a diff: writing needs no other, and diffs cost more than printing.
+fn compare_with(plan: &Plan, all_diffs: bool) -> Result<Changes, Error> {
     let mut changes = Changes::default();
     let planned: BTreeSet<PathBuf> = plan
         .files
@@ -169,19 +175,23 @@ pub fn compare(plan: &Plan) -> Result<Changes, Error> {
         let path = plan.root.join(relative);
         match read_existing(&path)? {
             None => {
-                changes.diff.push_str(&diff_text(relative, b"", bytes));
+                if all_diffs {
+                    changes.diff.push_str(&diff_text(relative, b"", bytes));
+                }
                 changes.create.push(relative.clone());
             }
             Some(existing) if existing == *bytes => changes.unchanged += 1,
             Some(existing) => {
-                changes
-                    .diff
-                    .push_str(&diff_text(relative, &existing, bytes));
                 // Only text files carry a header; the package is tapgen's by its path.
-                if std::str::from_utf8(bytes).is_ok()
-                    && ownership(&existing) != Ownership::Generated
-                {
+                let edited = std::str::from_utf8(bytes).is_ok()
+                    && ownership(&existing) != Ownership::Generated;
+                if edited {
                     changes.edited.push(relative.clone());
+                }
+                if all_diffs || edited {
+                    changes
+                        .diff
+                        .push_str(&diff_text(relative, &existing, bytes));
                 }
                 changes.update.push(relative.clone());
             }
@@ -195,7 +205,9 @@ pub fn compare(plan: &Plan) -> Result<Changes, Error> {
             let relative = path.strip_prefix(&plan.root).unwrap_or(&path).to_path_buf();
             let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
             if ownership(&bytes) == Ownership::Generated {
-                changes.diff.push_str(&diff_text(&relative, &bytes, b""));
+                if all_diffs {
+                    changes.diff.push_str(&diff_text(&relative, &bytes, b""));
+                }
                 changes.remove.push(relative);
             } else {
                 changes.foreign.push(relative);
@@ -240,7 +252,7 @@ struct Staged {
 /// Writes a plan: refuses hand-edited files unless `force`, stages every change, then
 /// renames all into place, rolling back on failure. Returns what changed.
 pub fn write(plan: &Plan, force: bool) -> Result<Changes, Error> {
-    let changes = compare(plan)?;
+    let changes = compare_with(plan, false)?;
     if !changes.edited.is_empty() && !force {
         return Err(Error::HandEdited {
             paths: changes.edited.clone(),
@@ -256,8 +268,13 @@ pub fn write(plan: &Plan, force: bool) -> Result<Changes, Error> {
         let target = plan.root.join(relative);
         let folder = target.parent().unwrap_or(&plan.root).to_path_buf();
         std::fs::create_dir_all(&folder).map_err(|e| Error::io("create folder", &folder, e))?;
-        let mut temp = tempfile::Builder::new()
-            .prefix(".tapgen-")
+        // Generated files are ordinary files (0644 under the usual umask), not the 0600 a
+        // temporary file starts with.
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".tapgen-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let mut temp = builder
             .tempfile_in(&folder)
             .map_err(|e| Error::io("create a temporary file in", &folder, e))?;
         // No fsync: the rename is atomic against a failed or killed process, which is what

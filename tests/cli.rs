@@ -379,3 +379,25 @@ fn backend_is_rendered_only_when_configured() {
     plain.tapgen().arg("terraform").assert().success();
     assert!(!plain.path().join("envs/dev/backend.tf").exists());
 }
+
+#[test]
+fn generated_files_are_ordinary_files_not_private_temporaries() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = Project::new();
+    project.tapgen().arg("terraform").assert().success();
+    for file in [
+        "envs/dev/main.tf",
+        "envs/dev/lambda.zip",
+        "modules/serverless-api/s3.tf",
+    ] {
+        let mode = std::fs::metadata(project.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        // Whatever the umask takes away, group and others can read what tapgen writes
+        // under the usual 022 umask of test runners.
+        assert_eq!(mode & 0o600, 0o600, "{file}: {mode:o}");
+        assert_ne!(mode, 0o600, "{file} kept the temporary file's private mode");
+    }
+}

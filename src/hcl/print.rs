@@ -30,7 +30,11 @@ fn indent(out: &mut String, level: usize) {
 
 /// fmt measures alignment in grapheme clusters of the text as written.
 fn width(text: &str) -> usize {
-    text.graphemes(true).count()
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.graphemes(true).count()
+    }
 }
 
 fn print_body(out: &mut String, body: &Body, level: usize) {
