@@ -110,6 +110,8 @@ pub fn render_environments(stacks: &[Stack], base_dir: &Path) -> Result<Vec<File
 
 /// Prints every file into memory.
 pub fn plan(root: PathBuf, files: &[File], owned_dirs: Vec<PathBuf>) -> Plan {
+    // Absolute once here, so that each temporary file does not look up the current folder.
+    let root = std::path::absolute(&root).unwrap_or(root);
     Plan {
         root,
         files: files

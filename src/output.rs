@@ -159,13 +159,14 @@ fn diff_text(path: &Path, old: &[u8], new: &[u8]) -> String {
 
 /// Compares a plan with the disk, with a diff of every change (for `--check`).
 pub fn compare(plan: &Plan) -> Result<Changes, Error> {
-    compare_with(plan, true)
+    compare_with(plan, true).map(|(changes, _)| changes)
 }
 
 /// Compares a plan with the disk. Without `all_diffs`, only the files tapgen refuses to
 /// overwrite get a diff: writing needs no other, and diffs cost more than printing.
-fn compare_with(plan: &Plan, all_diffs: bool) -> Result<Changes, Error> {
+fn compare_with(plan: &Plan, all_diffs: bool) -> Result<(Changes, Previous), Error> {
     let mut changes = Changes::default();
+    let mut previous = Previous::new();
     let planned: BTreeSet<PathBuf> = plan
         .files
         .iter()
@@ -182,16 +183,16 @@ fn compare_with(plan: &Plan, all_diffs: bool) -> Result<Changes, Error> {
             }
             Some(existing) if existing == *bytes => changes.unchanged += 1,
             Some(existing) => {
+                let existing = previous.entry(relative.clone()).or_insert(existing);
+                let existing = existing.as_slice();
                 // Only text files carry a header; the package is tapgen's by its path.
                 let edited = std::str::from_utf8(bytes).is_ok()
-                    && ownership(&existing) != Ownership::Generated;
+                    && ownership(existing) != Ownership::Generated;
                 if edited {
                     changes.edited.push(relative.clone());
                 }
                 if all_diffs || edited {
-                    changes
-                        .diff
-                        .push_str(&diff_text(relative, &existing, bytes));
+                    changes.diff.push_str(&diff_text(relative, existing, bytes));
                 }
                 changes.update.push(relative.clone());
             }
@@ -214,8 +215,11 @@ fn compare_with(plan: &Plan, all_diffs: bool) -> Result<Changes, Error> {
             }
         }
     }
-    Ok(changes)
+    Ok((changes, previous))
 }
+
+/// The bytes on disk of each file a plan replaces.
+type Previous = std::collections::BTreeMap<PathBuf, Vec<u8>>;
 
 /// Files below `dir`, skipping tool state such as `.terraform/`.
 fn files_below(dir: &Path) -> Result<Vec<PathBuf>, Error> {
@@ -252,7 +256,7 @@ struct Staged {
 /// Writes a plan: refuses hand-edited files unless `force`, stages every change, then
 /// renames all into place, rolling back on failure. Returns what changed.
 pub fn write(plan: &Plan, force: bool) -> Result<Changes, Error> {
-    let changes = compare_with(plan, false)?;
+    let (changes, mut previous) = compare_with(plan, false)?;
     if !changes.edited.is_empty() && !force {
         return Err(Error::HandEdited {
             paths: changes.edited.clone(),
@@ -261,13 +265,17 @@ pub fn write(plan: &Plan, force: bool) -> Result<Changes, Error> {
     }
     let changed: BTreeSet<&PathBuf> = changes.create.iter().chain(&changes.update).collect();
     let mut staged = Vec::new();
+    let mut folders = BTreeSet::new();
     for (relative, bytes) in &plan.files {
         if !changed.contains(relative) {
             continue;
         }
         let target = plan.root.join(relative);
         let folder = target.parent().unwrap_or(&plan.root).to_path_buf();
-        std::fs::create_dir_all(&folder).map_err(|e| Error::io("create folder", &folder, e))?;
+        if !folders.contains(&folder) {
+            std::fs::create_dir_all(&folder).map_err(|e| Error::io("create folder", &folder, e))?;
+            folders.insert(folder.clone());
+        }
         // Generated files are ordinary files (0644 under the usual umask), not the 0600 a
         // temporary file starts with.
         let mut builder = tempfile::Builder::new();
@@ -282,8 +290,9 @@ pub fn write(plan: &Plan, force: bool) -> Result<Changes, Error> {
         temp.write_all(bytes)
             .and_then(|()| injected_failure("TAPGEN_TEST_FAIL_WRITE", &target))
             .map_err(|e| Error::io("write", &target, e))?;
-        let previous = read_existing(&target)?;
-        if let Some(permissions) = target.metadata().ok().map(|m| m.permissions())
+        let previous = previous.remove(relative);
+        if previous.is_some()
+            && let Some(permissions) = target.metadata().ok().map(|m| m.permissions())
             && permissions.readonly()
         {
             return Err(Error::io(
