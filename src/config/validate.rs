@@ -115,10 +115,12 @@ impl Checker<'_> {
         });
         let shown = exact.map_or_else(
             || {
-                if env_path.is_empty() {
-                    key.join(".")
-                } else {
+                // A key nobody wrote: name it where the user would add it.
+                let in_overlay = environment.is_some_and(|env| self.source.contains(&["env", env]));
+                if in_overlay || key.is_empty() {
                     env_path.join(".")
+                } else {
+                    key.join(".")
                 }
             },
             |path| path.join("."),
