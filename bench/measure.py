@@ -15,9 +15,17 @@ Called by bench/run.sh, which builds the binary and prepares the folders first:
   run would skew the ratio; alternating does not.
 
 "fresh" rows delete the previous output before each run (outside the timing), so every file
-is created and fsynced; "unchanged" rows re-run over up-to-date output, the usual case when
-regenerating. DIR of --disk is on the repository's disk, --tmpfs on a RAM file system (fsync
-costs nothing there), which separates CPU cost from storage cost.
+and folder is created; "unchanged" rows re-run over up-to-date output, the usual case when
+regenerating. DIR of --disk is on the repository's disk, --tmpfs on a RAM file system (no
+block device, no journal), which separates CPU cost from storage cost.
+
+"aside" rows are fresh rows whose previous output is renamed into a graveyard folder (next to
+DIR of --disk, deleted by bench/run.sh at its end) instead of deleted. On an ext4 without a
+journal, as this repository's disk is, the kernel skips inodes freed in the last minutes when
+it allocates new ones, and checking each costs time: creating thousands of files soon after
+deleting thousands, as the fresh rows do, costs far more kernel time than creating them where
+nothing was deleted recently. The aside row runs first, before any other row deletes files
+on the disk, and shows the cost without the benchmark's own deletions.
 """
 import argparse
 import json
@@ -40,25 +48,42 @@ def log(msg):
     print(f"[measure {time.strftime('%H:%M:%S')} load {loadavg()[0]:.2f}] {msg}", file=sys.stderr, flush=True)
 
 
+OUTPUTS = ("envs", "modules", "cdktf.out")
+
+
 def clean(folder):
-    for name in ("envs", "modules", "cdktf.out"):
+    for name in OUTPUTS:
         shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+
+
+def set_aside(folder, graveyard):
+    """Moves the outputs in folder into a new folder of graveyard, deleting nothing."""
+    grave = None
+    for name in OUTPUTS:
+        path = os.path.join(folder, name)
+        if os.path.exists(path):
+            grave = grave or tempfile.mkdtemp(dir=graveyard)
+            os.rename(path, os.path.join(grave, name))
 
 
 # ---------------------------------------------------------------------------------------
 # hyperfine rows (tapgen only)
 
 
-def hyperfine_row(row, runs, warmup, mem_runs):
-    cwd, cmd, fresh = row["cwd"], row["cmd"], row["fresh"]
-    clean(cwd)
+def hyperfine_row(row, runs, warmup, mem_runs, graveyard):
+    cwd, cmd, fresh, aside = row["cwd"], row["cmd"], row["fresh"], row.get("aside")
+    set_aside(cwd, graveyard) if aside else clean(cwd)
     if not fresh and row.get("what") != "floor":
         # Produce the output once; every timed run then finds it up to date.
         subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with tempfile.NamedTemporaryFile(suffix=".json") as export:
         args = ["hyperfine", "-N", "--style", "none", "--runs", str(runs), "--warmup", str(warmup),
                 "--export-json", export.name]
-        if fresh:
+        if aside:
+            # Rename the previous output into a new graveyard folder; sync: see run_once.
+            args += ["--prepare", f"sh -c 'd=$(mktemp -d {graveyard}/XXXXXXXX) && "
+                                  "for x in envs modules; do if [ -e $x ]; then mv $x $d/; fi; done && sync'"]
+        elif fresh:
             # sync: see run_once.
             args += ["--prepare", "sh -c 'rm -rf envs modules && sync'"]
         elif row.get("what") == "floor":
@@ -74,7 +99,7 @@ def hyperfine_row(row, runs, warmup, mem_runs):
     rss = []
     for _ in range(mem_runs):
         if fresh:
-            clean(cwd)
+            set_aside(cwd, graveyard) if aside else clean(cwd)
         with tempfile.NamedTemporaryFile(mode="r", suffix=".time") as out:
             subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name] + cmd, cwd=cwd, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -88,6 +113,7 @@ def hyperfine_row(row, runs, warmup, mem_runs):
         "wall_mean_ms": result["mean"] * 1e3,
         "wall_stddev_ms": (result["stddev"] or 0) * 1e3,
         "cpu_ms": (result["user"] + result["system"]) * 1e3,
+        "sys_ms": result["system"] * 1e3,
         "cpu_note": "mean",
         "rss_kb": statistics.median(rss),
         "rss_runs": len(rss),
@@ -103,8 +129,8 @@ def hyperfine_row(row, runs, warmup, mem_runs):
 def run_once(spec, log_fd):
     """One run of spec; returns (wall s, user+sys s, peak RSS KB as wait4 reports it)."""
     clean(spec["cwd"])
-    # Flush dirty data (the previous run's output, the deletion) so a run's fsyncs wait only
-    # for its own writes.
+    # Flush dirty data (the previous run's output, the deletion) so that no run pays for the
+    # write-back of an earlier one, whichever tool made it. tapgen itself does not fsync.
     os.sync()
     env = dict(os.environ, **spec.get("env", {}))
     exe = shutil.which(spec["cmd"][0])
@@ -192,11 +218,15 @@ def main():
     ap.add_argument("--tmpfs", required=True)
     ap.add_argument("--cdktf", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--graveyard", help="where aside rows put old output (same file system as "
+                    "--disk; default: a `graveyard` folder next to --disk)")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     quick = args.quick
     tapgen = os.path.abspath(args.bin)
     disk, tmpfs, cdktf = (os.path.abspath(p) for p in (args.disk, args.tmpfs, args.cdktf))
+    graveyard = os.path.abspath(args.graveyard or os.path.join(os.path.dirname(disk), "graveyard"))
+    os.makedirs(graveyard, exist_ok=True)
     counts = [1, 10, 100] if quick else [1, 10, 100, 1000]
     rows = []
 
@@ -220,7 +250,16 @@ def main():
     for name, cmd in (("true", ["/bin/true"]), ("version", [tapgen, "--version"])):
         row = {"id": f"floor-{name}", "cmd": cmd, "cwd": os.path.join(disk, "default"), "fresh": False,
                "where": "disk", "state": "-", "n": 0, "what": "floor"}
-        add(row, hyperfine_row(row, *plan(1, False)))
+        add(row, hyperfine_row(row, *plan(1, False), graveyard))
+
+    # 0b. The largest config, fresh output on disk with the previous output set aside, not
+    # deleted, before any row below deletes files on the disk (see "aside" in the module
+    # docstring; with one environment's 16 files the difference is lost in the noise).
+    folder = os.path.join(disk, f"envs-{max(counts)}")
+    row = {"id": f"all-{max(counts)}-aside-disk", "cwd": folder, "n": max(counts), "what": "all",
+           "cmd": [tapgen, "-c", os.path.join(folder, "tapgen.toml"), "terraform", "--all"],
+           "fresh": True, "aside": True, "where": "disk", "state": "fresh, old output set aside"}
+    add(row, hyperfine_row(row, *plan(row["n"], True), graveyard))
 
     # 1. Default config, one environment, and the module alone.
     for where, root in (("disk", disk), ("tmpfs", tmpfs)):
@@ -230,7 +269,7 @@ def main():
                               ("module", [tapgen, "module"])):
                 row = {"id": f"{name}-{state}-{where}", "cmd": cmd, "cwd": os.path.join(root, "default"),
                        "fresh": fresh, "where": where, "state": state, "n": 1, "what": name}
-                add(row, hyperfine_row(row, *plan(1, fresh)))
+                add(row, hyperfine_row(row, *plan(1, fresh), graveyard))
 
     # 2. Generated configs, `terraform --all`.
     for where, root in (("disk", disk), ("tmpfs", tmpfs)):
@@ -241,7 +280,7 @@ def main():
                 cmd = [tapgen, "-c", os.path.join(folder, "tapgen.toml"), "terraform", "--all"]
                 row = {"id": f"all-{n}-{state}-{where}", "cmd": cmd, "cwd": folder, "fresh": fresh,
                        "where": where, "state": state, "n": n, "what": "all"}
-                add(row, hyperfine_row(row, *plan(n, fresh)))
+                add(row, hyperfine_row(row, *plan(n, fresh), graveyard))
     # 3. tapgen vs cdktf, alternating, fresh output on disk for both.
     log_path = os.path.join(os.path.dirname(tapgen), "alternating-runs.log")  # the work folder
     open(log_path, "w").close()
@@ -259,8 +298,8 @@ def main():
         return {"id": sid, "cwd": cdktf, "cmd": cmd,
                 "env": {"TAPGEN_BENCH_ENVS": str(n), "TAPGEN_BENCH_ASSET": asset, "CHECKPOINT_DISABLE": "1"}}
 
-    # One round: tapgen (ext4), cdktf, tapgen (tmpfs), cdktf other mode. cdktf itself never
-    # fsyncs (checked with strace), so its storage matters little; tapgen's does.
+    # One round: tapgen (ext4), cdktf, tapgen (tmpfs), cdktf other mode. Neither tool fsyncs
+    # (checked with strace); both write fresh output on ext4 in the like-for-like columns.
     pairs = [
         ("node", 1, 2 if quick else 16, [
             tapgen_spec("pair-node-1:tapgen-disk", 1, disk), cdktf_spec("pair-node-1:cdktf-archive", node, 1, "archive"),
@@ -281,10 +320,12 @@ def main():
             add({"id": spec["id"], "cmd": spec["cmd"], "cwd": spec["cwd"], "env": spec.get("env", {}),
                  "fresh": True, "where": where, "state": "fresh", "n": n, "what": variant,
                  "pair": f"{group}-{n}"}, results[spec["id"]])
-    clean(cdktf)
-    for root in (disk, tmpfs):
-        for sub in ["default"] + [f"envs-{n}" for n in counts]:
-            clean(os.path.join(root, sub))
+    # Set the disk's outputs aside rather than delete them, so bench/run.sh's syscall profile
+    # on the disk, which follows soon, does not pay for these deletions (see "aside").
+    set_aside(cdktf, graveyard)
+    for sub in ["default"] + [f"envs-{n}" for n in counts]:
+        set_aside(os.path.join(disk, sub), graveyard)
+        clean(os.path.join(tmpfs, sub))
 
     with open(args.out, "w") as f:
         json.dump({"quick": quick, "counts": counts, "rows": rows}, f, indent=1)

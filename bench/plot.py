@@ -23,7 +23,7 @@ def series(rows):
         return pts
 
     out = [
-        ("tapgen, fresh output, ext4 (fsync per file)", "#d62728", "circle",
+        ("tapgen, fresh output, ext4", "#d62728", "circle",
          pick(lambda r: r["id"].startswith("all-") and r["state"] == "fresh" and r["where"] == "disk")),
         ("tapgen, fresh output, tmpfs", "#1f77b4", "circle",
          pick(lambda r: r["id"].startswith("all-") and r["state"] == "fresh" and r["where"] == "tmpfs")),
