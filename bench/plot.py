@@ -3,8 +3,9 @@
 
     bench/plot.py bench/results/results.json bench/results/time-vs-envs.svg
 
-Log-log axes. tapgen series come from the `terraform --all` rows; cdktf points from the
-alternating rows (1 and 10 stacks). Dotted lines are slope-1 references (time proportional
+Log-log axes. tapgen series come from the `terraform --all` rows (the hollow point: fresh on
+ext4 with the old output set aside instead of deleted); cdktf points from the alternating rows
+(1 and 10 stacks). Dotted lines are slope-1 references (time proportional
 to N) through each tapgen series' N=100 point: with a linear cost the N=1,000 point sits on
 its line (a fixed start-up cost only lifts the small-N points above it); a point above the
 line at N=1,000 means the cost per environment grows with N.
@@ -25,6 +26,8 @@ def series(rows):
     out = [
         ("tapgen, fresh output, ext4", "#d62728", "circle",
          pick(lambda r: r["id"].startswith("all-") and r["state"] == "fresh" and r["where"] == "disk")),
+        ("tapgen, fresh, ext4, old output set aside", "#d62728", "ring",
+         pick(lambda r: r["id"].startswith("all-") and r["id"].endswith("-aside-disk"))),
         ("tapgen, fresh output, tmpfs", "#1f77b4", "circle",
          pick(lambda r: r["id"].startswith("all-") and r["state"] == "fresh" and r["where"] == "tmpfs")),
         ("tapgen, output unchanged, ext4", "#2ca02c", "circle",
@@ -105,8 +108,9 @@ def main(src, dst):
             d = " ".join(f"{px(n):.1f},{py(t):.1f}" for n, t in pts)
             o.append(f'<polyline points="{d}" fill="none" stroke="{color}" stroke-width="2"/>')
         for n, t in pts:
-            if shape == "circle":
-                o.append(f'<circle cx="{px(n):.1f}" cy="{py(t):.1f}" r="4" fill="{color}">'
+            if shape in ("circle", "ring"):
+                fill = color if shape == "circle" else 'white" stroke-width="2" stroke="' + color
+                o.append(f'<circle cx="{px(n):.1f}" cy="{py(t):.1f}" r="{4 if shape == "circle" else 5}" fill="{fill}">'
                          f'<title>{label}: N={n}, {t:.1f} ms</title></circle>')
             else:
                 o.append(f'<rect x="{px(n) - 4:.1f}" y="{py(t) - 4:.1f}" width="8" height="8" fill="{color}">'
@@ -115,7 +119,10 @@ def main(src, dst):
     lx, ly = LEFT + pw + 14, TOP + 10
     for i, (label, color, shape, _) in enumerate(ss):
         y = ly + i * 36
-        o.append(f'<line x1="{lx}" y1="{y}" x2="{lx + 18}" y2="{y}" stroke="{color}" stroke-width="2"/>')
+        if shape == "ring":
+            o.append(f'<circle cx="{lx + 9}" cy="{y}" r="5" fill="white" stroke="{color}" stroke-width="2"/>')
+        else:
+            o.append(f'<line x1="{lx}" y1="{y}" x2="{lx + 18}" y2="{y}" stroke="{color}" stroke-width="2"/>')
         words, line, lines = label.split(" "), "", []
         for w in words:
             if len(line) + len(w) > 24:

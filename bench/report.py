@@ -170,6 +170,8 @@ def main():
     ap.add_argument("--seconds", type=int, required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--date", help="date of the run (default: now); to re-render a report from "
+                    "existing results, pass the values saved in environment.json")
     a = ap.parse_args()
     with open(os.path.join(a.results, "results.json")) as f:
         data = json.load(f)
@@ -181,7 +183,7 @@ def main():
     with open(os.path.join(a.results, "criterion.json"), "w") as f:
         json.dump(crit, f, indent=1)
     meta = {"machine": mach, "versions": vers, "start_load": a.start_load, "end_load": a.end_load,
-            "seconds": a.seconds, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+            "seconds": a.seconds, "date": a.date or time.strftime("%Y-%m-%d %H:%M %Z")}
     with open(os.path.join(a.results, "environment.json"), "w") as f:
         json.dump(meta, f, indent=1)
     loads = [x for r in data["rows"] for x in (r["load_before"][0], r["load_after"][0])]
@@ -286,9 +288,9 @@ def main():
     ft, fv = rows.get("floor-true"), rows.get("floor-version")
     e2e = crit.get("end_to_end_in_memory")
 
-    def linear(series):
+    def linear(series, stat="wall_ms"):
         """Per-environment marginal cost from 10→100 and from 100→big, and their ratio."""
-        t = {n: rows[f"all-{n}-{series}"]["wall_ms"] for n in counts if f"all-{n}-{series}" in rows}
+        t = {n: rows[f"all-{n}-{series}"][stat] for n in counts if f"all-{n}-{series}" in rows}
         if not all(n in t for n in (10, 100, big)) or big <= 100:
             return None
         b1 = (t[100] - t[10]) / 90
@@ -304,8 +306,25 @@ def main():
             text += f"; with the old output set aside instead of deleted: {ms(aside['wall_ms'])}"
         return text + " (see [Fresh output on ext4](#fresh-output-on-ext4))"
 
-    def staging_note(r):
-        bits = []
+    def busy(r):
+        """A note when the machine was busy during a row (1-min load at or above the CPU count)."""
+        peak = max(r["load_before"][0], r["load_after"][0])
+        try:
+            cpus = int(mach["nproc"])
+        except ValueError:
+            return ""
+        return f"machine busy during this row (1-min load {peak:.2f} on {cpus} CPUs)" if peak >= cpus else ""
+
+    def staging_note(r, key):
+        bits = [busy(r)] if busy(r) else []
+        t = stg.get("fresh-tmpfs")
+        extra_wall, extra_cpu = (r["wall_ms"] - t["wall_ms"], r["cpu_ms"] - t["cpu_ms"]) if t else (0, 0)
+        if key == "fresh-disk" and t and extra_wall > 0 and extra_cpu >= 0.7 * extra_wall:
+            bits.append(f"{ms(t['wall_ms'])} on tmpfs; the {ms(extra_wall)} more on ext4 is CPU time "
+                        f"({ms(r['cpu_ms'])} vs {ms(t['cpu_ms'])}): the kernel creating 16 files and their "
+                        "folders on this disk right after the row deleted the previous run's (see "
+                        "[Fresh output on ext4](#fresh-output-on-ext4))")
+            return "; ".join(bits)
         if fv:
             bits.append(f"start-up floor `tapgen --version` {ms(fv['wall_ms'])}")
         if e2e:
@@ -324,7 +343,7 @@ def main():
         if not r:
             continue
         ok = r["wall_ms"] < 5
-        note = "" if ok else staging_note(r)
+        note = "" if ok else staging_note(r, key)
         w(f"| `tapgen terraform --env staging` < 5 ms ({label}) | {ms(r['wall_ms'])} "
           f"(min {ms(r['wall_min_ms'])}) | {verdict(ok)} | {note} |")
     peak = max(r["rss_kb"] for r in stg.values() if r)
@@ -371,6 +390,12 @@ def main():
                 note = ("the kernel's cost per created file grows with the files deleted nearby in the "
                         "minutes before (each row deletes its previous output); user-space instructions "
                         "are linear (last row)")
+            elif q > 1.5:
+                lo = linear(key, "wall_min_ms")
+                if lo and lo[2] <= 1.5:
+                    note = (f"within the noise of these rows: on the fastest run of each (min) the ratio is "
+                            f"{lo[2]:.2f} ({lo[0]:.2f} vs {lo[1]:.2f} ms); user-space instructions are "
+                            "linear (last row), and a quadratic term would give about 10")
             w(f"| cost grows linearly ({label}) | per extra environment: {b1:.2f} ms (10→100), "
               f"{b2:.2f} ms (100→{big:,}); ratio {q:.2f} | {verdict(q <= 1.5)} | {note} |")
     if all(n in instr for n in (10, 100, big)) and big > 100:
@@ -545,6 +570,14 @@ def main():
               f"{ms(tt['wall_ms'])} | **{c['wall_ms'] / tt['wall_ms']:.0f}x** | {ms(c['cpu_ms'])} | {ms(td['cpu_ms'])} | "
               f"{mb(c['rss_kb'])} | {mb(td['rss_kb'])} | {c['runs']} / {td['runs']} |")
     w("")
+    td1, tt1 = pn1["tapgen-disk"], pn1["tapgen-tmpfs"]
+    if td1 and tt1 and td1["cpu_ms"] > 1.5 * tt1["cpu_ms"]:
+        w(f"In the one-environment rows tapgen on ext4 used {ms(td1['cpu_ms'])} of CPU against "
+          f"{ms(tt1['cpu_ms'])} on tmpfs for the same work: the extra is CPU time, not waiting for the "
+          "disk, most likely the kernel cost of creating files soon after this benchmark deleted "
+          "thousands (each round deletes both tools' previous output; see [Fresh output on ext4]"
+          "(#fresh-output-on-ext4)). The ratio against tmpfs is the one for tapgen's own work.")
+        w("")
     w("How: `bench/measure.py` runs the commands in turn, round after round (tapgen on ext4, "
       "cdktf zip-asset, tapgen on tmpfs, cdktf no-asset; for the CLI row tapgen ext4, cdktf "
       "synth, tapgen tmpfs) after one untimed warm-up round, deleting each command's previous "
@@ -657,8 +690,9 @@ def main():
         w("**Syscalls.** `tapgen` writes each changed file to a temporary file in the target folder "
           "and renames it into place, creating each folder once; it calls no fsync. "
           f"`strace -f -c -w` of one fresh run on ext4 (`{rel}/strace-*.txt`; the old output set "
-          "aside, not deleted, just before; strace makes every syscall slower, so use the counts more "
-          "than the times):")
+          "aside, not deleted, just before). Use the counts more than the times: strace makes every "
+          "syscall slower, and the `openat` and `mkdir` times also carry the kernel cost of creating "
+          "files soon after the rows before deleted thousands ([Fresh output on ext4](#fresh-output-on-ext4)):")
         w("")
         names = sorted(set(s1["by_call"]) | set(s100["by_call"]),
                        key=lambda n: -s100["by_call"].get(n, (0, 0.0))[1])
@@ -764,8 +798,10 @@ def main():
           "`format!` in the printer) and the render step building trees of owned strings.")
     paths = pct(r"compare_components", r"Components")
     if paths:
+        top_native = next((l for l in (perf_txt or "").splitlines() if "  tapgen  " in l), "")
         w(f"- Path comparison: `std::path::compare_components` and `Components::next`, {paths:.0f} % "
-          "together, the largest tapgen-side symbol natively too (perf), called mostly from "
+          "together" + (", the largest tapgen symbol natively too (perf)" if "compare_components" in top_native else "")
+          + ", called mostly from "
           "`tapgen::apply`, into which LTO inlined `output::write`: its `BTreeSet`/`BTreeMap` lookups "
           "keyed by `PathBuf` (files to change, folders made, previous bytes) compare paths component "
           "by component; a `HashSet` or comparing the `OsStr` bytes would be cheaper.")
@@ -773,8 +809,9 @@ def main():
     if esc:
         w(f"- `hcl::escape::escape` {esc:.0f} %: every string literal is scanned for characters to escape; "
           "a fast path for strings without `\"`, `\\`, `${` or `%{` would skip the copy.")
-    w("- `output::digest` (SHA-256 of each file for its header) is the largest item under valgrind "
-      "only because of the software fallback; natively it is small (perf).")
+    if perf_txt and "sha2" not in perf_txt:
+        w("- `output::digest` (SHA-256 of each file for its header) is the largest item under valgrind "
+          "only because of the software fallback; natively no sha2 symbol reaches the perf listing's cut-off.")
     if stg["fresh-tmpfs"] and fv:
         w(f"- One environment: `terraform --env staging` on tmpfs takes {ms(stg['fresh-tmpfs']['wall_ms'])}, "
           f"of which the process start-up floor is {ms(fv['wall_ms'])} (`tapgen --version`)"
