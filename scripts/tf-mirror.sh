@@ -131,9 +131,34 @@ link() {
   [[ $1 -ef $2 ]] && return 0
   ln -f "$1" "$2" 2>/dev/null || ln -sf "$1" "$2"
 }
-# Unpacked mirror layout is HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/<files>; each
-# tool looks under its own default registry host, hence both trees.
-for host in registry.opentofu.org registry.terraform.io; do
+# Unpacked mirror layout is HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/<files>, and each
+# tool looks under its own default registry host. Ask each tool which host that is
+# (its error for a provider missing from an empty mirror names it) instead of
+# writing hosts down here.
+default_host() {
+  local probe out
+  probe=$(mktemp -d)
+  printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n' >"$probe/main.tf"
+  mkdir "$probe/empty"
+  printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s/empty"\n  }\n}\n' "$probe" >"$probe/cli.tfrc"
+  # init fails by design here; only its message matters.
+  out=$(cd "$probe" || exit 0; TF_CLI_CONFIG_FILE=$probe/cli.tfrc timeout 120 "$1" init -backend=false -input=false -no-color 2>&1; true)
+  rm -rf "$probe"
+  [[ $out =~ ([a-z0-9.-]+\.[a-z]+)/hashicorp/aws ]] && echo "${BASH_REMATCH[1]}"
+  return 0
+}
+hosts=()
+tofu_bin=${TAPGEN_TOFU:-$("$(dirname "${BASH_SOURCE[0]}")/install-tofu.sh" | tail -1)}
+for tool in "$tofu_bin" "$(command -v terraform || true)"; do
+  [[ -n $tool && -x $tool ]] || continue
+  host=$(default_host "$tool")
+  if [[ -z $host ]]; then
+    log "error: could not learn the default registry host of $tool"
+    exit 1
+  fi
+  hosts+=("$host")
+done
+for host in "${hosts[@]}"; do
   dir=$mirror/$host/hashicorp/aws/$ver/$platform
   mkdir -p "$dir"
   link "$src" "$dir/${src##*/}"
