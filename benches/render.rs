@@ -37,13 +37,8 @@ fn pipeline(base: &Path) -> tapgen::output::Plan {
     .unwrap_or_else(|_| panic!("parse"));
     let stacks = tapgen::config::validate::validate(&loaded, &staging())
         .unwrap_or_else(|_| panic!("validate"));
-    let module = tapgen::stack::module_spec(&loaded.config);
-    let mut files = tapgen::render::module::files(&module);
-    files.extend(tapgen::render_environments(&stacks, base).unwrap_or_else(|_| panic!("render")));
-    let owned = vec![
-        PathBuf::from("modules").join(&module.name),
-        PathBuf::from("envs/staging"),
-    ];
+    let (files, owned) =
+        tapgen::render_terraform(&loaded, &stacks).unwrap_or_else(|_| panic!("render"));
     tapgen::plan(base.to_path_buf(), &files, owned)
 }
 

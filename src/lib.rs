@@ -38,15 +38,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             };
             let stacks = config::validate::validate(&loaded, &environments)?;
             let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
-            let module = stack::module_spec(&loaded.config);
-            let mut files = render::module::files(&module);
-            files.extend(render_environments(&stacks, &loaded.base_dir)?);
-            let mut owned_dirs = vec![module_dir(&module.name)];
-            owned_dirs.extend(
-                stacks
-                    .iter()
-                    .map(|s| PathBuf::from("envs").join(&s.environment)),
-            );
+            let (files, owned_dirs) = render_terraform(&loaded, &stacks)?;
             apply(plan(root, &files, owned_dirs), &args.write)
         }
         Command::Module(args) => {
@@ -91,6 +83,24 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
 
 fn module_dir(name: &str) -> PathBuf {
     PathBuf::from("modules").join(name)
+}
+
+/// Renders the module and the roots of `stacks`, with the folders those files own (whose
+/// stale generated files are removed): what `tapgen terraform` writes.
+pub fn render_terraform(
+    loaded: &config::Loaded,
+    stacks: &[Stack],
+) -> Result<(Vec<File>, Vec<PathBuf>), Error> {
+    let module = stack::module_spec(&loaded.config);
+    let mut files = render::module::files(&module);
+    files.extend(render_environments(stacks, &loaded.base_dir)?);
+    let mut owned_dirs = vec![module_dir(&module.name)];
+    owned_dirs.extend(
+        stacks
+            .iter()
+            .map(|s| PathBuf::from("envs").join(&s.environment)),
+    );
+    Ok((files, owned_dirs))
 }
 
 /// Renders the roots of `stacks`, packaging each distinct Lambda source folder once.

@@ -3,7 +3,6 @@
 
 use crate::support::repo;
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
 
 #[test]
 fn committed_output_equals_a_fresh_render_of_the_default_config() {
@@ -16,15 +15,7 @@ fn committed_output_equals_a_fresh_render_of_the_default_config() {
     .unwrap();
     let environments = tapgen::stack::environments(&loaded.config);
     let stacks = tapgen::config::validate::validate(&loaded, &environments).unwrap();
-    let module = tapgen::stack::module_spec(&loaded.config);
-    let mut files = tapgen::render::module::files(&module);
-    files.extend(tapgen::render_environments(&stacks, &root).unwrap());
-    let mut owned = vec![PathBuf::from("modules").join(&module.name)];
-    owned.extend(
-        environments
-            .iter()
-            .map(|env| PathBuf::from("envs").join(env)),
-    );
+    let (files, owned) = tapgen::render_terraform(&loaded, &stacks).unwrap();
     let plan = tapgen::plan(root, &files, owned);
     let changes = tapgen::output::compare(&plan).unwrap();
     assert!(

@@ -86,9 +86,9 @@ pub fn render(config_text: &str, base_dir: &Path) -> Vec<File> {
     let environments = tapgen::stack::environments(&loaded.config);
     let stacks = tapgen::config::validate::validate(&loaded, &environments)
         .unwrap_or_else(|e| panic!("config is invalid: {e}"));
-    let mut files = tapgen::render::module::files(&tapgen::stack::module_spec(&loaded.config));
-    files.extend(tapgen::render_environments(&stacks, base_dir).expect("environments render"));
-    files
+    tapgen::render_terraform(&loaded, &stacks)
+        .expect("renders")
+        .0
 }
 
 /// The configs every render-level test runs on: the embedded default, a minimal one and one
