@@ -76,10 +76,12 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             for (path, outcome) in init::run(&args.dir, args.force)? {
                 ui::line(&format!("{outcome} {}", path.display()))?;
             }
-            ui::line(&format!(
-                "next: cd {} && tapgen terraform --env dev",
-                args.dir.display()
-            ))?;
+            let cd = if args.dir == Path::new(".") {
+                String::new()
+            } else {
+                format!("cd {} && ", args.dir.display())
+            };
+            ui::line(&format!("next: {cd}tapgen terraform --env dev"))?;
             Ok(exit::SUCCESS)
         }
         Command::Schema => {
