@@ -1,6 +1,8 @@
 //! The command line: every command, flag and example lives here.
 
-use clap::{Args, Parser, Subcommand};
+use crate::error::Error;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
@@ -12,12 +14,12 @@ Examples:
 
 Exit codes:
   0  success
-  1  `--check` found output that differs from a fresh render
+  1  `--check` (or `validate`) found output that differs from a fresh render
   2  bad command line or config, or a hand-edited file in the way; nothing was written
-  3  reading or writing files failed, or an external tool failed
+  3  reading or writing files (stdout and stderr too) failed, or an external tool failed
 
 Without --config, tapgen reads ./tapgen.toml, or its embedded default (environments dev,
-staging and prod) where there is none.";
+staging and prod) where there is none, and then says so on stderr.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,16 +29,29 @@ staging and prod) where there is none.";
     after_help = AFTER_HELP
 )]
 pub struct Cli {
-    /// Config file [default: ./tapgen.toml, else the embedded default]
-    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    /// Config file, for terraform, module and validate [default: ./tapgen.toml, else the
+    /// embedded default]
+    #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Folder to write into [default: the config file's folder]
-    #[arg(long, short = 'o', global = true, value_name = "DIR")]
+    /// Output folder, for terraform, module and validate [default: the config file's folder]
+    #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Which config to read and where its output lives: for the commands that read a config.
+#[derive(Debug, Default, Args)]
+pub struct ConfigArgs {
+    /// Config file [default: ./tapgen.toml, else the embedded default]
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Folder the output goes in [default: the config file's folder]
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,14 +70,17 @@ Examples:
 Examples:
   tapgen module                      render modules/<name>/
   tapgen module --check              exit 1 and print a diff if it is stale")]
-    Module(WriteArgs),
+    Module(ModuleArgs),
 
     /// Scaffold a project: a commented tapgen.toml, lambda/handler.py and .gitignore
     #[command(after_help = "\
 Examples:
   tapgen init                        scaffold the current folder
   tapgen init my-api                 scaffold ./my-api, creating it
-  tapgen init --force                overwrite existing scaffold files")]
+  tapgen init --force                overwrite an existing tapgen.toml
+
+An existing lambda/handler.py is kept, and an existing .gitignore gets only the lines
+tapgen needs appended.")]
     Init(InitArgs),
 
     /// Print the JSON Schema of tapgen.toml, for editors such as taplo or VS Code
@@ -76,10 +94,21 @@ Examples:
     #[command(after_help = "\
 Examples:
   tapgen completions bash > /etc/bash_completion.d/tapgen
-  tapgen completions zsh > ~/.zfunc/_tapgen")]
+  tapgen completions zsh > ~/.zfunc/_tapgen
+
+In bash, `--env` completes the environments of the config in use (./tapgen.toml, or the
+one `--config` names).")]
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
+    },
+
+    /// The environments a config declares, one per line: what shell completion offers for `--env`
+    #[command(name = "__environments", hide = true)]
+    Environments {
+        /// Config file [default: ./tapgen.toml, else the embedded default]
+        #[arg(long, short = 'c', value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 
     /// Run `fmt -check` and `validate` of tofu (or terraform) on a rendered environment
@@ -88,8 +117,9 @@ Examples:
   tapgen terraform --env staging && tapgen validate --env staging
   TAPGEN_TOFU=/opt/tofu/tofu tapgen validate --env prod
 
-Uses `tofu` from PATH (or $TAPGEN_TOFU), else `terraform`. `init` runs with
--backend=false, so no state or credentials are needed.")]
+Refuses (exit 1) a render that is stale against the config: render it first.
+Uses $TAPGEN_TOFU if set (it must name an executable), else `tofu` from PATH, else
+`terraform`. `init` runs with -backend=false, so no state or credentials are needed.")]
     Validate(ValidateArgs),
 }
 
@@ -102,6 +132,15 @@ pub struct WriteArgs {
     /// Overwrite generated files that were edited by hand, and files tapgen did not write
     #[arg(long, conflicts_with = "check")]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ModuleArgs {
+    #[command(flatten)]
+    pub paths: ConfigArgs,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +160,9 @@ pub struct TerraformArgs {
     pub all: bool,
 
     #[command(flatten)]
+    pub paths: ConfigArgs,
+
+    #[command(flatten)]
     pub write: WriteArgs,
 }
 
@@ -130,7 +172,7 @@ pub struct InitArgs {
     #[arg(default_value = ".")]
     pub dir: PathBuf,
 
-    /// Overwrite existing files
+    /// Overwrite an existing tapgen.toml
     #[arg(long)]
     pub force: bool,
 }
@@ -140,4 +182,83 @@ pub struct ValidateArgs {
     /// Environment whose rendered root to check
     #[arg(long, short = 'e', value_name = "ENV", default_value = "dev")]
     pub env: String,
+
+    #[command(flatten)]
+    pub paths: ConfigArgs,
+}
+
+/// Adds a did-you-mean to an unknown-flag error where clap has none. clap compares names by
+/// Jaro similarity, which misses swapped letters in short names (`--evn` for `--env`); the
+/// edit distance that the config's own did-you-means use finds them.
+pub fn suggest_flag(error: &mut clap::Error, args: &[OsString]) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::UnknownArgument
+        || error.get(ContextKind::SuggestedArg).is_some()
+        || error.get(ContextKind::Suggested).is_some()
+    {
+        return;
+    }
+    let Some(ContextValue::String(given)) = error.get(ContextKind::InvalidArg) else {
+        return;
+    };
+    let Some(name) = given.strip_prefix("--") else {
+        return;
+    };
+    let name = name.split('=').next().unwrap_or(name);
+    let root = Cli::command();
+    // The flags of the subcommand given, which is the first argument naming one: no option
+    // of the top level takes a value.
+    let command = args
+        .iter()
+        .skip(1)
+        .filter_map(|arg| arg.to_str())
+        .find_map(|arg| root.find_subcommand(arg))
+        .unwrap_or(&root);
+    let longs = command
+        .get_arguments()
+        .filter(|arg| !arg.is_hide_set())
+        .filter_map(|arg| arg.get_long());
+    if let Some(best) = crate::suggest::closest(name, longs) {
+        error.insert(
+            ContextKind::SuggestedArg,
+            ContextValue::String(format!("--{best}")),
+        );
+    }
+}
+
+impl ConfigArgs {
+    /// `--config` and `--out` given before the command (`tapgen -c FILE terraform`) or after
+    /// it, as one; each at most once.
+    pub fn merge(self, after: ConfigArgs, command: &str) -> Result<ConfigArgs, Error> {
+        let once =
+            |flag: &str, before: Option<PathBuf>, after: Option<PathBuf>| match (before, after) {
+                (Some(_), Some(_)) => Err(Error::usage(
+                    format!("`{flag}` is given both before and after `{command}`"),
+                    Some(format!("give it once: `tapgen {command} {flag} ...`")),
+                )),
+                (before, after) => Ok(after.or(before)),
+            };
+        Ok(ConfigArgs {
+            config: once("--config", self.config, after.config)?,
+            out: once("--out", self.out, after.out)?,
+        })
+    }
+
+    /// Refuses `--config` and `--out` before a command that reads no config.
+    pub fn refuse(&self, command: &str) -> Result<(), Error> {
+        let given = [
+            ("--config", self.config.is_some()),
+            ("--out", self.out.is_some()),
+        ];
+        match given.iter().find(|(_, given)| *given) {
+            Some((flag, _)) => Err(Error::usage(
+                format!("`{flag}` means nothing to `tapgen {command}`, which reads no config"),
+                Some(
+                    "`--config` and `--out` go with `terraform`, `module` and `validate`"
+                        .to_owned(),
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
 }

@@ -6,6 +6,7 @@
 //! [`output`] (check or write atomically).
 
 pub mod cli;
+pub mod completions;
 pub mod config;
 pub mod error;
 pub mod hcl;
@@ -17,68 +18,171 @@ pub mod stack;
 pub mod suggest;
 pub mod templates;
 pub mod tool;
+pub mod ui;
 
-use cli::{Cli, Command, WriteArgs};
+use cli::{Cli, Command, ConfigArgs, WriteArgs};
 use error::{Error, exit};
 use output::{Changes, File, Plan};
 use stack::Stack;
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+/// Parses a command line. Help, version and command-line errors are shown here; the `Err`
+/// is then the exit code.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, i32> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    <Cli as clap::Parser>::try_parse_from(&args).map_err(|mut error| {
+        cli::suggest_flag(&mut error, &args);
+        ui::clap_message(&error)
+    })
+}
 
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32, Error> {
+    // `--config` and `--out` given before the command name.
+    let before = ConfigArgs {
+        config: cli.config,
+        out: cli.out,
+    };
     match cli.command {
-        Command::Terraform(args) => {
-            let loaded = config::load(cli.config.as_deref())?;
+        Command::Terraform(mut args) => {
+            args.paths = before.merge(args.paths, "terraform")?;
+            let loaded = load(&args.paths)?;
             let environments = if args.all {
                 stack::environments(&loaded.config)
             } else {
                 vec![args.env.clone()]
             };
             let stacks = config::validate::validate(&loaded, &environments)?;
-            let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
+            let root = output_root(&args.paths, &loaded);
             let (files, owned_dirs) = render_terraform(&loaded, &stacks)?;
             apply(plan(root, &files, owned_dirs), &args.write)
         }
-        Command::Module(args) => {
-            let loaded = config::load(cli.config.as_deref())?;
+        Command::Module(mut args) => {
+            args.paths = before.merge(args.paths, "module")?;
+            let loaded = load(&args.paths)?;
             config::validate::validate(&loaded, &[])?;
-            let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
+            let root = output_root(&args.paths, &loaded);
             let module = stack::module_spec(&loaded.config);
             let files = render::module::files(&module);
-            apply(plan(root, &files, vec![module_dir(&module.name)]), &args)
+            apply(
+                plan(root, &files, vec![module_dir(&module.name)]),
+                &args.write,
+            )
         }
         Command::Init(args) => {
-            let dir = cli.out.unwrap_or(args.dir);
-            for path in init::run(&dir, args.force)? {
-                eprintln!("created {}", path.display());
+            before.refuse("init")?;
+            for (path, outcome) in init::run(&args.dir, args.force)? {
+                ui::line(&format!("{outcome} {}", path.display()))?;
             }
-            eprintln!("next: cd {} && tapgen terraform --env dev", dir.display());
+            let cd = if args.dir == Path::new(".") {
+                String::new()
+            } else {
+                format!("cd {} && ", args.dir.display())
+            };
+            ui::line(&format!("next: {cd}tapgen terraform --env dev"))?;
             Ok(exit::SUCCESS)
         }
         Command::Schema => {
+            before.refuse("schema")?;
             let schema = schemars::schema_for!(config::ConfigFile);
             let text = serde_json::to_string_pretty(&schema)
                 .map_err(|e| Error::io("print", "the schema", std::io::Error::other(e)))?;
-            print_stdout(&format!("{text}\n"))?;
+            ui::out(&format!("{text}\n"))?;
             Ok(exit::SUCCESS)
         }
         Command::Completions { shell } => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "tapgen", &mut std::io::stdout());
+            before.refuse("completions")?;
+            ui::out(&completions::script(shell)?)?;
             Ok(exit::SUCCESS)
         }
-        Command::Validate(args) => {
-            let loaded = config::load(cli.config.as_deref())?;
+        Command::Environments { config } => {
+            before.refuse("__environments")?;
+            // For shell completion: quiet, and the config only needs to parse.
+            let loaded = config::load(config.as_deref())?;
+            let mut text = String::new();
+            for environment in stack::environments(&loaded.config) {
+                text.push_str(&environment);
+                text.push('\n');
+            }
+            ui::out(&text)?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Validate(mut args) => {
+            args.paths = before.merge(args.paths, "validate")?;
+            let loaded = load(&args.paths)?;
             let stacks = config::validate::validate(&loaded, std::slice::from_ref(&args.env))?;
-            let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
+            let root = output_root(&args.paths, &loaded);
+            // Validating files that a render would change tests code the config no longer
+            // describes: "stale" here means exactly what `--check` means.
+            let (files, owned_dirs) = render_terraform(&loaded, &stacks)?;
+            let changes = output::compare(&plan(root.clone(), &files, owned_dirs))?;
+            if !changes.is_clean() {
+                return refuse_stale(&changes, &args.env, &args.paths);
+            }
             let module = stack::module_spec(&loaded.config);
             let env_dir = root.join("envs").join(&stacks[0].environment);
             tool::validate(&env_dir, &root.join(module_dir(&module.name)))?;
             Ok(exit::SUCCESS)
         }
     }
+}
+
+/// Loads the config a command names, and says so when that is the embedded default: a
+/// folder without `tapgen.toml` would otherwise render the reference stack unannounced.
+fn load(paths: &ConfigArgs) -> Result<config::Loaded, Error> {
+    let loaded = config::load(paths.config.as_deref())?;
+    if loaded.source.name == config::DEFAULT_CONFIG_NAME {
+        ui::line(&format!(
+            "note: no `{}` here: using tapgen's embedded default config (project `{}`, environments {})\n  = help: `tapgen init` writes it out to edit; `--config FILE` reads another",
+            config::load::CONFIG_FILE_NAME,
+            loaded.config.project.name,
+            stack::environments(&loaded.config)
+                .iter()
+                .map(|env| format!("`{env}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
+    }
+    Ok(loaded)
+}
+
+fn output_root(paths: &ConfigArgs, loaded: &config::Loaded) -> PathBuf {
+    paths.out.clone().unwrap_or_else(|| loaded.base_dir.clone())
+}
+
+/// `tapgen validate` on output that differs from a fresh render: exit 1, and how to update it.
+fn refuse_stale(changes: &Changes, env: &str, paths: &ConfigArgs) -> Result<i32, Error> {
+    let mut command = format!("tapgen terraform --env {env}");
+    for (flag, value) in [("--config", &paths.config), ("--out", &paths.out)] {
+        if let Some(value) = value {
+            command.push_str(&format!(" {flag} {}", value.display()));
+        }
+    }
+    let stale: Vec<String> = changes
+        .create
+        .iter()
+        .map(|path| format!("  missing: {}", path.display()))
+        .chain(
+            changes
+                .update
+                .iter()
+                .map(|path| format!("  differs: {}", path.display())),
+        )
+        .chain(
+            changes
+                .remove
+                .iter()
+                .map(|path| format!("  no longer generated: {}", path.display())),
+        )
+        .collect();
+    ui::line(&format!(
+        "error: the render of `{env}` is stale against the config ({}); validating it would check code the config no longer describes\n{}\n  = help: render first with `{command}` (add `--check` to see the diff), then run `tapgen validate` again",
+        summary(changes),
+        stale.join("\n")
+    ))?;
+    Ok(exit::DRIFT)
 }
 
 fn module_dir(name: &str) -> PathBuf {
@@ -135,21 +239,28 @@ pub fn plan(root: PathBuf, files: &[File], owned_dirs: Vec<PathBuf>) -> Plan {
 fn apply(plan: Plan, args: &WriteArgs) -> Result<i32, Error> {
     if args.check {
         let changes = output::compare(&plan)?;
-        report_foreign(&changes);
+        report_foreign(&changes)?;
         if changes.is_clean() {
-            eprintln!("{} generated files are up to date", changes.unchanged);
+            ui::line(&format!(
+                "{} generated files are up to date",
+                changes.unchanged
+            ))?;
             return Ok(exit::SUCCESS);
         }
-        print_stdout(&changes.diff)?;
-        eprintln!(
+        ui::out(&changes.diff)?;
+        ui::line(&format!(
             "error: generated files are stale: {}\n  = help: run the same command without `--check` to update them",
             summary(&changes)
-        );
+        ))?;
         return Ok(exit::DRIFT);
     }
     let changes = output::write(&plan, args.force)?;
-    report_foreign(&changes);
-    eprintln!("{} in `{}`", summary(&changes), plan.root.display());
+    report_foreign(&changes)?;
+    ui::line(&format!(
+        "{} in `{}`",
+        summary(&changes),
+        plan.root.display()
+    ))?;
     Ok(exit::SUCCESS)
 }
 
@@ -163,24 +274,12 @@ fn summary(changes: &Changes) -> String {
     )
 }
 
-fn report_foreign(changes: &Changes) {
+fn report_foreign(changes: &Changes) -> Result<(), Error> {
     for path in &changes.foreign {
-        eprintln!(
+        ui::line(&format!(
             "note: left `{}` alone: tapgen did not generate it",
             path.display()
-        );
+        ))?;
     }
-}
-
-fn print_stdout(text: &str) -> Result<(), Error> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        // A closed pipe (`| head`) is not an error worth reporting.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::io("write to", "stdout", e)),
-    }
+    Ok(())
 }

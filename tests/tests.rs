@@ -8,6 +8,9 @@ mod atomic_writes;
 mod bad_configs;
 /// The command line: each command, exit codes, `--check`, `init`, hand-edited files.
 mod cli;
+/// The command line at its edges: full and closed output streams, the embedded default,
+/// stale output under `validate`, tool choice, flag placement, `--env` completion, `init`.
+mod cli_trust;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
 /// The rendered IAM policies are least-privilege.
