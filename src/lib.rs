@@ -12,13 +12,15 @@ pub mod hcl;
 pub mod init;
 pub mod output;
 pub mod package;
+pub mod publish;
+pub mod registry;
 pub mod render;
 pub mod stack;
 pub mod suggest;
 pub mod templates;
 pub mod tool;
 
-use cli::{Cli, Command, WriteArgs};
+use cli::{Cli, Command, ModuleCommand, RegistryCommand, WriteArgs};
 use error::{Error, exit};
 use output::{Changes, File, Plan};
 use stack::Stack;
@@ -44,11 +46,49 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Module(args) => {
             let loaded = config::load(cli.config.as_deref())?;
             config::validate::validate(&loaded, &[])?;
-            let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
             let module = stack::module_spec(&loaded.config);
             let files = render::module::files(&module);
-            apply(plan(root, &files, vec![module_dir(&module.name)]), &args)
+            match args.command {
+                None => {
+                    let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
+                    apply(
+                        plan(root, &files, vec![module_dir(&module.name)]),
+                        &args.write,
+                    )
+                }
+                Some(ModuleCommand::Package) => {
+                    // Lint gate: `tapgen module lint` (issue 9) is called here, on `files`,
+                    // and a module that fails it is not packaged.
+                    let dir = cli.out.unwrap_or_else(|| loaded.base_dir.join("dist"));
+                    package_module(&module, &files, &dir)
+                }
+            }
         }
+        Command::Registry { command } => match command {
+            RegistryCommand::Add(args) => {
+                for added in registry::site::add(&args.site, &args.archives)? {
+                    eprintln!(
+                        "{} {} {} (sha256 {})",
+                        if added.created { "added" } else { "unchanged:" },
+                        added.coordinates.address(),
+                        added.coordinates.version,
+                        added.sha256
+                    );
+                }
+                Ok(exit::SUCCESS)
+            }
+            RegistryCommand::Serve(args) => {
+                registry::serve::serve(&registry::serve::Options {
+                    site: args.site,
+                    addr: args.addr,
+                    tls_cert: args.tls_cert,
+                    tls_key: args.tls_key,
+                    token_file: args.token_file,
+                    max_connections: args.max_connections,
+                })?;
+                Ok(exit::SUCCESS)
+            }
+        },
         Command::Init(args) => {
             let dir = cli.out.unwrap_or(args.dir);
             for path in init::run(&dir, args.force)? {
@@ -79,6 +119,46 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::SUCCESS)
         }
     }
+}
+
+/// Writes the module's package into `dir` (once per version) and prints `SHA256  PATH`.
+fn package_module(module: &stack::ModuleSpec, files: &[File], dir: &Path) -> Result<i32, Error> {
+    let package = publish::package::build(module, files)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    let path = dir.join(package.coordinates.file_name());
+    let written = publish::package::write_once(&path, &package.bytes)
+        .map_err(|e| Error::io("write", &path, e))?;
+    let c = &package.coordinates;
+    match written {
+        publish::package::WriteOnce::Created => eprintln!(
+            "packaged {} {} ({} files)",
+            c.address(),
+            c.version,
+            package.files.len()
+        ),
+        publish::package::WriteOnce::Unchanged => {
+            eprintln!(
+                "{} {} is already packaged with these bytes",
+                c.address(),
+                c.version
+            );
+        }
+        publish::package::WriteOnce::Differs => {
+            let existing = std::fs::read(&path).unwrap_or_default();
+            return Err(Error::usage(
+                format!(
+                    "`{}` already holds version {} with different content (sha256 {}, the module now packages to {})",
+                    path.display(),
+                    c.version,
+                    publish::package::hex_sha256(&existing),
+                    package.sha256_hex()
+                ),
+                Some("a released version never changes: raise `module.version` in tapgen.toml, such as to the next patch version".to_owned()),
+            ));
+        }
+    }
+    print_stdout(&format!("{}  {}\n", package.sha256_hex(), path.display()))?;
+    Ok(exit::SUCCESS)
 }
 
 fn module_dir(name: &str) -> PathBuf {

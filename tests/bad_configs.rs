@@ -297,6 +297,15 @@ fn cases() -> Vec<Case> {
             &["neither `local` nor a registry address"],
         ),
         case(
+            "module source naming another module",
+            "[module]\nnamespace = \"acme\"\nsource = \"registry.example.com/other/serverless-api/aws\"\n",
+            5,
+            &[
+                "publishes it as `acme/serverless-api/aws`",
+                "module.namespace",
+            ],
+        ),
+        case(
             "region",
             "[env.prod]\nregion = \"mars\"\n",
             4,

@@ -196,6 +196,30 @@ impl Checker<'_> {
                 "use `local`, or `[HOST/]NAMESPACE/NAME/SYSTEM` such as `registry.example.com/acme/serverless-api/aws`"
                     .to_owned(),
             );
+        } else if let Some(source) = &module.source
+            && source != "local"
+        {
+            // Roots must pin the address that `tapgen module package` publishes, or they
+            // would install some other module (or none).
+            let spec = crate::stack::module_spec(config);
+            let published = format!(
+                "{}/{}/{}",
+                spec.namespace,
+                spec.name,
+                crate::publish::package::SYSTEM
+            );
+            if !source.ends_with(&format!("/{published}")) && *source != published {
+                self.error(
+                    None,
+                    &["module", "source"],
+                    format!(
+                        "module source `{source}` is not where this module is published: `tapgen module package` publishes it as `{published}`"
+                    ),
+                    format!(
+                        "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
+                    ),
+                );
+            }
         }
     }
 
