@@ -382,10 +382,15 @@ struct Server {
 impl Server {
     /// `tapgen registry serve SITE` on a port the system picks, read from its first line.
     fn tapgen(site: &Path, tls: &Tls, token_file: Option<&Path>) -> Self {
+        Self::tapgen_with(site, tls, token_file, &[])
+    }
+
+    fn tapgen_with(site: &Path, tls: &Tls, token_file: Option<&Path>, extra: &[&str]) -> Self {
         let mut command = Command::new(assert_cmd::cargo::cargo_bin("tapgen"));
         command
             .args(["registry", "serve"])
             .arg(site)
+            .args(extra)
             .args(["--addr", "127.0.0.1:0", "--tls-cert"])
             .arg(tls.cert())
             .arg("--tls-key")
@@ -672,6 +677,47 @@ fn registry_serve_answers_the_protocol_refuses_path_tricks_and_tokens_and_stops_
             .all(|l| !l.contains("s3cret") && !l.contains("grant=")),
         "neither the token nor a grant is logged"
     );
+}
+
+#[test]
+fn registry_serve_caps_connections_and_closes_one_that_never_speaks() {
+    let (_a, v120) = packaged("1.2.0");
+    let site = site_with(&[&v120]);
+    let tls = Tls::new();
+    let server = Server::tapgen_with(site.path(), &tls, None, &["--max-connections", "1"]);
+    let port = server.port;
+    // A client that connects and never starts TLS holds the only slot...
+    let mut silent = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    silent
+        .set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    std::thread::scope(|scope| {
+        let (done, waiting) = std::sync::mpsc::channel();
+        let tls = &tls;
+        scope.spawn(move || {
+            let reply = request(port, tls, "GET", "/.well-known/terraform.json", None);
+            let _ = done.send(reply.status);
+        });
+        // ...so the next client is not served while it is open (this cannot pass by luck:
+        // a server without the cap answers in well under the wait)...
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert_eq!(
+            waiting.try_recv(),
+            Err(std::sync::mpsc::TryRecvError::Empty),
+            "served beyond --max-connections 1"
+        );
+        // ...until the server gives up on its handshake and closes it.
+        let mut byte = [0u8; 1];
+        match silent.read(&mut byte) {
+            Ok(0) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            other => panic!("the silent connection was not closed: {other:?}"),
+        }
+        let status = waiting
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the waiting client is served once the slot is free");
+        assert_eq!(status, 200);
+    });
 }
 
 #[test]
