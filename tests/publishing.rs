@@ -327,6 +327,40 @@ fn registry_add_refuses_foreign_folders_foreign_archives_and_changed_versions() 
     );
 }
 
+#[test]
+fn registry_add_that_fails_part_way_takes_back_what_it_wrote() {
+    let (_a, v110) = packaged("1.1.0");
+    let (_b, v120) = packaged("1.2.0");
+    let (_c, v130) = packaged("1.3.0");
+    let site = site_with(&[&v110]);
+    // A folder where 1.3.0's download answer goes: found only after 1.2.0 and 1.3.0's
+    // archive are written.
+    std::fs::create_dir_all(
+        site.path()
+            .join("v1/modules/tap/serverless-api/aws/1.3.0/download"),
+    )
+    .unwrap();
+    let before = snapshot(site.path());
+    let output = tapgen(site.path())
+        .args(["registry", "add", "."])
+        .arg(&v120)
+        .arg(&v130)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("1.3.0/download"), "{stderr}");
+    assert_eq!(snapshot(site.path()), before, "files were left behind");
+    assert_eq!(
+        read_json(
+            &site
+                .path()
+                .join("v1/modules/tap/serverless-api/aws/versions")
+        ),
+        serde_json::json!({"modules": [{"versions": [{"version": "1.1.0"}]}]})
+    );
+}
+
 // ---- certificates, servers and a raw HTTPS client ------------------------------------------
 
 struct Tls {

@@ -89,14 +89,22 @@ pub fn add(site: &Path, archives: &[PathBuf]) -> Result<Vec<Added>, Error> {
     }
 
     let mut created: Vec<PathBuf> = Vec::new();
-    let result = write_versions(site, &plan, &mut created);
-    if result.is_err() {
-        // Leave no archive that a later, successful run would not have written.
-        for path in created.iter().rev() {
-            let _ = std::fs::remove_file(path);
+    let modules = match write_files(site, &plan, &mut created) {
+        Ok(modules) => modules,
+        Err(error) => {
+            // No versions list names these yet: take them back, so that a failed run
+            // leaves the site as it found it.
+            for path in created.iter().rev() {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(error);
         }
+    };
+    // From here on the files stay: each list is derived from complete versions on disk,
+    // so a failure part-way leaves every list true, and running again finishes the job.
+    for module in &modules {
+        write_list(site, module)?;
     }
-    result?;
     Ok(plan
         .into_iter()
         .map(|(package, created)| Added {
@@ -203,11 +211,12 @@ fn open_site(site: &Path) -> Result<std::fs::File, Error> {
     Ok(marker)
 }
 
-fn write_versions(
+/// Writes each version's archive and download answer; returns the modules they belong to.
+fn write_files(
     site: &Path,
     plan: &[(&Package, bool)],
     created: &mut Vec<PathBuf>,
-) -> Result<(), Error> {
+) -> Result<BTreeSet<Coordinates>, Error> {
     let mut modules = BTreeSet::new();
     for (package, _) in plan {
         let c = &package.coordinates;
@@ -234,22 +243,24 @@ fn write_versions(
             ..c.clone()
         });
     }
-    for module in &modules {
-        let dir = module_dir(site, module);
-        let versions = versions_on_disk(&dir)?;
-        let document = serde_json::json!({
-            "modules": [{
-                "versions": versions
-                    .iter()
-                    .map(|v| serde_json::json!({ "version": v.to_string() }))
-                    .collect::<Vec<_>>()
-            }]
-        });
-        let path = dir.join("versions");
-        package::replace(&path, format!("{document}\n").as_bytes())
-            .map_err(|e| Error::io("write", &path, e))?;
-    }
-    Ok(())
+    Ok(modules)
+}
+
+/// Replaces the versions list of `module` (its version is ignored) in one rename.
+fn write_list(site: &Path, module: &Coordinates) -> Result<(), Error> {
+    let dir = module_dir(site, module);
+    let versions = versions_on_disk(&dir)?;
+    let document = serde_json::json!({
+        "modules": [{
+            "versions": versions
+                .iter()
+                .map(|v| serde_json::json!({ "version": v.to_string() }))
+                .collect::<Vec<_>>()
+        }]
+    });
+    let path = dir.join("versions");
+    package::replace(&path, format!("{document}\n").as_bytes())
+        .map_err(|e| Error::io("write", &path, e))
 }
 
 /// The versions of one module whose archive and download answer are both in place, oldest
