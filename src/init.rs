@@ -12,6 +12,8 @@ const GITIGNORE: &str = "\
 *.tfstate.*
 crash.log
 __pycache__/
+# Module packages from `tapgen module package`: release artifacts, published not committed.
+/dist/
 ";
 
 /// The files `init` writes, relative to the project folder.
