@@ -297,6 +297,12 @@ fn cases() -> Vec<Case> {
             &["neither `local` nor a registry address"],
         ),
         case(
+            "module version with an invalid pre-release",
+            "[module]\nversion = \"1.2.3-b@d..x\"\n",
+            4,
+            &["not a SemVer version"],
+        ),
+        case(
             "module source naming another module",
             "[module]\nnamespace = \"acme\"\nsource = \"registry.example.com/other/serverless-api/aws\"\n",
             5,

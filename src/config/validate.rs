@@ -704,15 +704,10 @@ fn is_name(name: &str, mixed_case: bool) -> bool {
         })
 }
 
+/// SemVer 2.0 as the registries and `version` constraints read it, pre-release and build
+/// included (the grammar the `semver` crate implements).
 fn is_semver(version: &str) -> bool {
-    let core = version.split(['-', '+']).next().unwrap_or_default();
-    let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3
-        && parts.iter().all(|part| {
-            !part.is_empty()
-                && part.bytes().all(|b| b.is_ascii_digit())
-                && (part.len() == 1 || !part.starts_with('0'))
-        })
+    semver::Version::parse(version).is_ok()
 }
 
 fn is_registry_address(address: &str) -> bool {
