@@ -165,14 +165,16 @@ impl Checker<'_> {
                 "use lowercase letters, digits and hyphens, starting with a letter, at most 64 characters".to_owned(),
             );
         }
+        // The same 64-character limit as the name: registry folders and URLs take both.
         if let Some(namespace) = &module.namespace
-            && !is_name(namespace, true)
+            && (!is_name(namespace, true) || namespace.len() > 64)
         {
             self.error(
                 None,
                 &["module", "namespace"],
                 format!("module namespace `{namespace}` is not a valid registry namespace"),
-                "use letters, digits and hyphens, starting with a letter".to_owned(),
+                "use letters, digits and hyphens, starting with a letter, at most 64 characters"
+                    .to_owned(),
             );
         }
         if let Some(version) = &module.version
