@@ -175,6 +175,30 @@ fn packaging_other_content_under_a_packaged_version_is_refused_and_the_same_is_a
 }
 
 #[test]
+fn package_goes_into_dist_beside_the_config_file() {
+    let project = Project::new();
+    project.write("sub/tapgen.toml", config("0.2.0").as_bytes());
+    std::fs::create_dir_all(project.path().join("sub/lambda")).unwrap();
+    std::fs::copy(
+        project.path().join("lambda/handler.py"),
+        project.path().join("sub/lambda/handler.py"),
+    )
+    .unwrap();
+    project
+        .tapgen()
+        .args(["--config", "sub/tapgen.toml", "module", "package"])
+        .assert()
+        .success();
+    assert!(
+        project
+            .path()
+            .join("sub/dist/tap-serverless-api-aws-0.2.0.tar.gz")
+            .is_file()
+    );
+    assert!(!project.path().join("dist").exists());
+}
+
+#[test]
 fn package_out_flag_chooses_the_folder() {
     let project = Project::with_config(&config("0.3.0"));
     let output = project
