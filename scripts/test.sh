@@ -35,6 +35,14 @@ else
   echo "WARNING: TAPGEN_BUILD_PROVIDER=1 scripts/tf-mirror.sh builds one (long)." >&2
 fi
 export TAPGEN_REQUIRE_TOOLS=1
+
+step "nginx (Debian's package), the static host of the publishing tests"
+if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+  # RUNLEVEL=1: install only; the tests start nginx themselves with their own config.
+  { apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } >"$log/apt" 2>&1 ||
+    { cat "$log/apt" >&2; echo "WARNING: could not install nginx; the nginx test will fail" >&2; }
+fi
+/usr/sbin/nginx -v 2>&1 || true
 if command -v terraform >/dev/null; then TF_CLI_CONFIG_FILE=/dev/null terraform version | sed -n '1p'; else echo "terraform: not installed (optional)"; fi
 
 step "cargo fmt --check"

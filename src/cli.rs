@@ -69,8 +69,22 @@ Examples:
     #[command(after_help = "\
 Examples:
   tapgen module                      render modules/<name>/
-  tapgen module --check              exit 1 and print a diff if it is stale")]
+  tapgen module --check              exit 1 and print a diff if it is stale
+  tapgen module package              write dist/<namespace>-<name>-aws-<version>.tar.gz")]
     Module(ModuleArgs),
+
+    /// A module registry: static files for any web server, or served by tapgen over HTTPS
+    #[command(after_help = "\
+Examples:
+  tapgen registry add site dist/*.tar.gz
+  tapgen registry serve site --addr 127.0.0.1:8443 --tls-cert cert.pem --tls-key key.pem
+
+Roots then use `source = \"HOST:PORT/<namespace>/<name>/aws\"` with a `version`; the host
+needs a dot (an IP address or a domain name, not `localhost`).")]
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
 
     /// Scaffold a project: a commented tapgen.toml, lambda/handler.py and .gitignore
     #[command(after_help = "\
@@ -124,6 +138,95 @@ Uses $TAPGEN_TOFU if set (it must name an executable), else `tofu` from PATH, el
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ModuleArgs {
+    #[command(subcommand)]
+    pub command: Option<ModuleCommand>,
+
+    #[command(flatten)]
+    pub paths: ConfigArgs,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModuleCommand {
+    /// Write the module as one deterministic, versioned .tar.gz and print its SHA-256
+    #[command(after_help = "\
+Examples:
+  tapgen module package              write dist/<namespace>-<name>-aws-<version>.tar.gz
+  tapgen module package --out DIR    write it into DIR instead
+
+The archive holds the rendered module (README and examples included) and nothing else:
+the same bytes from any checkout at any time. stdout gets `SHA256  PATH`, the format
+`sha256sum -c` reads. A version never changes: packaging different content under a
+version that DIR already holds exits 2 and leaves the archive as it was.")]
+    Package(ConfigArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Add packages to a registry folder laid out as the module registry protocol (v1)
+    #[command(after_help = "\
+Examples:
+  tapgen registry add site dist/tap-serverless-api-aws-1.2.0.tar.gz
+  aws s3 sync site s3://BUCKET/      then serve the bucket through CloudFront
+
+Creates SITE if missing. A static host must answer `*/download` with the header
+`X-Terraform-Get: ./module.tar.gz` for Terraform (OpenTofu reads the JSON body too);
+see the README.")]
+    Add(RegistryAddArgs),
+
+    /// Serve a registry folder over HTTPS, with an optional bearer token
+    #[command(after_help = "\
+Examples:
+  tapgen registry serve site --addr 127.0.0.1:8443 --tls-cert cert.pem --tls-key key.pem
+  tapgen registry serve site --addr 0.0.0.0:443 --tls-cert c.pem --tls-key k.pem --token-file token
+
+One line per request goes to stderr. With --token-file, module endpoints answer 401 unless
+the request has `Authorization: Bearer TOKEN`, which Terraform and OpenTofu send from
+`TF_TOKEN_<host>` or a `credentials \"HOST\"` block of their CLI config.")]
+    Serve(RegistryServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryAddArgs {
+    /// The registry folder
+    pub site: PathBuf,
+
+    /// Archives written by `tapgen module package`
+    #[arg(required = true)]
+    pub archives: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryServeArgs {
+    /// The registry folder, as `tapgen registry add` writes it
+    pub site: PathBuf,
+
+    /// Address to listen on; port 0 picks a free port (printed on stderr)
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8443")]
+    pub addr: String,
+
+    /// PEM certificate chain; its names must include the host that roots use
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: PathBuf,
+
+    /// PEM private key of the certificate
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: PathBuf,
+
+    /// File holding the bearer token that module endpoints require
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Connections served at once; more wait until one closes
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max_connections: usize,
+}
+
+#[derive(Debug, Args)]
 pub struct WriteArgs {
     /// Write nothing; print a diff and exit 1 if the files on disk differ from a fresh render
     #[arg(long)]
@@ -132,15 +235,6 @@ pub struct WriteArgs {
     /// Overwrite generated files that were edited by hand, and files tapgen did not write
     #[arg(long, conflicts_with = "check")]
     pub force: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ModuleArgs {
-    #[command(flatten)]
-    pub paths: ConfigArgs,
-
-    #[command(flatten)]
-    pub write: WriteArgs,
 }
 
 #[derive(Debug, Args)]

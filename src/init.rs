@@ -19,6 +19,8 @@ const GITIGNORE_PATTERNS: &[&str] = &[
     "*.tfstate.*",
     "crash.log",
     "__pycache__/",
+    // Module packages from `tapgen module package`: release artifacts, published not committed.
+    "/dist/",
 ];
 
 /// What to do where the folder already holds the file.

@@ -13,6 +13,8 @@ pub mod hcl;
 pub mod init;
 pub mod output;
 pub mod package;
+pub mod publish;
+pub mod registry;
 pub mod render;
 pub mod stack;
 pub mod suggest;
@@ -20,7 +22,7 @@ pub mod templates;
 pub mod tool;
 pub mod ui;
 
-use cli::{Cli, Command, ConfigArgs, WriteArgs};
+use cli::{Cli, Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
 use error::{Error, exit};
 use output::{Changes, File, Plan};
 use stack::Stack;
@@ -59,18 +61,61 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let (files, owned_dirs) = render_terraform(&loaded, &stacks)?;
             apply(plan(root, &files, owned_dirs), &args.write)
         }
-        Command::Module(mut args) => {
-            args.paths = before.merge(args.paths, "module")?;
-            let loaded = load(&args.paths)?;
-            config::validate::validate(&loaded, &[])?;
-            let root = output_root(&args.paths, &loaded);
-            let module = stack::module_spec(&loaded.config);
-            let files = render::module::files(&module);
-            apply(
-                plan(root, &files, vec![module_dir(&module.name)]),
-                &args.write,
-            )
-        }
+        Command::Module(args) => match args.command {
+            None => {
+                let paths = before.merge(args.paths, "module")?;
+                let loaded = load(&paths)?;
+                config::validate::validate(&loaded, &[])?;
+                let root = output_root(&paths, &loaded);
+                let module = stack::module_spec(&loaded.config);
+                let files = render::module::files(&module);
+                apply(
+                    plan(root, &files, vec![module_dir(&module.name)]),
+                    &args.write,
+                )
+            }
+            Some(ModuleCommand::Package(paths)) => {
+                let paths = before.merge(paths, "module package")?;
+                let loaded = load(&paths)?;
+                config::validate::validate(&loaded, &[])?;
+                let module = stack::module_spec(&loaded.config);
+                let files = render::module::files(&module);
+                // Lint gate: `tapgen module lint` (issue 9) is called here, on `files`,
+                // and a module that fails it is not packaged.
+                let dir = paths
+                    .out
+                    .clone()
+                    .unwrap_or_else(|| loaded.base_dir.join("dist"));
+                package_module(&module, &files, &dir)
+            }
+        },
+        Command::Registry { command } => match command {
+            RegistryCommand::Add(args) => {
+                before.refuse("registry add")?;
+                for added in registry::site::add(&args.site, &args.archives)? {
+                    ui::line(&format!(
+                        "{} {} {} (sha256 {})",
+                        if added.created { "added" } else { "unchanged:" },
+                        added.coordinates.address(),
+                        added.coordinates.version,
+                        added.sha256
+                    ))?;
+                }
+                Ok(exit::SUCCESS)
+            }
+            RegistryCommand::Serve(args) => {
+                before.refuse("registry serve")?;
+                registry::serve::serve(&registry::serve::Options {
+                    site: args.site,
+                    addr: args.addr,
+                    tls_cert: args.tls_cert,
+                    tls_key: args.tls_key,
+                    token_file: args.token_file,
+                    max_connections: args.max_connections,
+                })?;
+                Ok(exit::SUCCESS)
+            }
+        },
         Command::Init(args) => {
             before.refuse("init")?;
             for (path, outcome) in init::run(&args.dir, args.force)? {
@@ -183,6 +228,44 @@ fn refuse_stale(changes: &Changes, env: &str, paths: &ConfigArgs) -> Result<i32,
         stale.join("\n")
     ))?;
     Ok(exit::DRIFT)
+}
+
+/// Writes the module's package into `dir` (once per version) and prints `SHA256  PATH`.
+fn package_module(module: &stack::ModuleSpec, files: &[File], dir: &Path) -> Result<i32, Error> {
+    let package = publish::package::build(module, files)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    let path = dir.join(package.coordinates.file_name());
+    let written = publish::package::write_once(&path, &package.bytes)
+        .map_err(|e| Error::io("write", &path, e))?;
+    let c = &package.coordinates;
+    match written {
+        publish::package::WriteOnce::Created => ui::line(&format!(
+            "packaged {} {} ({} files)",
+            c.address(),
+            c.version,
+            package.files.len()
+        ))?,
+        publish::package::WriteOnce::Unchanged => ui::line(&format!(
+            "{} {} is already packaged with these bytes",
+            c.address(),
+            c.version
+        ))?,
+        publish::package::WriteOnce::Differs => {
+            let existing = std::fs::read(&path).unwrap_or_default();
+            return Err(Error::usage(
+                format!(
+                    "`{}` already holds version {} with different content (sha256 {}, the module now packages to {})",
+                    path.display(),
+                    c.version,
+                    publish::package::hex_sha256(&existing),
+                    package.sha256_hex()
+                ),
+                Some("a released version never changes: raise `module.version` in tapgen.toml, such as to the next patch version".to_owned()),
+            ));
+        }
+    }
+    ui::out(&format!("{}  {}\n", package.sha256_hex(), path.display()))?;
+    Ok(exit::SUCCESS)
 }
 
 fn module_dir(name: &str) -> PathBuf {

@@ -336,7 +336,7 @@ fn validate_says_what_is_missing_without_a_tool() {
 #[test]
 fn registry_source_pins_the_module_version() {
     let project = Project::with_config(
-        "[project]\nname = \"tap\"\n[module]\nsource = \"registry.example.com/acme/serverless-api/aws\"\nversion = \"2.3.1\"\n",
+        "[project]\nname = \"tap\"\n[module]\nnamespace = \"acme\"\nsource = \"registry.example.com/acme/serverless-api/aws\"\nversion = \"2.3.1\"\n",
     );
     project.tapgen().arg("terraform").assert().success();
     let main = project.read("envs/dev/main.tf");

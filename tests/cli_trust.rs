@@ -516,13 +516,19 @@ fn init_appends_to_an_existing_gitignore_and_keeps_an_existing_handler() {
         .success()
         .stderr(contains("created ./tapgen.toml"))
         .stderr(contains("kept the existing ./lambda/handler.py"))
-        .stderr(contains("appended 4 lines to ./.gitignore"));
+        .stderr(contains("appended 5 lines to ./.gitignore"));
     let gitignore = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
     assert!(
         gitignore.starts_with(&format!("{mine}\n")),
         "the user's lines stay: {gitignore}"
     );
-    for pattern in ["*.tfstate", "*.tfstate.*", "crash.log", "__pycache__/"] {
+    for pattern in [
+        "*.tfstate",
+        "*.tfstate.*",
+        "crash.log",
+        "__pycache__/",
+        "/dist/",
+    ] {
         assert!(gitignore.lines().any(|line| line == pattern), "{gitignore}");
     }
     assert_eq!(

@@ -17,6 +17,8 @@ mod golden;
 mod policies;
 /// Renders checked against the aws provider's own schema snapshot.
 mod provider_schema;
+/// Packages, registry folders and `registry serve`; real tofu, terraform and nginx install from them.
+mod publishing;
 /// Real OpenTofu and Terraform judge the output, where installed.
 mod real_tools;
 /// Every printed document parses back (hcl-rs) to the tree it was printed from.

@@ -165,14 +165,16 @@ impl Checker<'_> {
                 "use lowercase letters, digits and hyphens, starting with a letter, at most 64 characters".to_owned(),
             );
         }
+        // The same 64-character limit as the name: registry folders and URLs take both.
         if let Some(namespace) = &module.namespace
-            && !is_name(namespace, true)
+            && (!is_name(namespace, true) || namespace.len() > 64)
         {
             self.error(
                 None,
                 &["module", "namespace"],
                 format!("module namespace `{namespace}` is not a valid registry namespace"),
-                "use letters, digits and hyphens, starting with a letter".to_owned(),
+                "use letters, digits and hyphens, starting with a letter, at most 64 characters"
+                    .to_owned(),
             );
         }
         if let Some(version) = &module.version
@@ -196,6 +198,30 @@ impl Checker<'_> {
                 "use `local`, or `[HOST/]NAMESPACE/NAME/SYSTEM` such as `registry.example.com/acme/serverless-api/aws`"
                     .to_owned(),
             );
+        } else if let Some(source) = &module.source
+            && source != "local"
+        {
+            // Roots must pin the address that `tapgen module package` publishes, or they
+            // would install some other module (or none).
+            let spec = crate::stack::module_spec(config);
+            let published = format!(
+                "{}/{}/{}",
+                spec.namespace,
+                spec.name,
+                crate::publish::package::SYSTEM
+            );
+            if !source.ends_with(&format!("/{published}")) && *source != published {
+                self.error(
+                    None,
+                    &["module", "source"],
+                    format!(
+                        "module source `{source}` is not where this module is published: `tapgen module package` publishes it as `{published}`"
+                    ),
+                    format!(
+                        "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
+                    ),
+                );
+            }
         }
     }
 
@@ -680,15 +706,10 @@ fn is_name(name: &str, mixed_case: bool) -> bool {
         })
 }
 
+/// SemVer 2.0 as the registries and `version` constraints read it, pre-release and build
+/// included (the grammar the `semver` crate implements).
 fn is_semver(version: &str) -> bool {
-    let core = version.split(['-', '+']).next().unwrap_or_default();
-    let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3
-        && parts.iter().all(|part| {
-            !part.is_empty()
-                && part.bytes().all(|b| b.is_ascii_digit())
-                && (part.len() == 1 || !part.starts_with('0'))
-        })
+    semver::Version::parse(version).is_ok()
 }
 
 fn is_registry_address(address: &str) -> bool {
