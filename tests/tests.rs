@@ -10,6 +10,8 @@ mod bad_configs;
 mod cli;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
+/// The Lambda package holds exactly the handler folder, with modes kept and limits enforced.
+mod package;
 /// The rendered IAM policies are least-privilege.
 mod policies;
 /// Renders checked against the aws provider's own schema snapshot.
