@@ -19,7 +19,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs::Metadata;
-use std::io::{Cursor, Read as _};
+use std::io::{Cursor, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
@@ -530,11 +530,16 @@ fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<V
         };
         zip.start_file(entry.name.as_str(), options.unix_permissions(mode))
             .map_err(zip_error)?;
-        // Streamed, and bounded: a file that grew since the walk cannot take more memory
-        // than the limit allows.
+        // Read whole, then compressed in one call: deflate's output depends on how its input
+        // is split, and reads may come back short (network file systems), so streaming
+        // could give different bytes on another machine. Bounded: a file that grew since
+        // the walk cannot take more memory than the limit allows.
         let remaining = limits.unzipped.saturating_sub(unzipped);
-        let copied = std::io::copy(&mut file.take(remaining.saturating_add(1)), &mut zip)
+        let mut contents = Vec::with_capacity(usize::try_from(entry.len).unwrap_or(0));
+        file.take(remaining.saturating_add(1))
+            .read_to_end(&mut contents)
             .map_err(|e| Error::io("read", &entry.path, e))?;
+        let copied = u64::try_from(contents.len()).unwrap_or(u64::MAX);
         unzipped = unzipped.saturating_add(copied);
         if unzipped > limits.unzipped {
             return Err(refuse(
@@ -549,6 +554,8 @@ fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<V
                 }],
             ));
         }
+        zip.write_all(&contents)
+            .map_err(|e| Error::io("build Lambda package from", dir, e))?;
     }
     let bytes = zip.finish().map_err(zip_error)?.into_inner();
     let zipped = u64::try_from(bytes.len()).unwrap_or(u64::MAX);

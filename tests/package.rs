@@ -5,6 +5,7 @@
 use crate::support::Project;
 use predicates::prelude::*;
 use predicates::str::contains;
+use sha2::Digest as _;
 use std::io::Cursor;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
@@ -292,4 +293,31 @@ fn a_package_over_lambdas_unzipped_limit_is_refused() {
         .code(2)
         .stderr(contains("262144000").and(contains("model.bin")));
     assert!(!project.path().join("envs").exists());
+}
+
+#[test]
+fn package_bytes_of_files_larger_than_a_read_buffer_are_pinned() {
+    // Deflate's output depends on how its input is split: feeding a file in read-sized
+    // chunks gave other bytes than tapgen always wrote (and could differ between machines
+    // where reads come back short). The hash is that of every earlier tapgen's package.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("handler.py"),
+        "def handler(event, context):\n    return {}\n",
+    )
+    .unwrap();
+    let data: String = (0..20000u64)
+        .map(|i| format!("{i} {}\n", i * 7919 % 10007))
+        .collect();
+    assert!(data.len() > 200_000);
+    std::fs::write(dir.path().join("data.txt"), data).unwrap();
+    let bytes = tapgen::package::build(dir.path(), &Default::default()).unwrap();
+    let hex: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        hex,
+        "ca02b3205e9885ae86586d6f6f04dbf0f31060c208ab212f51694b47ba72d1a1"
+    );
 }
