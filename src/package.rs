@@ -120,8 +120,8 @@ struct Walk<'a> {
     /// The resolved folders being walked, outermost first: a symlink to one is a loop.
     walking: Vec<PathBuf>,
     /// Folders entered through a symlink (resolved), and the first link that did: each is
-    /// entered through one link at most, which keeps the walk linear where links to links
-    /// would otherwise multiply it.
+    /// entered through one link at most, which keeps the walk small where links to links
+    /// would otherwise multiply it (two links to the next level, 30 levels: 2^30 copies).
     linked: BTreeMap<PathBuf, String>,
     files: Vec<Entry>,
     unzipped: u64,
@@ -153,6 +153,7 @@ impl Walk<'_> {
         walked
     }
 
+    /// The entries of one folder; see [`Walk::folder`].
     fn entries(&mut self, real: &Path, prefix: &str) -> Result<(), Error> {
         let mut entries = Vec::new();
         for entry in std::fs::read_dir(real).map_err(|e| Error::io("read folder", real, e))? {
@@ -364,8 +365,7 @@ const LAMBDA_LIMITS: Limits = Limits {
 /// Sizes for messages, in the units of Lambda's documentation (its "250 MB" is
 /// 262,144,000 bytes, so 1 MB is 2^20 bytes).
 fn show_size(bytes: u64) -> String {
-    // Precision is irrelevant in a message; the exact byte count is shown for limits.
-    #[allow(clippy::cast_precision_loss)]
+    // Precision is irrelevant in a message; limits show their exact byte count too.
     let float = bytes as f64;
     if bytes < 1024 {
         format!("{bytes} bytes")
