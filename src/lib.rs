@@ -58,7 +58,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             };
             let stacks = config::validate::validate(&loaded, &environments)?;
             let root = output_root(&args.paths, &loaded);
-            let (files, owned_dirs) = render_terraform(&loaded, &stacks)?;
+            let (files, owned_dirs) = render_terraform(&loaded, &stacks, &root)?;
             apply(plan(root, &files, owned_dirs), &args.write)
         }
         Command::Module(args) => match args.command {
@@ -161,7 +161,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let root = output_root(&args.paths, &loaded);
             // Validating files that a render would change tests code the config no longer
             // describes: "stale" here means exactly what `--check` means.
-            let (files, owned_dirs) = render_terraform(&loaded, &stacks)?;
+            let (files, owned_dirs) = render_terraform(&loaded, &stacks, &root)?;
             let changes = output::compare(&plan(root.clone(), &files, owned_dirs))?;
             if !changes.is_clean() {
                 return refuse_stale(&changes, &args.env, &args.paths);
@@ -273,14 +273,16 @@ fn module_dir(name: &str) -> PathBuf {
 }
 
 /// Renders the module and the roots of `stacks`, with the folders those files own (whose
-/// stale generated files are removed): what `tapgen terraform` writes.
+/// stale generated files are removed): what `tapgen terraform` writes under `root`.
 pub fn render_terraform(
     loaded: &config::Loaded,
     stacks: &[Stack],
+    root: &Path,
 ) -> Result<(Vec<File>, Vec<PathBuf>), Error> {
     let module = stack::module_spec(&loaded.config);
     let mut files = render::module::files(&module);
-    files.extend(render_environments(stacks, &loaded.base_dir)?);
+    let exclusions = package_exclusions(loaded, root);
+    files.extend(render_environments(stacks, &loaded.base_dir, &exclusions)?);
     let mut owned_dirs = vec![module_dir(&module.name)];
     owned_dirs.extend(
         stacks
@@ -290,14 +292,28 @@ pub fn render_terraform(
     Ok((files, owned_dirs))
 }
 
+/// What a Lambda package never holds, should the handler folder contain it: tapgen's output
+/// under `root` (all of `envs/` and `modules/`, so that environments and modules no longer
+/// in the config count too), the config file and the schema file the README suggests.
+pub fn package_exclusions(loaded: &config::Loaded, root: &Path) -> package::Exclusions {
+    let mut paths = vec![root.join("envs"), root.join("modules")];
+    paths.extend(loaded.path.clone());
+    paths.push(loaded.base_dir.join("tapgen.schema.json"));
+    package::Exclusions::new(paths)
+}
+
 /// Renders the roots of `stacks`, packaging each distinct Lambda source folder once.
-pub fn render_environments(stacks: &[Stack], base_dir: &Path) -> Result<Vec<File>, Error> {
+pub fn render_environments(
+    stacks: &[Stack],
+    base_dir: &Path,
+    exclusions: &package::Exclusions,
+) -> Result<Vec<File>, Error> {
     let mut packages: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     let mut files = Vec::new();
     for stack in stacks {
         let source = stack.lambda.source_dir.as_str();
         if !packages.contains_key(source) {
-            packages.insert(source, package::build(&base_dir.join(source))?);
+            packages.insert(source, package::build(&base_dir.join(source), exclusions)?);
         }
         let package = packages.get(source).cloned().unwrap_or_default();
         files.extend(render::root::files(stack, package));

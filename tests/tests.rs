@@ -13,6 +13,8 @@ mod cli;
 mod cli_trust;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
+/// The Lambda package holds exactly the handler folder, with modes kept and limits enforced.
+mod package;
 /// The rendered IAM policies are least-privilege.
 mod policies;
 /// Renders checked against the aws provider's own schema snapshot.

@@ -106,8 +106,9 @@ pub struct LambdaConfig {
     pub runtime: Option<String>,
     /// Handler as `module.function`. Default `handler.handler`.
     pub handler: Option<String>,
-    /// Folder holding the handler, relative to the config file. Default `lambda`. Its `tests/`,
-    /// `__pycache__`, `*.pyc` and dot-files are left out of the package.
+    /// Folder holding the handler, relative to the config file. Default `lambda`; `.` for a
+    /// handler beside the config. tapgen's own output and config, dot-files, `tests/`,
+    /// `__pycache__`, `*.pyc` and `node_modules` are left out of the package.
     pub source_dir: Option<String>,
     /// Memory in MB, 128 to 10240. Default 256.
     pub memory_mb: Option<u32>,
