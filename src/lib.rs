@@ -46,7 +46,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             config::validate::validate(&loaded, &[])?;
             let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
             let module = stack::module_spec(&loaded.config);
-            let files = render::module::files(&module);
+            let files = render_module(&loaded, &module, &mut Packages::new())?;
             apply(plan(root, &files, vec![module_dir(&module.name)]), &args)
         }
         Command::Init(args) => {
@@ -92,8 +92,13 @@ pub fn render_terraform(
     stacks: &[Stack],
 ) -> Result<(Vec<File>, Vec<PathBuf>), Error> {
     let module = stack::module_spec(&loaded.config);
-    let mut files = render::module::files(&module);
-    files.extend(render_environments(stacks, &loaded.base_dir)?);
+    let mut packages = Packages::new();
+    let mut files = render_module(loaded, &module, &mut packages)?;
+    files.extend(render_environments_with(
+        stacks,
+        &loaded.base_dir,
+        &mut packages,
+    )?);
     let mut owned_dirs = vec![module_dir(&module.name)];
     owned_dirs.extend(
         stacks
@@ -103,16 +108,42 @@ pub fn render_terraform(
     Ok((files, owned_dirs))
 }
 
+/// Lambda packages by source folder, so that each folder is packaged once per command.
+type Packages = BTreeMap<String, Vec<u8>>;
+
+fn package_of(packages: &mut Packages, base_dir: &Path, source: &str) -> Result<Vec<u8>, Error> {
+    if let Some(package) = packages.get(source) {
+        return Ok(package.clone());
+    }
+    let package = package::build(&base_dir.join(source))?;
+    packages.insert(source.to_owned(), package.clone());
+    Ok(package)
+}
+
+/// Renders the module; its examples carry the package of the project's Lambda source.
+fn render_module(
+    loaded: &config::Loaded,
+    module: &stack::ModuleSpec,
+    packages: &mut Packages,
+) -> Result<Vec<File>, Error> {
+    let project = stack::project_stack(&loaded.config, module);
+    let package = package_of(packages, &loaded.base_dir, &project.lambda.source_dir)?;
+    Ok(render::module::files(module, &project, &package))
+}
+
 /// Renders the roots of `stacks`, packaging each distinct Lambda source folder once.
 pub fn render_environments(stacks: &[Stack], base_dir: &Path) -> Result<Vec<File>, Error> {
-    let mut packages: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    render_environments_with(stacks, base_dir, &mut Packages::new())
+}
+
+fn render_environments_with(
+    stacks: &[Stack],
+    base_dir: &Path,
+    packages: &mut Packages,
+) -> Result<Vec<File>, Error> {
     let mut files = Vec::new();
     for stack in stacks {
-        let source = stack.lambda.source_dir.as_str();
-        if !packages.contains_key(source) {
-            packages.insert(source, package::build(&base_dir.join(source))?);
-        }
-        let package = packages.get(source).cloned().unwrap_or_default();
+        let package = package_of(packages, base_dir, &stack.lambda.source_dir)?;
         files.extend(render::root::files(stack, package));
     }
     Ok(files)
