@@ -54,8 +54,9 @@ Examples:
     #[command(after_help = "\
 Examples:
   tapgen module                      render modules/<name>/
-  tapgen module --check              exit 1 and print a diff if it is stale")]
-    Module(WriteArgs),
+  tapgen module --check              exit 1 and print a diff if it is stale
+  tapgen module lint                 check it the way a module registry does")]
+    Module(ModuleArgs),
 
     /// Scaffold a project: a commented tapgen.toml, lambda/handler.py and .gitignore
     #[command(after_help = "\
@@ -91,6 +92,47 @@ Examples:
 Uses `tofu` from PATH (or $TAPGEN_TOFU), else `terraform`. `init` runs with
 -backend=false, so no state or credentials are needed.")]
     Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ModuleArgs {
+    #[command(subcommand)]
+    pub command: Option<ModuleCommand>,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModuleCommand {
+    /// Check a module the way a registry does before accepting it; exit 2 listing every problem
+    #[command(after_help = "\
+Examples:
+  tapgen module lint                 lint modules/<name>/ at the config's module.version
+  tapgen module lint --version 2.0.0 lint it as the version about to be published
+  tapgen module lint --public .      also require what public registries do of a git repository
+
+Checks: main.tf, variables.tf, outputs.tf, versions.tf, README.md and examples/ exist; every
+variable and output has a description; required_version and each required provider's source
+and version are set; the version is MAJOR.MINOR.PATCH; with --public, the folder is the root
+of a git repository named terraform-<provider>-<name>.")]
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Module folder [default: modules/<name>/ in the output folder]
+    pub dir: Option<PathBuf>,
+
+    /// Version to check [default: module.version of the config]
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+
+    /// Also check the git repository as a public registry does: the module at its root, and
+    /// its name `terraform-<provider>-<name>`
+    #[arg(long)]
+    pub public: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod hcl;
 pub mod init;
+pub mod lint;
 pub mod output;
 pub mod package;
 pub mod render;
@@ -41,7 +42,38 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let (files, owned_dirs) = render_terraform(&loaded, &stacks)?;
             apply(plan(root, &files, owned_dirs), &args.write)
         }
-        Command::Module(args) => {
+        Command::Module(cli::ModuleArgs {
+            command: Some(cli::ModuleCommand::Lint(args)),
+            ..
+        }) => {
+            // The module on disk is judged as it is: the config gives only defaults (its
+            // folder, its version), so it is parsed but not validated.
+            let loaded = config::load(cli.config.as_deref())?;
+            let module = stack::module_spec(&loaded.config);
+            let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
+            let dir = args
+                .dir
+                .unwrap_or_else(|| root.join(module_dir(&module.name)));
+            const KEY: &[&str] = &["module", "version"];
+            let version = match args.version {
+                Some(value) => lint::Version {
+                    value,
+                    source: None,
+                },
+                None => lint::Version {
+                    value: module.version.clone(),
+                    source: Some((&loaded.source, KEY)),
+                },
+            };
+            let files = lint::module(&dir, &version, args.public)?;
+            eprintln!(
+                "{}: module lint passed ({files} .tf files, version {})",
+                dir.display(),
+                version.value
+            );
+            Ok(exit::SUCCESS)
+        }
+        Command::Module(cli::ModuleArgs { write: args, .. }) => {
             let loaded = config::load(cli.config.as_deref())?;
             config::validate::validate(&loaded, &[])?;
             let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
