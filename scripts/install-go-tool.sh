@@ -13,7 +13,8 @@
 # Exit:   0 ok (already cached, or built and verified); non-zero on failure.
 #
 # Idempotent: when the cached binary was built from the pinned module version this
-# returns at once. A cold build takes 1-4 minutes per tool on 2 cores.
+# returns at once. A cold build takes 1-6 minutes per tool on a busy 2-core
+# machine (terraform-docs about 1, tflint-ruleset-aws about 4, tflint about 5).
 #
 # Each tool has a wrapper module, scripts/<tool>-wrapper/ (go.mod + go.sum + a
 # tools.go importing the main package): the proxy refuses `go install` for some

@@ -10,6 +10,9 @@ mod bad_configs;
 mod cli;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
+/// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,
+/// tflint, an offline plan of each example, and `tapgen module lint`.
+mod module;
 /// The rendered IAM policies are least-privilege.
 mod policies;
 /// Renders checked against the aws provider's own schema snapshot.
