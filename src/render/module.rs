@@ -225,6 +225,8 @@ fn example_outputs(spec: &ModuleSpec, names: Option<&[&str]>) -> Body {
 struct Example {
     name: &'static str,
     summary: &'static str,
+    /// What to know before deploying it.
+    note: String,
     main: Body,
     variables: Body,
     outputs: Body,
@@ -241,6 +243,12 @@ fn minimal_example(spec: &ModuleSpec, project: &Stack) -> Example {
     Example {
         name: "minimal",
         summary: "The module with its required inputs only: every other input keeps its default.",
+        note: format!(
+            "Its resources are named after `{}-{}`, like the project's own `{}` environment: set `project` to deploy both into one account.",
+            project.project,
+            crate::stack::DEFAULT_ENVIRONMENT,
+            crate::stack::DEFAULT_ENVIRONMENT
+        ),
         main: Body::new().block(example_provider()).block(Block::new(
             "module",
             &[&block_name(spec)],
@@ -299,6 +307,11 @@ fn complete_example(spec: &ModuleSpec, project: &Stack) -> Example {
     Example {
         name: "complete",
         summary: "The module with every input set: KMS encryption (given a key), an SNS topic for the alarms, the account-level logging role, reserved concurrency and tuned thresholds.",
+        note: format!(
+            "Its resources are named after `{}-{}`. It manages the account-level API Gateway CloudWatch role: set `manage_account_logging_role = false` where another stack in the account and region does. Its reserved concurrency needs an account above the minimum concurrency quota (`lambda_reserved_concurrency = -1` otherwise).",
+            project.project,
+            crate::stack::EXAMPLE_ENVIRONMENT
+        ),
         main: Body::new()
             .block(example_provider())
             .block(Block::resource("aws_sns_topic", "alarms", topic))
@@ -347,6 +360,7 @@ fn example_readme(spec: &ModuleSpec, example: &Example, tf: &[(String, Body)]) -
             module => spec.name.as_str(),
             name => example.name,
             summary => example.summary,
+            note => example.note.as_str(),
             terraform_docs => docs::section(&tf_files(tf)),
         },
     )
