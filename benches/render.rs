@@ -50,7 +50,8 @@ fn benches(c: &mut Criterion) {
     let module = tapgen::stack::module_spec(&loaded.config);
     let package = tapgen::package::build(&base.join("lambda"), &Default::default())
         .unwrap_or_else(|_| panic!("package"));
-    let mut files = tapgen::render::module::files(&module);
+    let project = tapgen::stack::project_stack(&loaded.config, &module);
+    let mut files = tapgen::render::module::files(&module, &project, &package);
     files.extend(tapgen::render::root::files(&stacks[0], package.clone()));
     let bytes: usize = tapgen::plan(base.clone(), &files, Vec::new())
         .files
@@ -79,7 +80,7 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("render_trees", |b| {
         b.iter(|| {
-            let mut files = tapgen::render::module::files(black_box(&module));
+            let mut files = tapgen::render::module::files(black_box(&module), &project, &package);
             files.extend(tapgen::render::root::files(
                 black_box(&stacks[0]),
                 package.clone(),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of tapgen, installing what the tests need at pinned versions first:
-# OpenTofu (built from the Go module proxy), an offline aws provider mirror, the Lambda
-# handler's test dependencies, checkov and an AWS emulator (moto), each in a cache outside
-# the repo.
+# OpenTofu, terraform-docs, tflint and its AWS ruleset (each built from the Go module proxy),
+# an offline aws provider mirror, the Lambda handler's test dependencies, checkov and an AWS
+# emulator (moto), each in a cache outside the repo.
 #
 # Usage: scripts/test.sh
 # Ends with one line "N passed, N failed" over every suite; exits non-zero if anything failed.
@@ -22,6 +22,15 @@ step "OpenTofu (pinned; built once into $TAPGEN_TOOLS_DIR)"
 TAPGEN_TOFU=$(scripts/install-tofu.sh | tail -1)
 export TAPGEN_TOFU
 TF_CLI_CONFIG_FILE=/dev/null "$TAPGEN_TOFU" version | sed -n '/^OpenTofu/p'
+
+step "terraform-docs, tflint and tflint-ruleset-aws (pinned; built once into $TAPGEN_TOOLS_DIR)"
+TAPGEN_TERRAFORM_DOCS=$(scripts/install-go-tool.sh terraform-docs | tail -1)
+TAPGEN_TFLINT=$(scripts/install-go-tool.sh tflint | tail -1)
+# tflint loads plugins from this folder by file name: no `tflint --init`, no download.
+TFLINT_PLUGIN_DIR=$(dirname "$(scripts/install-go-tool.sh tflint-ruleset-aws | tail -1)")
+export TAPGEN_TERRAFORM_DOCS TAPGEN_TFLINT TFLINT_PLUGIN_DIR
+"$TAPGEN_TERRAFORM_DOCS" --version
+"$TAPGEN_TFLINT" --version | sed -n 1p
 
 step "aws provider mirror for tofu and terraform"
 mirror_status=0

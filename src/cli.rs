@@ -70,7 +70,8 @@ Examples:
 Examples:
   tapgen module                      render modules/<name>/
   tapgen module --check              exit 1 and print a diff if it is stale
-  tapgen module package              write dist/<namespace>-<name>-aws-<version>.tar.gz")]
+  tapgen module package              write dist/<namespace>-<name>-aws-<version>.tar.gz
+  tapgen module lint                 check it the way a module registry does")]
     Module(ModuleArgs),
 
     /// A module registry: static files for any web server, or served by tapgen over HTTPS
@@ -163,6 +164,19 @@ the same bytes from any checkout at any time. stdout gets `SHA256  PATH`, the fo
 `sha256sum -c` reads. A version never changes: packaging different content under a
 version that DIR already holds exits 2 and leaves the archive as it was.")]
     Package(ConfigArgs),
+
+    /// Check a module the way a registry does before accepting it; exit 2 listing every problem
+    #[command(after_help = "\
+Examples:
+  tapgen module lint                 lint modules/<name>/ at the config's module.version
+  tapgen module lint --version 2.0.0 lint it as the version about to be published
+  tapgen module lint --public .      also require what public registries do of a git repository
+
+Checks: main.tf, variables.tf, outputs.tf, versions.tf, README.md and examples/ exist; every
+variable and output has a description; required_version and each required provider's source
+and version are set; the version is MAJOR.MINOR.PATCH; with --public, the folder is the root
+of a git repository named terraform-<provider>-<name>.")]
+    Lint(LintArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,6 +238,24 @@ pub struct RegistryServeArgs {
     /// Connections served at once; more wait until one closes
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_connections: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub paths: ConfigArgs,
+
+    /// Module folder [default: modules/<name>/ in the output folder]
+    pub dir: Option<PathBuf>,
+
+    /// Version to check [default: module.version of the config]
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+
+    /// Also check the git repository as a public registry does: the module at its root, and
+    /// its name `terraform-<provider>-<name>`
+    #[arg(long)]
+    pub public: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod hcl;
 pub mod init;
+pub mod lint;
 pub mod output;
 pub mod package;
 pub mod publish;
@@ -68,20 +69,51 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 config::validate::validate(&loaded, &[])?;
                 let root = output_root(&paths, &loaded);
                 let module = stack::module_spec(&loaded.config);
-                let files = render::module::files(&module);
+                let exclusions = package_exclusions(&loaded, &root);
+                let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
                 apply(
                     plan(root, &files, vec![module_dir(&module.name)]),
                     &args.write,
                 )
+            }
+            Some(ModuleCommand::Lint(args)) => {
+                let paths = before.merge(args.paths, "module lint")?;
+                // The module on disk is judged as it is: the config gives only defaults (its
+                // folder, its version), so it is parsed but not validated.
+                let loaded = load(&paths)?;
+                let module = stack::module_spec(&loaded.config);
+                let root = output_root(&paths, &loaded);
+                let dir = args
+                    .dir
+                    .unwrap_or_else(|| root.join(module_dir(&module.name)));
+                const KEY: &[&str] = &["module", "version"];
+                let version = match args.version {
+                    Some(value) => lint::Version {
+                        value,
+                        source: None,
+                    },
+                    None => lint::Version {
+                        value: module.version.clone(),
+                        source: Some((&loaded.source, KEY)),
+                    },
+                };
+                let files = lint::module(&dir, &version, args.public)?;
+                ui::line(&format!(
+                    "{}: module lint passed ({files} .tf files, version {})",
+                    dir.display(),
+                    version.value
+                ))?;
+                Ok(exit::SUCCESS)
             }
             Some(ModuleCommand::Package(paths)) => {
                 let paths = before.merge(paths, "module package")?;
                 let loaded = load(&paths)?;
                 config::validate::validate(&loaded, &[])?;
                 let module = stack::module_spec(&loaded.config);
-                let files = render::module::files(&module);
-                // Lint gate: `tapgen module lint` (issue 9) is called here, on `files`,
-                // and a module that fails it is not packaged.
+                let root = output_root(&paths, &loaded);
+                let exclusions = package_exclusions(&loaded, &root);
+                let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
+                lint_rendered(&loaded, &module, &files)?;
                 let dir = paths
                     .out
                     .clone()
@@ -230,6 +262,34 @@ fn refuse_stale(changes: &Changes, env: &str, paths: &ConfigArgs) -> Result<i32,
     Ok(exit::DRIFT)
 }
 
+/// Runs `module lint` on the module as it would be packaged: the in-memory render, written
+/// to a scratch folder, so that what is linted is exactly what the archive holds.
+fn lint_rendered(
+    loaded: &config::Loaded,
+    module: &stack::ModuleSpec,
+    files: &[File],
+) -> Result<(), Error> {
+    let scratch = tempfile::tempdir()
+        .map_err(|e| Error::io("create a scratch folder in", std::env::temp_dir(), e))?;
+    let prefix = module_dir(&module.name);
+    for file in files {
+        let Ok(relative) = file.path.strip_prefix(&prefix) else {
+            continue;
+        };
+        let path = scratch.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
+        }
+        std::fs::write(&path, file.bytes()).map_err(|e| Error::io("write", &path, e))?;
+    }
+    const KEY: &[&str] = &["module", "version"];
+    let version = lint::Version {
+        value: module.version.clone(),
+        source: Some((&loaded.source, KEY)),
+    };
+    lint::module(scratch.path(), &version, false).map(drop)
+}
+
 /// Writes the module's package into `dir` (once per version) and prints `SHA256  PATH`.
 fn package_module(module: &stack::ModuleSpec, files: &[File], dir: &Path) -> Result<i32, Error> {
     let package = publish::package::build(module, files)?;
@@ -280,9 +340,15 @@ pub fn render_terraform(
     root: &Path,
 ) -> Result<(Vec<File>, Vec<PathBuf>), Error> {
     let module = stack::module_spec(&loaded.config);
-    let mut files = render::module::files(&module);
+    let mut packages = Packages::new();
     let exclusions = package_exclusions(loaded, root);
-    files.extend(render_environments(stacks, &loaded.base_dir, &exclusions)?);
+    let mut files = render_module(loaded, &module, &mut packages, &exclusions)?;
+    files.extend(render_environments_with(
+        stacks,
+        &loaded.base_dir,
+        &mut packages,
+        &exclusions,
+    )?);
     let mut owned_dirs = vec![module_dir(&module.name)];
     owned_dirs.extend(
         stacks
@@ -302,20 +368,58 @@ pub fn package_exclusions(loaded: &config::Loaded, root: &Path) -> package::Excl
     package::Exclusions::new(paths)
 }
 
+/// Lambda packages by source folder, so that each folder is packaged once per command.
+type Packages = BTreeMap<String, Vec<u8>>;
+
+fn package_of(
+    packages: &mut Packages,
+    base_dir: &Path,
+    source: &str,
+    exclusions: &package::Exclusions,
+) -> Result<Vec<u8>, Error> {
+    if let Some(package) = packages.get(source) {
+        return Ok(package.clone());
+    }
+    let package = package::build(&base_dir.join(source), exclusions)?;
+    packages.insert(source.to_owned(), package.clone());
+    Ok(package)
+}
+
+/// Renders the module; its examples carry the package of the project's Lambda source.
+fn render_module(
+    loaded: &config::Loaded,
+    module: &stack::ModuleSpec,
+    packages: &mut Packages,
+    exclusions: &package::Exclusions,
+) -> Result<Vec<File>, Error> {
+    let project = stack::project_stack(&loaded.config, module);
+    let package = package_of(
+        packages,
+        &loaded.base_dir,
+        &project.lambda.source_dir,
+        exclusions,
+    )?;
+    Ok(render::module::files(module, &project, &package))
+}
+
 /// Renders the roots of `stacks`, packaging each distinct Lambda source folder once.
 pub fn render_environments(
     stacks: &[Stack],
     base_dir: &Path,
     exclusions: &package::Exclusions,
 ) -> Result<Vec<File>, Error> {
-    let mut packages: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    render_environments_with(stacks, base_dir, &mut Packages::new(), exclusions)
+}
+
+fn render_environments_with(
+    stacks: &[Stack],
+    base_dir: &Path,
+    packages: &mut Packages,
+    exclusions: &package::Exclusions,
+) -> Result<Vec<File>, Error> {
     let mut files = Vec::new();
     for stack in stacks {
-        let source = stack.lambda.source_dir.as_str();
-        if !packages.contains_key(source) {
-            packages.insert(source, package::build(&base_dir.join(source), exclusions)?);
-        }
-        let package = packages.get(source).cloned().unwrap_or_default();
+        let package = package_of(packages, base_dir, &stack.lambda.source_dir, exclusions)?;
         files.extend(render::root::files(stack, package));
     }
     Ok(files)

@@ -123,8 +123,10 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
     let loaded =
         tapgen::config::load::parse("t", config("1.2.0"), first.path().to_path_buf()).unwrap();
     let spec = tapgen::stack::module_spec(&loaded.config);
-    let mut expected: Vec<String> = tapgen::render::module::files(&spec)
+    let project = tapgen::stack::project_stack(&loaded.config, &spec);
+    let mut expected: Vec<String> = tapgen::render::module::files(&spec, &project, b"zip")
         .iter()
+        .filter(|f| f.path.extension().is_none_or(|ext| ext != "zip"))
         .map(|f| {
             f.path
                 .strip_prefix("modules/serverless-api")
@@ -133,10 +135,27 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
                 .into_owned()
         })
         .collect();
-    expected.extend(["examples/".to_owned(), "examples/complete/".to_owned()]);
+    let folders: std::collections::BTreeSet<String> = expected
+        .iter()
+        .flat_map(|path| {
+            let parts: Vec<&str> = path.split('/').collect();
+            (1..parts.len())
+                .map(|n| format!("{}/", parts[..n].join("/")))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    expected.extend(folders);
+    assert!(
+        !expected.iter().any(|path| path.ends_with(".zip")),
+        "no Lambda code in a module package"
+    );
     expected.sort();
     assert_eq!(paths, expected);
     assert!(paths.contains(&"README.md") && paths.contains(&"examples/complete/main.tf"));
+    assert!(
+        !paths.iter().any(|path| path.ends_with(".zip")),
+        "{paths:?}"
+    );
 }
 
 #[test]

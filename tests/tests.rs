@@ -13,6 +13,9 @@ mod cli;
 mod cli_trust;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
+/// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,
+/// tflint, an offline plan of each example, and `tapgen module lint`.
+mod module;
 /// The Lambda package holds exactly the handler folder, with modes kept and limits enforced.
 mod package;
 /// The rendered IAM policies are least-privilege.

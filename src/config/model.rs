@@ -94,8 +94,11 @@ pub struct ModuleConfig {
     pub namespace: Option<String>,
     /// Module version (SemVer) that registry roots pin. Default `0.1.0`.
     pub version: Option<String>,
-    /// Where environment roots take the module from: `local` (default, a relative path to
-    /// `modules/<name>`) or a registry address such as `registry.example.com/acme/serverless-api/aws`.
+    /// Where environment roots (and the module README's usage snippet) take the module from:
+    /// `local` (default, a relative path to `modules/<name>`), a registry address such as
+    /// `registry.example.com/acme/serverless-api/aws` (pinned with `version`), a git repository
+    /// `git::URL` (pinned with `?ref=v<version>`) or an OCI repository `oci://HOST/REPOSITORY`
+    /// (pinned with `?tag=<version>`).
     pub source: Option<String>,
 }
 

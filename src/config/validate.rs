@@ -190,16 +190,17 @@ impl Checker<'_> {
         if let Some(source) = &module.source
             && source != "local"
             && !is_registry_address(source)
+            && !is_git_or_oci_source(source)
         {
             self.error(
                 None,
                 &["module", "source"],
-                format!("module source `{source}` is neither `local` nor a registry address"),
-                "use `local`, or `[HOST/]NAMESPACE/NAME/SYSTEM` such as `registry.example.com/acme/serverless-api/aws`"
+                format!("module source `{source}` is neither `local` nor a registry address, a `git::` or an `oci://` repository"),
+                "use `local`, `[HOST/]NAMESPACE/NAME/SYSTEM` such as `registry.example.com/acme/serverless-api/aws`, `git::URL` or `oci://HOST/REPOSITORY`; tapgen adds the version (`?ref=v<version>`, `?tag=<version>`) itself"
                     .to_owned(),
             );
         } else if let Some(source) = &module.source
-            && source != "local"
+            && is_registry_address(source)
         {
             // Roots must pin the address that `tapgen module package` publishes, or they
             // would install some other module (or none).
@@ -721,6 +722,19 @@ fn is_registry_address(address: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
         })
+}
+
+/// `git::URL` or `oci://HOST/REPOSITORY`, without a query: tapgen appends the version pin.
+fn is_git_or_oci_source(source: &str) -> bool {
+    let rest = source
+        .strip_prefix("git::")
+        .or_else(|| source.strip_prefix("oci://"));
+    rest.is_some_and(|rest| {
+        !rest.is_empty()
+            && !rest.contains(['?', '"', '\\'])
+            && !rest.chars().any(char::is_whitespace)
+            && (source.starts_with("git::") || rest.contains('/'))
+    })
 }
 
 fn is_region(region: &str) -> bool {

@@ -146,6 +146,11 @@ pub fn build(spec: &ModuleSpec, files: &[File]) -> Result<Package, Error> {
         let Ok(relative) = file.path.strip_prefix(&root) else {
             continue;
         };
+        // No Lambda code in a module package: the examples' `lambda.zip` is the project's
+        // handler, which consumers of the module replace with their own.
+        if relative.extension().is_some_and(|ext| ext == "zip") {
+            continue;
+        }
         let path = archive_path(relative).ok_or_else(|| {
             Error::usage(
                 format!(
