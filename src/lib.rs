@@ -20,9 +20,10 @@ pub mod tool;
 
 use cli::{Cli, Command, WriteArgs};
 use error::{Error, exit};
-use output::{Changes, File, Plan};
+use output::{Changes, File, Group, Owned, Plan, SharedBytes};
 use stack::Stack;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -38,8 +39,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             };
             let stacks = config::validate::validate(&loaded, &environments)?;
             let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
-            let (files, owned_dirs) = render_terraform(&loaded, &stacks)?;
-            apply(plan(root, &files, owned_dirs), &args.write)
+            let (files, owned) = render_terraform(&loaded, &stacks)?;
+            apply(plan(root, &files, owned), &args.write)
         }
         Command::Module(args) => {
             let loaded = config::load(cli.config.as_deref())?;
@@ -47,7 +48,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
             let module = stack::module_spec(&loaded.config);
             let files = render::module::files(&module);
-            apply(plan(root, &files, vec![module_dir(&module.name)]), &args)
+            let owned = Owned {
+                dirs: vec![module_dir(&module.name)],
+                groups: vec![group(MODULES_DIR, [module.name.clone()])],
+            };
+            apply(plan(root, &files, owned), &args)
         }
         Command::Init(args) => {
             let dir = cli.out.unwrap_or(args.dir);
@@ -81,54 +86,83 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
     }
 }
 
+const MODULES_DIR: &str = "modules";
+const ENVS_DIR: &str = "envs";
+
 fn module_dir(name: &str) -> PathBuf {
-    PathBuf::from("modules").join(name)
+    PathBuf::from(MODULES_DIR).join(name)
 }
 
-/// Renders the module and the roots of `stacks`, with the folders those files own (whose
-/// stale generated files are removed): what `tapgen terraform` writes.
+fn group(dir: &str, declared: impl IntoIterator<Item = String>) -> Group {
+    Group {
+        dir: PathBuf::from(dir),
+        declared: declared.into_iter().collect(),
+    }
+}
+
+/// Renders the module and the roots of `stacks`, with where their stale files may be: the
+/// folders those files own, and the folders of environments and modules the config no
+/// longer declares (every declared environment is kept, rendered now or not). What
+/// `tapgen terraform` writes.
 pub fn render_terraform(
     loaded: &config::Loaded,
     stacks: &[Stack],
-) -> Result<(Vec<File>, Vec<PathBuf>), Error> {
+) -> Result<(Vec<File>, Owned), Error> {
     let module = stack::module_spec(&loaded.config);
     let mut files = render::module::files(&module);
     files.extend(render_environments(stacks, &loaded.base_dir)?);
-    let mut owned_dirs = vec![module_dir(&module.name)];
-    owned_dirs.extend(
+    let mut dirs = vec![module_dir(&module.name)];
+    dirs.extend(
         stacks
             .iter()
-            .map(|s| PathBuf::from("envs").join(&s.environment)),
+            .map(|s| PathBuf::from(ENVS_DIR).join(&s.environment)),
     );
-    Ok((files, owned_dirs))
+    let owned = Owned {
+        dirs,
+        groups: vec![
+            group(MODULES_DIR, [module.name.clone()]),
+            group(ENVS_DIR, stack::environments(&loaded.config)),
+        ],
+    };
+    Ok((files, owned))
 }
 
-/// Renders the roots of `stacks`, packaging each distinct Lambda source folder once.
+/// Renders the roots of `stacks`, packaging each distinct Lambda source folder once and
+/// holding each package once, however many environments carry it.
 pub fn render_environments(stacks: &[Stack], base_dir: &Path) -> Result<Vec<File>, Error> {
-    let mut packages: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    // Keyed by the folder itself, so that `lambda` and `./lambda` are one package.
+    let mut packages: HashMap<PathBuf, SharedBytes> = HashMap::new();
     let mut files = Vec::new();
     for stack in stacks {
-        let source = stack.lambda.source_dir.as_str();
-        if !packages.contains_key(source) {
-            packages.insert(source, package::build(&base_dir.join(source))?);
-        }
-        let package = packages.get(source).cloned().unwrap_or_default();
+        let dir = base_dir.join(&stack.lambda.source_dir);
+        let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        let package = match packages.entry(key) {
+            Entry::Occupied(entry) => entry.get().clone(),
+            Entry::Vacant(entry) => entry.insert(lambda_package(&dir)?).clone(),
+        };
         files.extend(render::root::files(stack, package));
     }
     Ok(files)
 }
 
+/// The Lambda package of a source folder, ready to be marked as tapgen's in each
+/// environment that carries it.
+pub fn lambda_package(dir: &Path) -> Result<SharedBytes, Error> {
+    let zip = package::reserve_comment(package::build(dir)?, output::ZIP_MARK_LEN)?;
+    Ok(SharedBytes::new(zip))
+}
+
 /// Prints every file into memory.
-pub fn plan(root: PathBuf, files: &[File], owned_dirs: Vec<PathBuf>) -> Plan {
+pub fn plan(root: PathBuf, files: &[File], owned: Owned) -> Plan {
     // Absolute once here, so that each temporary file does not look up the current folder.
     let root = std::path::absolute(&root).unwrap_or(root);
     Plan {
         root,
         files: files
             .iter()
-            .map(|file| (file.path.clone(), file.bytes()))
+            .map(|file| (file.path.clone(), file.content()))
             .collect(),
-        owned_dirs,
+        owned,
     }
 }
 
@@ -164,11 +198,8 @@ fn summary(changes: &Changes) -> String {
 }
 
 fn report_foreign(changes: &Changes) {
-    for path in &changes.foreign {
-        eprintln!(
-            "note: left `{}` alone: tapgen did not generate it",
-            path.display()
-        );
+    for (path, why) in &changes.left_alone {
+        eprintln!("note: left `{}` alone: {why}", path.display());
     }
 }
 

@@ -10,6 +10,9 @@ mod bad_configs;
 mod cli;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
+/// tapgen touches only what it wrote: no links followed, no special file opened, stale
+/// output of dropped environments removed, bounded open files, one run at a time.
+mod owned_output;
 /// The rendered IAM policies are least-privilege.
 mod policies;
 /// Renders checked against the aws provider's own schema snapshot.

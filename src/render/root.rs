@@ -6,7 +6,7 @@ use super::module::outputs;
 use super::variables::variables;
 use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, r, terraform_block};
 use crate::hcl::{Block, Body, Expr};
-use crate::output::{Document, File};
+use crate::output::{Document, File, SharedBytes};
 use crate::stack::{ModuleSource, Stack};
 use std::path::PathBuf;
 
@@ -98,7 +98,7 @@ fn backend(stack: &Stack) -> Option<Body> {
 }
 
 /// The files of `envs/<env>/`, paths relative to the output folder.
-pub fn files(stack: &Stack, package: Vec<u8>) -> Vec<File> {
+pub fn files(stack: &Stack, package: SharedBytes) -> Vec<File> {
     let dir = PathBuf::from("envs").join(&stack.environment);
     let command = format!("tapgen terraform --env {}", stack.environment);
     let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
@@ -112,7 +112,7 @@ pub fn files(stack: &Stack, package: Vec<u8>) -> Vec<File> {
     }
     files.push(File::new(
         dir.join(PACKAGE_FILE),
-        Document::Binary(package),
+        Document::Zip(package),
         &command,
     ));
     files
