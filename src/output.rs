@@ -171,6 +171,14 @@ impl Content {
         self.len() == 0
     }
 
+    /// Whether both hold the same shared bytes, one copy in memory.
+    pub fn shares_memory_with(&self, other: &Content) -> bool {
+        match (&self.shared, &other.shared) {
+            (Some(one), Some(two)) => Arc::ptr_eq(one, two),
+            _ => false,
+        }
+    }
+
     pub fn to_vec(&self) -> Vec<u8> {
         self.parts().concat()
     }

@@ -411,6 +411,35 @@ fn a_failed_first_render_leaves_no_folders_behind() {
     assert!(!exists(&project, "modules"), "empty folders left behind");
 }
 
+#[test]
+fn one_lambda_package_is_held_once_for_every_environment_that_shares_its_folder() {
+    // `lambda`, `./lambda` and `src/../lambda` are one folder: one package, one copy in
+    // memory.
+    let config = "[project]\nname = \"tap\"\n[env.a]\n[env.b]\nlambda.source_dir = \"./lambda\"\n[env.c]\nlambda.source_dir = \"src/../lambda\"\n[env.d]\n";
+    let project = Project::with_config(config);
+    std::fs::create_dir(project.path().join("src")).unwrap();
+    let files = crate::support::render(config, project.path());
+    let packages: Vec<&tapgen::output::SharedBytes> = files
+        .iter()
+        .filter_map(|file| match &file.document {
+            tapgen::output::Document::Zip(package) => Some(package),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(packages.len(), 4);
+    assert!(packages.iter().all(|p| p.ptr_eq(packages[0])));
+    let owned = tapgen::output::Owned::default();
+    let plan = tapgen::plan(project.path().to_path_buf(), &files, owned);
+    let zips: Vec<_> = plan
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with("lambda.zip"))
+        .map(|(_, content)| content)
+        .collect();
+    assert_eq!(zips.len(), 4);
+    assert!(zips.iter().all(|zip| zip.shares_memory_with(zips[0])));
+}
+
 // --- One run at a time -----------------------------------------------------------------
 
 #[test]
