@@ -78,7 +78,7 @@ pub enum Error {
     /// or folder: a link, a named pipe, a folder where a file goes. Nothing was read through
     /// it or written.
     #[error(
-        "refusing to write generated files: {} in the way:\n{}\n  = help: tapgen never follows links or opens special files where it writes; move {} out of the way (a link's target is never touched) and run again",
+        "{} in the way of generated files:\n{}\n  = help: tapgen never follows links or opens special files where it writes; move {} out of the way (a link's target is never touched) and run again",
         if .obstacles.len() == 1 { "something is" } else { "these are" },
         .obstacles.iter().map(|(p, what)| format!("  `{}`: {what}", p.display())).collect::<Vec<_>>().join("\n"),
         if .obstacles.len() == 1 { "it" } else { "them" },

@@ -429,6 +429,8 @@ impl Changes {
 
 const NOT_GENERATED: &str = "tapgen did not generate it";
 const NOT_WRITTEN_HERE: &str = "it carries tapgen's mark, but tapgen did not write it at this path as it is (a copy, or edited)";
+const WRITTEN_BY_OLDER_TAPGEN: &str =
+    "an older tapgen wrote it without recording where; delete it if it is stale";
 const LINK: &str = "it is a symbolic link, and tapgen never follows links";
 
 fn special_reason(name: &'static str) -> &'static str {
@@ -672,9 +674,10 @@ fn sweep_folder(
                         removed.push(entry.path);
                     }
                     Ownership::Foreign => left_alone.push((entry.path, NOT_GENERATED)),
-                    Ownership::GeneratedByOlderTapgen | Ownership::EditedByHand => {
-                        left_alone.push((entry.path, NOT_WRITTEN_HERE))
+                    Ownership::GeneratedByOlderTapgen => {
+                        left_alone.push((entry.path, WRITTEN_BY_OLDER_TAPGEN))
                     }
+                    Ownership::EditedByHand => left_alone.push((entry.path, NOT_WRITTEN_HERE)),
                 }
             }
             Kind::Link => left_alone.push((entry.path, LINK)),
