@@ -639,7 +639,8 @@ fn sweep(plan: &Plan, all_diffs: bool, changes: &mut Changes) -> Result<(), Erro
 
 /// Sorts the entries of one folder into stale files, leftovers and what is left alone.
 /// What is left alone in a folder the plan does not own is reported only where tapgen
-/// removes something, so a hand-written module beside the generated one stays quiet.
+/// removes something or an older tapgen wrote something, so a hand-written module beside
+/// the generated one stays quiet.
 fn sweep_folder(
     plan: &Plan,
     planned: &HashSet<&Path>,
@@ -650,6 +651,7 @@ fn sweep_folder(
 ) -> Result<(), Error> {
     let mut removed = Vec::new();
     let mut left_alone = Vec::new();
+    let mut older = false;
     for entry in entries {
         if planned.contains(entry.path.as_path()) {
             continue;
@@ -675,7 +677,8 @@ fn sweep_folder(
                     }
                     Ownership::Foreign => left_alone.push((entry.path, NOT_GENERATED)),
                     Ownership::GeneratedByOlderTapgen => {
-                        left_alone.push((entry.path, WRITTEN_BY_OLDER_TAPGEN))
+                        older = true;
+                        left_alone.push((entry.path, WRITTEN_BY_OLDER_TAPGEN));
                     }
                     Ownership::EditedByHand => left_alone.push((entry.path, NOT_WRITTEN_HERE)),
                 }
@@ -685,7 +688,7 @@ fn sweep_folder(
             Kind::Folder | Kind::Missing => {}
         }
     }
-    if owned || !removed.is_empty() {
+    if owned || older || !removed.is_empty() {
         changes.left_alone.extend(left_alone);
     }
     changes.remove.extend(removed);

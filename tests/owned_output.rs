@@ -597,3 +597,48 @@ fn assert_no_temporary_files(project: &Project) {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
+
+/// Rewrites a generated file's digest line the way tapgen 0.1 wrote it: a digest of the
+/// content alone.
+fn as_written_by_tapgen_0_1(project: &Project, relative: &str) {
+    use sha2::{Digest, Sha256};
+    let text = project.read(relative);
+    let mut lines = text.splitn(4, '\n');
+    let (first, _, blank, rest) = (
+        lines.next().unwrap(),
+        lines.next().unwrap(),
+        lines.next().unwrap(),
+        lines.next().unwrap(),
+    );
+    let digest: String = Sha256::digest(rest.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let old = format!("{first}\n# tapgen-sha256: {digest}\n{blank}\n{rest}");
+    project.write(relative, old.as_bytes());
+}
+
+#[test]
+fn files_of_tapgen_0_1_are_replaced_without_force_but_never_removed_as_stale() {
+    let project = rendered(TWO_ENVS);
+    as_written_by_tapgen_0_1(&project, "envs/dev/main.tf");
+    as_written_by_tapgen_0_1(&project, "envs/prod/main.tf");
+    project.write("tapgen.toml", DEV_ONLY.as_bytes());
+    project
+        .tapgen()
+        .args(["terraform", "--all"])
+        .timeout(HANG)
+        .assert()
+        .success()
+        .stderr(contains("1 updated"))
+        .stderr(contains(
+            "left `envs/prod/main.tf` alone: an older tapgen wrote it",
+        ));
+    assert!(exists(&project, "envs/prod/main.tf"));
+    project
+        .tapgen()
+        .args(["terraform", "--all", "--check"])
+        .timeout(HANG)
+        .assert()
+        .success();
+}

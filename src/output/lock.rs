@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 const WAIT_VARIABLE: &str = "TAPGEN_LOCK_WAIT";
 
-/// Held for as long as the lock is; dropping it releases the lock.
+/// Held for as long as the lock is; dropping it (closing the folder) releases the lock.
 #[derive(Debug)]
-pub struct Lock(#[allow(dead_code)] std::fs::File);
+pub struct Lock {
+    _folder: std::fs::File,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -35,7 +37,7 @@ pub fn acquire(root: &Path, mode: Mode) -> Result<Lock, Error> {
             Mode::Shared => folder.try_lock_shared(),
         };
         match attempt {
-            Ok(()) => return Ok(Lock(folder)),
+            Ok(()) => return Ok(Lock { _folder: folder }),
             Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(50));
             }
