@@ -76,6 +76,32 @@ fn handler_beside_the_config_packages_neither_output_nor_caches_and_check_passes
 }
 
 #[test]
+fn module_packages_in_dist_beside_the_config_stay_out_of_the_lambda_package() {
+    // `tapgen module package` writes `dist/` beside the config, which with `source_dir = "."`
+    // is inside the handler folder.
+    let project = project_with_handler_beside_config();
+    project
+        .tapgen()
+        .args(["terraform", "--all"])
+        .assert()
+        .success();
+    project
+        .tapgen()
+        .args(["module", "package"])
+        .assert()
+        .success();
+    project
+        .tapgen()
+        .args(["terraform", "--all", "--check"])
+        .assert()
+        .success();
+    assert_eq!(
+        entry_names(&project.path().join("envs/dev/lambda.zip")),
+        ["handler.py"]
+    );
+}
+
+#[test]
 fn a_config_file_and_output_inside_the_handler_folder_are_left_out() {
     // `--config lambda/api.toml` with `source_dir = "."` makes `lambda/` the handler folder
     // and, by default, the output root.
