@@ -8,6 +8,9 @@ mod atomic_writes;
 mod bad_configs;
 /// The command line: each command, exit codes, `--check`, `init`, hand-edited files.
 mod cli;
+/// The config's rules: NFC, SemVer, registry addresses, regions, AWS limits, secrets, and
+/// every error at once, in file order, each located under its full key.
+mod config_rules;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
 /// The rendered IAM policies are least-privilege.

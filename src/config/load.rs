@@ -7,7 +7,8 @@ use super::{DEFAULT_CONFIG, DEFAULT_CONFIG_NAME};
 use crate::error::{Diagnostic, Error};
 use std::path::{Path, PathBuf};
 
-/// A parsed config with what is needed to report on it.
+/// A parsed config with what is needed to report on it. Made only by [`parse`], so every key
+/// and type in it has passed the schema check.
 pub struct Loaded {
     pub config: ConfigFile,
     pub source: Source,

@@ -3,7 +3,10 @@
 //! Every section is a layer of optional values: the top-level sections hold a project's
 //! defaults, each `[env.NAME]` table overlays the same sections for one environment, and
 //! [`crate::stack`] resolves the layers plus tapgen's built-in defaults into one `Stack`.
-//! Unknown keys are rejected everywhere, and the same structs produce `tapgen schema`.
+//! The same structs produce `tapgen schema`, and that schema is what
+//! [`super::structure`] checks every key, type and range against before deserializing:
+//! unknown keys are rejected everywhere, and a range written here as `#[schemars(range)]` is
+//! both checked and offered to editors. The doc comments double as the help of errors.
 
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -42,6 +42,7 @@ pub fn check(source: &Source, document: &Document<String>) -> Checked {
     let node = Node {
         item: document.as_item(),
         key_span: None,
+        in_list: false,
     };
     let value = walker
         .walk(&node, walker.root, &mut Vec::new(), Some(0..0))
@@ -56,6 +57,8 @@ pub fn check(source: &Source, document: &Document<String>) -> Checked {
 struct Node<'d> {
     item: &'d Item,
     key_span: Option<Range<usize>>,
+    /// An element of a list, which has no key of its own.
+    in_list: bool,
 }
 
 /// The schema of one key, resolved through `$ref` and `Option`'s `anyOf [T, null]`.
@@ -276,6 +279,7 @@ impl Walker<'_> {
                     let element_node = Node {
                         item: &item,
                         key_span: element.span(),
+                        in_list: true,
                     };
                     match self.walk(&element_node, items, path, span.clone()) {
                         Some(json) => out.push(json),
@@ -309,6 +313,7 @@ impl Walker<'_> {
             let node = Node {
                 item,
                 key_span: key.span(),
+                in_list: false,
             };
             let value_schema = match (properties.and_then(|p| p.get(name)), map_values) {
                 (Some(schema), _) => Some(schema),
@@ -468,14 +473,25 @@ impl Walker<'_> {
                 .unwrap_or_default()
                 .trim()
                 .to_owned();
-            Some(format!("write it in quotes: `{name} = \"{raw}\"`"))
+            Some(if node.in_list {
+                format!("write each item in quotes, such as `\"{raw}\"`")
+            } else {
+                format!("write it in quotes: `{name} = \"{raw}\"`")
+            })
         } else {
             expected.help()
         };
         self.report(
             path,
             span,
-            format!("`{name}` must be {}, but is {found}", expected.describe()),
+            if node.in_list {
+                format!(
+                    "items of `{name}` must be {}, but one is {found}",
+                    expected.describe()
+                )
+            } else {
+                format!("`{name}` must be {}, but is {found}", expected.describe())
+            },
             help,
         );
         None
@@ -582,7 +598,7 @@ fn found(item: &Item) -> String {
         Item::Value(value) => match value {
             Value::String(text) => format!("the string \"{}\"", shown(text.value())),
             Value::Integer(number) => format!("the number {}", number.value()),
-            Value::Float(number) => format!("the number {}", number.value()),
+            Value::Float(number) => format!("the number {:?}", number.value()),
             Value::Boolean(flag) => format!("`{}`", flag.value()),
             Value::Datetime(datetime) => format!("a date-time (`{}`)", datetime.value()),
             Value::Array(_) => "a list".to_owned(),

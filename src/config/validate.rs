@@ -139,8 +139,8 @@ impl Checker<'_> {
         let written = |path: &&Vec<&str>| !path.is_empty() && self.source.contains(path);
         // The line that set the value: the environment's overlay, else the project-wide key.
         let exact = [&overlay, &base].into_iter().find(written);
-        // For a default or a derived value, the nearest table that is written: project-wide
-        // first, so that a default every environment shares is reported once.
+        // For a default or a derived value, the nearest project-wide table that is written,
+        // else `[project]`: a default every environment shares is reported once, there.
         fn prefixes<'k>(path: &[&'k str], shortest: usize) -> Vec<Vec<&'k str>> {
             (shortest..path.len())
                 .rev()
@@ -150,8 +150,8 @@ impl Checker<'_> {
         let nearest = exact.cloned().or_else(|| {
             prefixes(&base, 1)
                 .into_iter()
-                .chain(prefixes(&overlay, 2))
                 .chain([vec!["project"]])
+                .chain(prefixes(&overlay, 2))
                 .find(|path| self.source.contains(path))
         });
         let shown_key = exact
