@@ -270,6 +270,18 @@ fn more_than_fifty_tags_on_a_resource_are_refused() {
 }
 
 #[test]
+fn tag_keys_that_iam_takes_for_one_are_refused() {
+    refused(&format!(
+        "{PROJECT}[tags]\nOwner = \"a\"\n[env.prod]\ntags = {{ owner = \"b\" }}\n"
+    ))
+    .contains("tag keys `Owner` and `owner` differ only in case, which IAM takes for the same key")
+    .contains("(key `env.prod.tags.owner`)");
+    refused(&format!("{PROJECT}[tags]\nproject = \"x\"\n"))
+        .contains("tag `project` is set by tapgen on every resource")
+        .contains("IAM ignores the case of tag keys");
+}
+
+#[test]
 fn environment_variables_over_4_kb_as_lambda_measures_them_are_refused() {
     // Names and values alone are 4081 bytes; as the JSON object Lambda measures, with the
     // variables tapgen adds, they are over 4096.
@@ -380,6 +392,11 @@ fn errors_are_worded_in_the_users_terms() {
         .contains("`name` is missing from `[project]`")
         .contains("tapgen.toml:1:1 (key `project.name`)")
         .lacks("missing field");
+    refused_syntax(&format!(
+        "{PROJECT}[lambda]\nmemory_mb = 256\nmemory_mb = 512\n"
+    ))
+    .contains("key `memory_mb` is set twice")
+    .contains("tapgen.toml:5:1");
     let deep = "a.".repeat(300);
     refused_syntax(&format!("{PROJECT}[tags]\n{deep}b = 1\n"))
         .contains("values are nested too deeply")

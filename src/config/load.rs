@@ -135,7 +135,16 @@ fn config_error(name: &str, mut diagnostics: Vec<Diagnostic>) -> Error {
 /// A TOML syntax error, in tapgen's words where the parser's leak its internals.
 fn syntax_diagnostic(source: &Source, error: Option<&toml_edit::TomlError>) -> Diagnostic {
     let raw = error.map_or("", |e| e.message()).trim();
-    let (message, help) = if raw.contains("recurs") {
+    let marked = error
+        .and_then(toml_edit::TomlError::span)
+        .and_then(|span| source.text.get(span))
+        .unwrap_or_default();
+    let (message, help) = if raw.starts_with("duplicate key") && !marked.is_empty() {
+        (
+            format!("key `{}` is set twice", crate::error::shown(marked.trim())),
+            "keep one of the two; a key is set once per table".to_owned(),
+        )
+    } else if raw.contains("recurs") {
         (
             "values are nested too deeply".to_owned(),
             "tapgen.toml nests tables and lists at most four levels deep: shorten the marked key or value, or close a `[` or `{` left open".to_owned(),

@@ -581,19 +581,40 @@ impl Checker<'_> {
                 ),
             );
         }
+        // IAM, whose roles carry the same tags, takes keys that differ only in case for one.
+        let mut seen_keys: std::collections::BTreeMap<String, &str> = MANAGED_TAGS
+            .iter()
+            .map(|key| (key.to_lowercase(), *key))
+            .collect();
         for (key, value) in &stack.tags {
             let path = ["tags", key.as_str()];
             let key_chars = key.chars().count();
             let label = shown(key);
-            if MANAGED_TAGS.contains(&key.as_str()) {
+            let same_in_iam = seen_keys
+                .insert(key.to_lowercase(), key)
+                .filter(|other| other != key);
+            if MANAGED_TAGS
+                .iter()
+                .any(|managed| managed.eq_ignore_ascii_case(key))
+            {
                 self.error(
                     env,
                     &path,
                     format!("tag `{label}` is set by tapgen on every resource"),
                     format!(
-                        "tapgen manages {}; choose another key",
+                        "tapgen manages {} (IAM ignores the case of tag keys); choose another key",
                         ticked(MANAGED_TAGS)
                     ),
+                );
+            } else if let Some(other) = same_in_iam {
+                self.error(
+                    env,
+                    &path,
+                    format!(
+                        "tag keys `{}` and `{label}` differ only in case, which IAM takes for the same key",
+                        shown(other)
+                    ),
+                    "IAM refuses a role with both; keep one of the two keys".to_owned(),
                 );
             } else if key.to_lowercase().starts_with("aws:") {
                 self.error(
