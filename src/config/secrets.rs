@@ -231,18 +231,18 @@ fn url_with_password(value: &str) -> bool {
 }
 
 fn prefixed_token(value: &str) -> Option<&'static str> {
-    PREFIXED_TOKENS.iter().find_map(|(prefix, kind, min_body)| {
-        value.match_indices(prefix).find_map(|(at, _)| {
-            let bounded = value[..at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_ascii_alphanumeric());
-            let body = value[at + prefix.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-                .count();
-            (bounded && body >= *min_body).then_some(*kind)
-        })
+    // Each run of token characters once, against every prefix (the prefixes themselves
+    // hold only such characters), rather than a search of the whole value per prefix.
+    runs(value, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
+    })
+    .find_map(|token| {
+        PREFIXED_TOKENS
+            .iter()
+            .find(|(prefix, _, min_body)| {
+                token.starts_with(prefix) && token.len() - prefix.len() >= *min_body
+            })
+            .map(|(_, kind, _)| *kind)
     })
 }
 

@@ -303,10 +303,6 @@ impl Walker<'_> {
         let mut out = Map::new();
         let properties = expected.properties();
         let map_values = expected.map_values();
-        let nfc_keys: Vec<String> = entries
-            .iter()
-            .map(|(k, _)| k.get().nfc().collect())
-            .collect();
         for (index, (key, item)) in entries.iter().enumerate() {
             let name = key.get();
             path.push(name.to_owned());
@@ -342,7 +338,6 @@ impl Walker<'_> {
                             name,
                             index,
                             entries,
-                            &nfc_keys,
                         );
                     if let Some(json) = self.walk(&node, schema, path, span.clone())
                         && key_ok
@@ -504,10 +499,10 @@ impl Walker<'_> {
         if path.ends_with(&["lambda".to_owned(), "source_dir".to_owned()]) {
             return true;
         }
-        let nfc: String = text.nfc().collect();
-        if nfc == text {
+        if unicode_normalization::is_nfc(text) {
             return true;
         }
+        let nfc: String = text.nfc().collect();
         let name = last(path);
         self.report(
             path,
@@ -535,18 +530,16 @@ impl Walker<'_> {
         name: &str,
         index: usize,
         entries: &[(&Key, &Item)],
-        nfc_keys: &[String],
     ) -> bool {
-        let nfc = &nfc_keys[index];
-        if nfc == name {
+        if unicode_normalization::is_nfc(name) {
             return true;
         }
+        let nfc: String = name.nfc().collect();
         let twin = entries
             .iter()
-            .zip(nfc_keys)
             .enumerate()
-            .find(|(other, (_, other_nfc))| *other != index && *other_nfc == nfc)
-            .map(|(_, ((key, _), _))| {
+            .find(|(other, (key, _))| *other != index && key.get().nfc().eq(nfc.chars()))
+            .map(|(_, (key, _))| {
                 key.span()
                     .map(|s| {
                         format!(
@@ -566,12 +559,12 @@ impl Walker<'_> {
             format!(
                 "key {} is not in Unicode normalization form C, so Terraform would change it to {}{clash}",
                 escaped(name),
-                escaped(nfc),
+                escaped(&nfc),
             ),
             Some(if twin.is_some() {
-                format!("write {} once, and merge the two values", escaped(nfc))
+                format!("write {} once, and merge the two values", escaped(&nfc))
             } else {
-                format!("write {} (`{}`) instead, the form AWS will store", escaped(nfc), shown(nfc))
+                format!("write {} (`{}`) instead, the form AWS will store", escaped(&nfc), shown(&nfc))
             }),
         );
         false
