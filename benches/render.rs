@@ -38,7 +38,7 @@ fn pipeline(base: &Path) -> tapgen::output::Plan {
     let stacks = tapgen::config::validate::validate(&loaded, &staging())
         .unwrap_or_else(|_| panic!("validate"));
     let (files, owned) =
-        tapgen::render_terraform(&loaded, &stacks).unwrap_or_else(|_| panic!("render"));
+        tapgen::render_terraform(&loaded, &stacks, base).unwrap_or_else(|_| panic!("render"));
     tapgen::plan(base.to_path_buf(), &files, owned)
 }
 
@@ -48,9 +48,10 @@ fn benches(c: &mut Criterion) {
     let stacks = tapgen::config::validate::validate(&loaded, &staging())
         .unwrap_or_else(|_| panic!("validate"));
     let module = tapgen::stack::module_spec(&loaded.config);
-    let package =
-        tapgen::package::build(&base.join("lambda")).unwrap_or_else(|_| panic!("package"));
-    let mut files = tapgen::render::module::files(&module);
+    let package = tapgen::package::build(&base.join("lambda"), &Default::default())
+        .unwrap_or_else(|_| panic!("package"));
+    let project = tapgen::stack::project_stack(&loaded.config, &module);
+    let mut files = tapgen::render::module::files(&module, &project, &package);
     files.extend(tapgen::render::root::files(&stacks[0], package.clone()));
     let bytes: usize = tapgen::plan(base.clone(), &files, Vec::new())
         .files
@@ -71,7 +72,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("package_lambda_zip", |b| {
         b.iter(|| {
             black_box(
-                tapgen::package::build(&base.join("lambda"))
+                tapgen::package::build(&base.join("lambda"), &Default::default())
                     .map(|z| z.len())
                     .unwrap_or(0),
             )
@@ -79,7 +80,7 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("render_trees", |b| {
         b.iter(|| {
-            let mut files = tapgen::render::module::files(black_box(&module));
+            let mut files = tapgen::render::module::files(black_box(&module), &project, &package);
             files.extend(tapgen::render::root::files(
                 black_box(&stacks[0]),
                 package.clone(),

@@ -66,6 +66,7 @@ aws_api_gateway_integration aws_api_gateway_deployment aws_api_gateway_stage
 aws_api_gateway_method_settings aws_api_gateway_account
 aws_cloudwatch_log_group aws_cloudwatch_metric_alarm
 aws_iam_role aws_iam_role_policy aws_iam_role_policy_attachment
+aws_sns_topic
 """.split()
 DATA_SOURCES = ["aws_partition"]
 DROP = {"description", "description_kind"}

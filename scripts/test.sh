@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of tapgen, installing what the tests need at pinned versions first:
-# OpenTofu (built from the Go module proxy), an offline aws provider mirror, the Lambda
-# handler's test dependencies, checkov and an AWS emulator (moto), each in a cache outside
-# the repo.
+# OpenTofu, terraform-docs, tflint and its AWS ruleset (each built from the Go module proxy),
+# an offline aws provider mirror, the Lambda handler's test dependencies, checkov and an AWS
+# emulator (moto), each in a cache outside the repo.
 #
 # Usage: scripts/test.sh
 # Ends with one line "N passed, N failed" over every suite; exits non-zero if anything failed.
@@ -23,6 +23,15 @@ TAPGEN_TOFU=$(scripts/install-tofu.sh | tail -1)
 export TAPGEN_TOFU
 TF_CLI_CONFIG_FILE=/dev/null "$TAPGEN_TOFU" version | sed -n '/^OpenTofu/p'
 
+step "terraform-docs, tflint and tflint-ruleset-aws (pinned; built once into $TAPGEN_TOOLS_DIR)"
+TAPGEN_TERRAFORM_DOCS=$(scripts/install-go-tool.sh terraform-docs | tail -1)
+TAPGEN_TFLINT=$(scripts/install-go-tool.sh tflint | tail -1)
+# tflint loads plugins from this folder by file name: no `tflint --init`, no download.
+TFLINT_PLUGIN_DIR=$(dirname "$(scripts/install-go-tool.sh tflint-ruleset-aws | tail -1)")
+export TAPGEN_TERRAFORM_DOCS TAPGEN_TFLINT TFLINT_PLUGIN_DIR
+"$TAPGEN_TERRAFORM_DOCS" --version
+"$TAPGEN_TFLINT" --version | sed -n 1p
+
 step "aws provider mirror for tofu and terraform"
 mirror_status=0
 cli_config=$(scripts/tf-mirror.sh | tail -1) || mirror_status=$?
@@ -35,6 +44,14 @@ else
   echo "WARNING: TAPGEN_BUILD_PROVIDER=1 scripts/tf-mirror.sh builds one (long)." >&2
 fi
 export TAPGEN_REQUIRE_TOOLS=1
+
+step "nginx (Debian's package), the static host of the publishing tests"
+if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+  # RUNLEVEL=1: install only; the tests start nginx themselves with their own config.
+  { apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } >"$log/apt" 2>&1 ||
+    { cat "$log/apt" >&2; echo "WARNING: could not install nginx; the nginx test will fail" >&2; }
+fi
+/usr/sbin/nginx -v 2>&1 || true
 if command -v terraform >/dev/null; then TF_CLI_CONFIG_FILE=/dev/null terraform version | sed -n '1p'; else echo "terraform: not installed (optional)"; fi
 
 step "cargo fmt --check"

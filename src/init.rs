@@ -1,53 +1,177 @@
 //! `tapgen init`: scaffold a project without ever overwriting a file unasked.
+//!
+//! Each scaffold file says what happens when the folder already has one: `tapgen.toml` is
+//! refused unless `--force`; the sample handler never replaces the user's code; and
+//! `.gitignore` is the user's file, to which only the lines tapgen needs are appended.
 
 use crate::config::DEFAULT_CONFIG;
 use crate::error::Error;
+use std::fmt;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 const HANDLER: &str = include_str!("../lambda/handler.py");
-const GITIGNORE: &str = "\
-# OpenTofu/Terraform working state; commit .terraform.lock.hcl, not these.
-.terraform/
-*.tfstate
-*.tfstate.*
-crash.log
-__pycache__/
-";
+const GITIGNORE_COMMENT: &str =
+    "# OpenTofu/Terraform working state; commit .terraform.lock.hcl, not these.";
+const GITIGNORE_PATTERNS: &[&str] = &[
+    ".terraform/",
+    "*.tfstate",
+    "*.tfstate.*",
+    "crash.log",
+    "__pycache__/",
+    // Module packages from `tapgen module package`: release artifacts, published not committed.
+    "/dist/",
+];
 
-/// The files `init` writes, relative to the project folder.
-pub fn scaffold() -> Vec<(PathBuf, &'static str)> {
+/// What to do where the folder already holds the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Refuse, unless `--force`, which overwrites.
+    Refuse,
+    /// Keep the user's file: the scaffold's is only a sample.
+    Keep,
+    /// Append the lines the scaffold's file has and the user's lacks.
+    AppendMissingLines,
+}
+
+/// One scaffold file, relative to the project folder.
+pub struct ScaffoldFile {
+    pub path: PathBuf,
+    pub contents: String,
+    pub existing: Existing,
+}
+
+/// What `init` did with one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Overwritten,
+    Kept,
+    Appended(usize),
+    NothingToAdd,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Created => write!(f, "created"),
+            Outcome::Overwritten => write!(f, "overwrote"),
+            Outcome::Kept => write!(f, "kept the existing"),
+            Outcome::Appended(1) => write!(f, "appended 1 line to"),
+            Outcome::Appended(n) => write!(f, "appended {n} lines to"),
+            Outcome::NothingToAdd => write!(f, "nothing to add to"),
+        }
+    }
+}
+
+/// The files `init` writes.
+pub fn scaffold() -> Vec<ScaffoldFile> {
+    let mut gitignore = format!("{GITIGNORE_COMMENT}\n");
+    for pattern in GITIGNORE_PATTERNS {
+        gitignore.push_str(pattern);
+        gitignore.push('\n');
+    }
     vec![
-        (PathBuf::from("tapgen.toml"), DEFAULT_CONFIG),
-        (PathBuf::from("lambda/handler.py"), HANDLER),
-        (PathBuf::from(".gitignore"), GITIGNORE),
+        ScaffoldFile {
+            path: PathBuf::from("tapgen.toml"),
+            contents: DEFAULT_CONFIG.to_owned(),
+            existing: Existing::Refuse,
+        },
+        ScaffoldFile {
+            path: PathBuf::from("lambda/handler.py"),
+            contents: HANDLER.to_owned(),
+            existing: Existing::Keep,
+        },
+        ScaffoldFile {
+            path: PathBuf::from(".gitignore"),
+            contents: gitignore,
+            existing: Existing::AppendMissingLines,
+        },
     ]
 }
 
-/// Writes the scaffold into `dir`; returns the files written.
-pub fn run(dir: &Path, force: bool) -> Result<Vec<PathBuf>, Error> {
+/// Something at `path`, even a dangling symlink (which a write would follow).
+fn occupied(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Writes the scaffold into `dir`; returns what happened to each file.
+pub fn run(dir: &Path, force: bool) -> Result<Vec<(PathBuf, Outcome)>, Error> {
     let files = scaffold();
     if !force {
-        let existing: Vec<String> = files
+        let refused: Vec<String> = files
             .iter()
-            .map(|(path, _)| dir.join(path))
-            .filter(|path| path.exists())
+            .filter(|file| file.existing == Existing::Refuse)
+            .map(|file| dir.join(&file.path))
+            .filter(|path| occupied(path))
             .map(|path| format!("`{}`", path.display()))
             .collect();
-        if !existing.is_empty() {
+        if !refused.is_empty() {
             return Err(Error::usage(
-                format!("refusing to overwrite {}", existing.join(", ")),
-                Some("run `tapgen init --force` to overwrite, or scaffold another folder: `tapgen init DIR`".to_owned()),
+                format!("refusing to overwrite {}", refused.join(", ")),
+                Some("run `tapgen init --force` to overwrite it, or scaffold another folder: `tapgen init DIR`".to_owned()),
             ));
         }
     }
-    let mut written = Vec::new();
-    for (relative, contents) in files {
-        let path = dir.join(&relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
-        }
-        std::fs::write(&path, contents).map_err(|e| Error::io("write", &path, e))?;
-        written.push(path);
+    let mut done = Vec::new();
+    for file in files {
+        let path = dir.join(&file.path);
+        let outcome = match (file.existing, occupied(&path)) {
+            (_, false) => {
+                write_new(&path, &file.contents)?;
+                Outcome::Created
+            }
+            (Existing::Refuse, true) => {
+                write_new(&path, &file.contents)?;
+                Outcome::Overwritten
+            }
+            (Existing::Keep, true) => Outcome::Kept,
+            (Existing::AppendMissingLines, true) => append_missing_lines(&path, &file.contents)?,
+        };
+        done.push((path, outcome));
     }
-    Ok(written)
+    Ok(done)
+}
+
+fn write_new(path: &Path, contents: &str) -> Result<(), Error> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
+    }
+    std::fs::write(path, contents).map_err(|e| Error::io("write", path, e))
+}
+
+/// Appends the lines of `wanted` that `path` lacks (comments only with them), leaving every
+/// byte already there as it was.
+fn append_missing_lines(path: &Path, wanted: &str) -> Result<Outcome, Error> {
+    let existing = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let text = String::from_utf8_lossy(&existing);
+    let present: std::collections::HashSet<&str> = text.lines().map(str::trim).collect();
+    let missing: Vec<&str> = wanted
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .filter(|line| !present.contains(line.trim()))
+        .collect();
+    if missing.is_empty() {
+        return Ok(Outcome::NothingToAdd);
+    }
+    let mut addition = String::new();
+    if !existing.is_empty() {
+        if !existing.ends_with(b"\n") {
+            addition.push('\n');
+        }
+        addition.push('\n');
+    }
+    addition.push_str("# Added by `tapgen init`: ");
+    addition.push_str(GITIGNORE_COMMENT.trim_start_matches("# "));
+    addition.push('\n');
+    for line in &missing {
+        addition.push_str(line);
+        addition.push('\n');
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(addition.as_bytes()))
+        .map_err(|e| Error::io("append to", path, e))?;
+    Ok(Outcome::Appended(missing.len()))
 }

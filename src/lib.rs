@@ -6,73 +6,198 @@
 //! [`output`] (check or write atomically).
 
 pub mod cli;
+pub mod completions;
 pub mod config;
 pub mod error;
 pub mod hcl;
 pub mod init;
+pub mod lint;
 pub mod output;
 pub mod package;
+pub mod publish;
+pub mod registry;
 pub mod render;
 pub mod stack;
 pub mod suggest;
 pub mod templates;
 pub mod tool;
+pub mod ui;
 
-use cli::{Cli, Command, WriteArgs};
+use cli::{Cli, Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
 use error::{Error, exit};
 use output::{Changes, File, Plan};
 use stack::Stack;
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+/// Parses a command line. Help, version and command-line errors are shown here; the `Err`
+/// is then the exit code.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, i32> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    <Cli as clap::Parser>::try_parse_from(&args).map_err(|mut error| {
+        cli::suggest_flag(&mut error, &args);
+        ui::clap_message(&error)
+    })
+}
 
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32, Error> {
+    // `--config` and `--out` given before the command name.
+    let before = ConfigArgs {
+        config: cli.config,
+        out: cli.out,
+    };
     match cli.command {
-        Command::Terraform(args) => {
-            let loaded = config::load(cli.config.as_deref())?;
+        Command::Terraform(mut args) => {
+            args.paths = before.merge(args.paths, "terraform")?;
+            let loaded = load(&args.paths)?;
             let environments = if args.all {
                 stack::environments(&loaded.config)
             } else {
                 vec![args.env.clone()]
             };
             let stacks = config::validate::validate(&loaded, &environments)?;
-            let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
-            let (files, owned_dirs) = render_terraform(&loaded, &stacks)?;
+            let root = output_root(&args.paths, &loaded);
+            let (files, owned_dirs) = render_terraform(&loaded, &stacks, &root)?;
             apply(plan(root, &files, owned_dirs), &args.write)
         }
-        Command::Module(args) => {
-            let loaded = config::load(cli.config.as_deref())?;
-            config::validate::validate(&loaded, &[])?;
-            let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
-            let module = stack::module_spec(&loaded.config);
-            let files = render::module::files(&module);
-            apply(plan(root, &files, vec![module_dir(&module.name)]), &args)
-        }
-        Command::Init(args) => {
-            let dir = cli.out.unwrap_or(args.dir);
-            for path in init::run(&dir, args.force)? {
-                eprintln!("created {}", path.display());
+        Command::Module(args) => match args.command {
+            None => {
+                let paths = before.merge(args.paths, "module")?;
+                let loaded = load(&paths)?;
+                config::validate::validate(&loaded, &[])?;
+                let root = output_root(&paths, &loaded);
+                let module = stack::module_spec(&loaded.config);
+                let exclusions = package_exclusions(&loaded, &root);
+                let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
+                apply(
+                    plan(root, &files, vec![module_dir(&module.name)]),
+                    &args.write,
+                )
             }
-            eprintln!("next: cd {} && tapgen terraform --env dev", dir.display());
+            Some(ModuleCommand::Lint(args)) => {
+                let paths = before.merge(args.paths, "module lint")?;
+                // The module on disk is judged as it is: the config gives only defaults (its
+                // folder, its version), so it is parsed but not validated.
+                let loaded = load(&paths)?;
+                let module = stack::module_spec(&loaded.config);
+                let root = output_root(&paths, &loaded);
+                let dir = args
+                    .dir
+                    .unwrap_or_else(|| root.join(module_dir(&module.name)));
+                const KEY: &[&str] = &["module", "version"];
+                let version = match args.version {
+                    Some(value) => lint::Version {
+                        value,
+                        source: None,
+                    },
+                    None => lint::Version {
+                        value: module.version.clone(),
+                        source: Some((&loaded.source, KEY)),
+                    },
+                };
+                let files = lint::module(&dir, &version, args.public)?;
+                ui::line(&format!(
+                    "{}: module lint passed ({files} .tf files, version {})",
+                    dir.display(),
+                    version.value
+                ))?;
+                Ok(exit::SUCCESS)
+            }
+            Some(ModuleCommand::Package(paths)) => {
+                let paths = before.merge(paths, "module package")?;
+                let loaded = load(&paths)?;
+                config::validate::validate(&loaded, &[])?;
+                let module = stack::module_spec(&loaded.config);
+                let root = output_root(&paths, &loaded);
+                let exclusions = package_exclusions(&loaded, &root);
+                let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
+                lint_rendered(&loaded, &module, &files)?;
+                let dir = paths
+                    .out
+                    .clone()
+                    .unwrap_or_else(|| loaded.base_dir.join("dist"));
+                package_module(&module, &files, &dir)
+            }
+        },
+        Command::Registry { command } => match command {
+            RegistryCommand::Add(args) => {
+                before.refuse("registry add")?;
+                for added in registry::site::add(&args.site, &args.archives)? {
+                    ui::line(&format!(
+                        "{} {} {} (sha256 {})",
+                        if added.created { "added" } else { "unchanged:" },
+                        added.coordinates.address(),
+                        added.coordinates.version,
+                        added.sha256
+                    ))?;
+                }
+                Ok(exit::SUCCESS)
+            }
+            RegistryCommand::Serve(args) => {
+                before.refuse("registry serve")?;
+                registry::serve::serve(&registry::serve::Options {
+                    site: args.site,
+                    addr: args.addr,
+                    tls_cert: args.tls_cert,
+                    tls_key: args.tls_key,
+                    token_file: args.token_file,
+                    max_connections: args.max_connections,
+                })?;
+                Ok(exit::SUCCESS)
+            }
+        },
+        Command::Init(args) => {
+            before.refuse("init")?;
+            for (path, outcome) in init::run(&args.dir, args.force)? {
+                ui::line(&format!("{outcome} {}", path.display()))?;
+            }
+            let cd = if args.dir == Path::new(".") {
+                String::new()
+            } else {
+                format!("cd {} && ", args.dir.display())
+            };
+            ui::line(&format!("next: {cd}tapgen terraform --env dev"))?;
             Ok(exit::SUCCESS)
         }
         Command::Schema => {
+            before.refuse("schema")?;
             let schema = schemars::schema_for!(config::ConfigFile);
             let text = serde_json::to_string_pretty(&schema)
                 .map_err(|e| Error::io("print", "the schema", std::io::Error::other(e)))?;
-            print_stdout(&format!("{text}\n"))?;
+            ui::out(&format!("{text}\n"))?;
             Ok(exit::SUCCESS)
         }
         Command::Completions { shell } => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "tapgen", &mut std::io::stdout());
+            before.refuse("completions")?;
+            ui::out(&completions::script(shell)?)?;
             Ok(exit::SUCCESS)
         }
-        Command::Validate(args) => {
-            let loaded = config::load(cli.config.as_deref())?;
+        Command::Environments { config } => {
+            before.refuse("__environments")?;
+            // For shell completion: quiet, and the config only needs to parse.
+            let loaded = config::load(config.as_deref())?;
+            let mut text = String::new();
+            for environment in stack::environments(&loaded.config) {
+                text.push_str(&environment);
+                text.push('\n');
+            }
+            ui::out(&text)?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Validate(mut args) => {
+            args.paths = before.merge(args.paths, "validate")?;
+            let loaded = load(&args.paths)?;
             let stacks = config::validate::validate(&loaded, std::slice::from_ref(&args.env))?;
-            let root = cli.out.unwrap_or_else(|| loaded.base_dir.clone());
+            let root = output_root(&args.paths, &loaded);
+            // Validating files that a render would change tests code the config no longer
+            // describes: "stale" here means exactly what `--check` means.
+            let (files, owned_dirs) = render_terraform(&loaded, &stacks, &root)?;
+            let changes = output::compare(&plan(root.clone(), &files, owned_dirs))?;
+            if !changes.is_clean() {
+                return refuse_stale(&changes, &args.env, &args.paths);
+            }
             let module = stack::module_spec(&loaded.config);
             let env_dir = root.join("envs").join(&stacks[0].environment);
             tool::validate(&env_dir, &root.join(module_dir(&module.name)))?;
@@ -81,19 +206,149 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
     }
 }
 
+/// Loads the config a command names, and says so when that is the embedded default: a
+/// folder without `tapgen.toml` would otherwise render the reference stack unannounced.
+fn load(paths: &ConfigArgs) -> Result<config::Loaded, Error> {
+    let loaded = config::load(paths.config.as_deref())?;
+    if loaded.source.name == config::DEFAULT_CONFIG_NAME {
+        ui::line(&format!(
+            "note: no `{}` here: using tapgen's embedded default config (project `{}`, environments {})\n  = help: `tapgen init` writes it out to edit; `--config FILE` reads another",
+            config::load::CONFIG_FILE_NAME,
+            loaded.config.project.name,
+            stack::environments(&loaded.config)
+                .iter()
+                .map(|env| format!("`{env}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
+    }
+    Ok(loaded)
+}
+
+fn output_root(paths: &ConfigArgs, loaded: &config::Loaded) -> PathBuf {
+    paths.out.clone().unwrap_or_else(|| loaded.base_dir.clone())
+}
+
+/// `tapgen validate` on output that differs from a fresh render: exit 1, and how to update it.
+fn refuse_stale(changes: &Changes, env: &str, paths: &ConfigArgs) -> Result<i32, Error> {
+    let mut command = format!("tapgen terraform --env {env}");
+    for (flag, value) in [("--config", &paths.config), ("--out", &paths.out)] {
+        if let Some(value) = value {
+            command.push_str(&format!(" {flag} {}", value.display()));
+        }
+    }
+    let stale: Vec<String> = changes
+        .create
+        .iter()
+        .map(|path| format!("  missing: {}", path.display()))
+        .chain(
+            changes
+                .update
+                .iter()
+                .map(|path| format!("  differs: {}", path.display())),
+        )
+        .chain(
+            changes
+                .remove
+                .iter()
+                .map(|path| format!("  no longer generated: {}", path.display())),
+        )
+        .collect();
+    ui::line(&format!(
+        "error: the render of `{env}` is stale against the config ({}); validating it would check code the config no longer describes\n{}\n  = help: render first with `{command}` (add `--check` to see the diff), then run `tapgen validate` again",
+        summary(changes),
+        stale.join("\n")
+    ))?;
+    Ok(exit::DRIFT)
+}
+
+/// Runs `module lint` on the module as it would be packaged: the in-memory render, written
+/// to a scratch folder, so that what is linted is exactly what the archive holds.
+fn lint_rendered(
+    loaded: &config::Loaded,
+    module: &stack::ModuleSpec,
+    files: &[File],
+) -> Result<(), Error> {
+    let scratch = tempfile::tempdir()
+        .map_err(|e| Error::io("create a scratch folder in", std::env::temp_dir(), e))?;
+    let prefix = module_dir(&module.name);
+    for file in files {
+        let Ok(relative) = file.path.strip_prefix(&prefix) else {
+            continue;
+        };
+        let path = scratch.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
+        }
+        std::fs::write(&path, file.bytes()).map_err(|e| Error::io("write", &path, e))?;
+    }
+    const KEY: &[&str] = &["module", "version"];
+    let version = lint::Version {
+        value: module.version.clone(),
+        source: Some((&loaded.source, KEY)),
+    };
+    lint::module(scratch.path(), &version, false).map(drop)
+}
+
+/// Writes the module's package into `dir` (once per version) and prints `SHA256  PATH`.
+fn package_module(module: &stack::ModuleSpec, files: &[File], dir: &Path) -> Result<i32, Error> {
+    let package = publish::package::build(module, files)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    let path = dir.join(package.coordinates.file_name());
+    let written = publish::package::write_once(&path, &package.bytes)
+        .map_err(|e| Error::io("write", &path, e))?;
+    let c = &package.coordinates;
+    match written {
+        publish::package::WriteOnce::Created => ui::line(&format!(
+            "packaged {} {} ({} files)",
+            c.address(),
+            c.version,
+            package.files.len()
+        ))?,
+        publish::package::WriteOnce::Unchanged => ui::line(&format!(
+            "{} {} is already packaged with these bytes",
+            c.address(),
+            c.version
+        ))?,
+        publish::package::WriteOnce::Differs => {
+            let existing = std::fs::read(&path).unwrap_or_default();
+            return Err(Error::usage(
+                format!(
+                    "`{}` already holds version {} with different content (sha256 {}, the module now packages to {})",
+                    path.display(),
+                    c.version,
+                    publish::package::hex_sha256(&existing),
+                    package.sha256_hex()
+                ),
+                Some("a released version never changes: raise `module.version` in tapgen.toml, such as to the next patch version".to_owned()),
+            ));
+        }
+    }
+    ui::out(&format!("{}  {}\n", package.sha256_hex(), path.display()))?;
+    Ok(exit::SUCCESS)
+}
+
 fn module_dir(name: &str) -> PathBuf {
     PathBuf::from("modules").join(name)
 }
 
 /// Renders the module and the roots of `stacks`, with the folders those files own (whose
-/// stale generated files are removed): what `tapgen terraform` writes.
+/// stale generated files are removed): what `tapgen terraform` writes under `root`.
 pub fn render_terraform(
     loaded: &config::Loaded,
     stacks: &[Stack],
+    root: &Path,
 ) -> Result<(Vec<File>, Vec<PathBuf>), Error> {
     let module = stack::module_spec(&loaded.config);
-    let mut files = render::module::files(&module);
-    files.extend(render_environments(stacks, &loaded.base_dir)?);
+    let mut packages = Packages::new();
+    let exclusions = package_exclusions(loaded, root);
+    let mut files = render_module(loaded, &module, &mut packages, &exclusions)?;
+    files.extend(render_environments_with(
+        stacks,
+        &loaded.base_dir,
+        &mut packages,
+        &exclusions,
+    )?);
     let mut owned_dirs = vec![module_dir(&module.name)];
     owned_dirs.extend(
         stacks
@@ -103,16 +358,68 @@ pub fn render_terraform(
     Ok((files, owned_dirs))
 }
 
+/// What a Lambda package never holds, should the handler folder contain it: tapgen's output
+/// under `root` (all of `envs/` and `modules/`, so that environments and modules no longer
+/// in the config count too), the config file and the schema file the README suggests.
+pub fn package_exclusions(loaded: &config::Loaded, root: &Path) -> package::Exclusions {
+    let mut paths = vec![root.join("envs"), root.join("modules")];
+    paths.extend(loaded.path.clone());
+    paths.push(loaded.base_dir.join("tapgen.schema.json"));
+    package::Exclusions::new(paths)
+}
+
+/// Lambda packages by source folder, so that each folder is packaged once per command.
+type Packages = BTreeMap<String, Vec<u8>>;
+
+fn package_of(
+    packages: &mut Packages,
+    base_dir: &Path,
+    source: &str,
+    exclusions: &package::Exclusions,
+) -> Result<Vec<u8>, Error> {
+    if let Some(package) = packages.get(source) {
+        return Ok(package.clone());
+    }
+    let package = package::build(&base_dir.join(source), exclusions)?;
+    packages.insert(source.to_owned(), package.clone());
+    Ok(package)
+}
+
+/// Renders the module; its examples carry the package of the project's Lambda source.
+fn render_module(
+    loaded: &config::Loaded,
+    module: &stack::ModuleSpec,
+    packages: &mut Packages,
+    exclusions: &package::Exclusions,
+) -> Result<Vec<File>, Error> {
+    let project = stack::project_stack(&loaded.config, module);
+    let package = package_of(
+        packages,
+        &loaded.base_dir,
+        &project.lambda.source_dir,
+        exclusions,
+    )?;
+    Ok(render::module::files(module, &project, &package))
+}
+
 /// Renders the roots of `stacks`, packaging each distinct Lambda source folder once.
-pub fn render_environments(stacks: &[Stack], base_dir: &Path) -> Result<Vec<File>, Error> {
-    let mut packages: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+pub fn render_environments(
+    stacks: &[Stack],
+    base_dir: &Path,
+    exclusions: &package::Exclusions,
+) -> Result<Vec<File>, Error> {
+    render_environments_with(stacks, base_dir, &mut Packages::new(), exclusions)
+}
+
+fn render_environments_with(
+    stacks: &[Stack],
+    base_dir: &Path,
+    packages: &mut Packages,
+    exclusions: &package::Exclusions,
+) -> Result<Vec<File>, Error> {
     let mut files = Vec::new();
     for stack in stacks {
-        let source = stack.lambda.source_dir.as_str();
-        if !packages.contains_key(source) {
-            packages.insert(source, package::build(&base_dir.join(source))?);
-        }
-        let package = packages.get(source).cloned().unwrap_or_default();
+        let package = package_of(packages, base_dir, &stack.lambda.source_dir, exclusions)?;
         files.extend(render::root::files(stack, package));
     }
     Ok(files)
@@ -135,21 +442,28 @@ pub fn plan(root: PathBuf, files: &[File], owned_dirs: Vec<PathBuf>) -> Plan {
 fn apply(plan: Plan, args: &WriteArgs) -> Result<i32, Error> {
     if args.check {
         let changes = output::compare(&plan)?;
-        report_foreign(&changes);
+        report_foreign(&changes)?;
         if changes.is_clean() {
-            eprintln!("{} generated files are up to date", changes.unchanged);
+            ui::line(&format!(
+                "{} generated files are up to date",
+                changes.unchanged
+            ))?;
             return Ok(exit::SUCCESS);
         }
-        print_stdout(&changes.diff)?;
-        eprintln!(
+        ui::out(&changes.diff)?;
+        ui::line(&format!(
             "error: generated files are stale: {}\n  = help: run the same command without `--check` to update them",
             summary(&changes)
-        );
+        ))?;
         return Ok(exit::DRIFT);
     }
     let changes = output::write(&plan, args.force)?;
-    report_foreign(&changes);
-    eprintln!("{} in `{}`", summary(&changes), plan.root.display());
+    report_foreign(&changes)?;
+    ui::line(&format!(
+        "{} in `{}`",
+        summary(&changes),
+        plan.root.display()
+    ))?;
     Ok(exit::SUCCESS)
 }
 
@@ -163,24 +477,12 @@ fn summary(changes: &Changes) -> String {
     )
 }
 
-fn report_foreign(changes: &Changes) {
+fn report_foreign(changes: &Changes) -> Result<(), Error> {
     for path in &changes.foreign {
-        eprintln!(
+        ui::line(&format!(
             "note: left `{}` alone: tapgen did not generate it",
             path.display()
-        );
+        ))?;
     }
-}
-
-fn print_stdout(text: &str) -> Result<(), Error> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        // A closed pipe (`| head`) is not an error worth reporting.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::io("write to", "stdout", e)),
-    }
+    Ok(())
 }

@@ -102,6 +102,43 @@ pub fn ownership(bytes: &[u8]) -> Ownership {
     }
 }
 
+/// Whether a README that is no longer byte-for-byte what tapgen wrote was changed only by
+/// terraform-docs injecting its section (between `<!-- BEGIN_TF_DOCS -->` and
+/// `<!-- END_TF_DOCS -->`), so that replacing it loses nothing anyone wrote:
+/// - everything outside the section, but the digest line, equals the new render (the section
+///   differs, e.g. provider versions terraform-docs read from a lock file); or
+/// - terraform-docs appended its section to a tapgen README that had no markers, and the
+///   README without it still matches its digest.
+fn changed_only_by_terraform_docs(existing: &[u8], rendered: &[u8]) -> bool {
+    use crate::render::docs::{BEGIN, END};
+    let (Ok(existing), Ok(rendered)) =
+        (std::str::from_utf8(existing), std::str::from_utf8(rendered))
+    else {
+        return false;
+    };
+    if !existing.starts_with(&format!("<!-- {HEADER_MARK}")) {
+        return false;
+    }
+    // (text before the section without the two header lines, text after the section)
+    let outside = |text: &'_ str| -> Option<(String, String)> {
+        let begin = text.find(BEGIN)?;
+        let end = begin + text[begin..].find(END)? + END.len();
+        let before: Vec<&str> = text[..begin].splitn(3, '\n').collect();
+        Some((before.get(2)?.to_string(), text[end..].to_owned()))
+    };
+    if let (Some(old), Some(new)) = (outside(existing), outside(rendered))
+        && old == new
+    {
+        return true;
+    }
+    existing.find(BEGIN).is_some_and(|begin| {
+        existing.ends_with(END)
+            && existing[..begin]
+                .strip_suffix('\n')
+                .is_some_and(|without| ownership(without.as_bytes()) == Ownership::Generated)
+    })
+}
+
 /// Everything one command writes: files, and the folders tapgen owns (for stale files).
 pub struct Plan {
     pub root: PathBuf,
@@ -187,7 +224,8 @@ fn compare_with(plan: &Plan, all_diffs: bool) -> Result<(Changes, Previous), Err
                 let existing = existing.as_slice();
                 // Only text files carry a header; the package is tapgen's by its path.
                 let edited = std::str::from_utf8(bytes).is_ok()
-                    && ownership(existing) != Ownership::Generated;
+                    && ownership(existing) != Ownership::Generated
+                    && !changed_only_by_terraform_docs(existing, bytes);
                 if edited {
                     changes.edited.push(relative.clone());
                 }

@@ -1,74 +1,578 @@
-//! The Lambda package: a zip of the handler folder that is byte-identical on every machine
-//! and every run (sorted entries, fixed timestamps and permissions), so its hash, and so
-//! `source_code_hash`, never changes unless the code does.
+//! The Lambda package: a zip of exactly the handler folder, byte-identical on every machine
+//! and every run (sorted entries, a fixed timestamp, modes only 0755 or 0644), so its hash,
+//! and so `source_code_hash`, never changes unless the code does.
+//!
+//! What goes in is the folder as the handler sees it, with three kinds of things left out:
+//! tapgen's own files ([`Exclusions`]: the output folders and the config, which would
+//! otherwise make the package grow with every render when the handler sits beside the
+//! config), and, by name anywhere, dot-files (`.git`, `.terraform`, `.env`, `.pytest_cache`
+//! and every other tool's cache), tests and Python caches (see [`is_excluded`]).
+//!
+//! The folder is walked once, before anything is read, and refused (exit 2, every problem
+//! named relative to the folder) if it holds what a Lambda package cannot: a symlink that
+//! leads out of the folder or into a folder that contains it (a loop), a name that is not
+//! UTF-8, a FIFO, socket or device (never opened: opening a FIFO blocks), or more than Lambda
+//! accepts. A symlink to a file or folder inside the folder is packaged as its target.
 
 use crate::error::Error;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use std::io::{Cursor, Write as _};
+use std::collections::BTreeMap;
+use std::fs::Metadata;
+use std::io::{Cursor, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-/// Names left out of the package wherever they appear: tests and their configuration,
-/// caches and dot-files.
+/// Lambda refuses a function whose code takes more than this once unzipped
+/// ("Unzipped size must be smaller than 262144000 bytes"), layers included.
+pub const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
+
+/// Lambda's limit for a zip uploaded directly, as `filename` does: 50 MiB, whose base64 is
+/// the 69,905,067-byte request limit. Larger packages have to go through S3.
+pub const MAX_ZIPPED_BYTES: u64 = 52_428_800;
+
+/// At most this many problems are listed; the rest are counted.
+const MAX_PROBLEMS_SHOWN: usize = 20;
+
+/// Paths that are never packaged, wherever they lie inside the handler folder: tapgen's
+/// own output and config. Paths that do not exist yet hold nothing to leave out.
+#[derive(Debug, Clone, Default)]
+pub struct Exclusions {
+    paths: Vec<PathBuf>,
+}
+
+impl Exclusions {
+    pub fn new(paths: impl IntoIterator<Item = PathBuf>) -> Self {
+        Self {
+            paths: paths.into_iter().collect(),
+        }
+    }
+
+    /// The existing exclusions, as given and with symlinks resolved (comparable with the
+    /// resolved paths met while walking).
+    fn resolved(&self) -> Vec<(&Path, PathBuf)> {
+        self.paths
+            .iter()
+            .filter_map(|path| Some((path.as_path(), std::fs::canonicalize(path).ok()?)))
+            .collect()
+    }
+
+    /// The exclusions with only their folder resolved, comparable with the paths of entries
+    /// met while walking: an excluded path that is itself a symlink is left out, not followed.
+    fn located(&self) -> Vec<PathBuf> {
+        self.paths
+            .iter()
+            .filter_map(|path| {
+                let path = std::path::absolute(path).ok()?;
+                let parent = std::fs::canonicalize(path.parent()?).ok()?;
+                Some(parent.join(path.file_name()?))
+            })
+            .collect()
+    }
+}
+
+/// Names left out of the package wherever they appear: dot-files (VCS folders, `.terraform`,
+/// `.env`, tool caches), tests and their configuration, Python caches, and `node_modules`
+/// (the runtime is Python, which cannot load it; it is JavaScript tooling such as
+/// formatters, and often larger than Lambda allows).
 fn is_excluded(name: &str) -> bool {
     name.starts_with('.')
         || name.ends_with(".pyc")
         || matches!(
             name,
-            "tests" | "__pycache__" | "conftest.py" | "pytest.ini" | "requirements-dev.txt"
+            "tests"
+                | "__pycache__"
+                | "conftest.py"
+                | "pytest.ini"
+                | "requirements-dev.txt"
+                | "node_modules"
         )
 }
 
-/// Files under `dir` to package, as (path inside the zip with `/` separators, path on disk),
-/// sorted by their path inside the zip.
-fn collect(dir: &Path) -> Result<Vec<(String, PathBuf)>, Error> {
-    let mut files = Vec::new();
-    let mut pending = vec![(String::new(), dir.to_path_buf())];
-    while let Some((prefix, folder)) = pending.pop() {
-        let entries =
-            std::fs::read_dir(&folder).map_err(|e| Error::io("read folder", &folder, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("read folder", &folder, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if is_excluded(&name) {
-                continue;
-            }
-            let path = entry.path();
-            let inner = format!("{prefix}{name}");
-            // Follows symlinks, so a linked file is packaged by its content.
-            if path.is_dir() {
-                pending.push((format!("{inner}/"), path));
-            } else if path.is_file() {
-                files.push((inner, path));
-            }
+/// One file to package.
+#[derive(Debug)]
+struct Entry {
+    /// The path inside the zip, with `/` separators.
+    name: String,
+    /// Where to read it: the file itself, or a symlink's resolved target.
+    path: PathBuf,
+    /// Its length when the folder was walked.
+    len: u64,
+}
+
+/// A problem that makes the folder unpackageable, as one line and what to do about it.
+struct Problem {
+    message: String,
+    help: &'static str,
+}
+
+/// The state of one walk of the handler folder.
+struct Walk<'a> {
+    /// The folder as the user named it, for messages.
+    dir: &'a Path,
+    /// The folder with symlinks resolved.
+    root: PathBuf,
+    /// Excluded paths as entries are met ([`Exclusions::located`]): left out.
+    excluded_at: Vec<PathBuf>,
+    /// Excluded paths resolved ([`Exclusions::resolved`]): a symlink into one is refused.
+    excluded: Vec<PathBuf>,
+    /// The resolved folders being walked, outermost first: a symlink to one is a loop.
+    walking: Vec<PathBuf>,
+    /// Folders entered through a symlink (resolved), and the first link that did: each is
+    /// entered through one link at most, which keeps the walk small where links to links
+    /// would otherwise multiply it (two links to the next level, 30 levels: 2^30 copies).
+    linked: BTreeMap<PathBuf, String>,
+    files: Vec<Entry>,
+    unzipped: u64,
+    problems: Vec<Problem>,
+}
+
+impl Walk<'_> {
+    /// Records a problem; messages name paths relative to the handler folder.
+    fn problem(&mut self, message: String, help: &'static str) {
+        self.problems.push(Problem { message, help });
+    }
+
+    /// A symlink target relative to the handler folder where it is inside, for messages.
+    fn show(&self, target: &Path) -> String {
+        match target.strip_prefix(&self.root) {
+            Ok(inner) if inner.as_os_str().is_empty() => ".".to_owned(),
+            Ok(inner) => inner.display().to_string(),
+            Err(_) => target.display().to_string(),
         }
     }
-    files.sort();
+
+    /// Walks `real` (a folder with symlinks resolved), whose entries are packaged under
+    /// `prefix`. Entries are visited in name order, so problems are reported in the same
+    /// order on every machine.
+    fn folder(&mut self, real: &Path, prefix: &str) -> Result<(), Error> {
+        self.walking.push(real.to_path_buf());
+        let walked = self.entries(real, prefix);
+        self.walking.pop();
+        walked
+    }
+
+    /// The entries of one folder; see [`Walk::folder`].
+    fn entries(&mut self, real: &Path, prefix: &str) -> Result<(), Error> {
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(real).map_err(|e| Error::io("read folder", real, e))? {
+            let entry = entry.map_err(|e| Error::io("read folder", real, e))?;
+            entries.push((entry.file_name(), entry));
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (os_name, entry) in entries {
+            let lossy = os_name.to_string_lossy();
+            // Checked on the lossy name so that an excluded non-UTF-8 name (a dot-file,
+            // say) is left out rather than refused.
+            if is_excluded(&lossy) {
+                continue;
+            }
+            let Some(name) = os_name.to_str() else {
+                self.problem(
+                    format!(
+                        "`{prefix}{}` has a name that is not valid UTF-8 (the bytes that are not are shown as `\\xNN`)",
+                        escape_non_utf8(&os_name)
+                    ),
+                    "rename it: zip entry names are UTF-8, and Lambda would see a different name",
+                );
+                continue;
+            };
+            let inner = format!("{prefix}{name}");
+            let path = real.join(name);
+            // Does not follow a symlink, and never opens the entry.
+            let file_type = entry
+                .file_type()
+                .map_err(|e| Error::io("read the type of", &path, e))?;
+            if self.excluded_at.contains(&path) {
+                continue;
+            } else if file_type.is_symlink() {
+                self.symlink(&path, &inner)?;
+            } else if file_type.is_dir() {
+                self.folder(&path, &format!("{inner}/"))?;
+            } else {
+                let metadata = entry
+                    .metadata()
+                    .map_err(|e| Error::io("read the metadata of", &path, e))?;
+                self.file(path, inner, &metadata);
+            }
+        }
+        Ok(())
+    }
+
+    /// A symlink at `path`, packaged as `inner`.
+    fn symlink(&mut self, path: &Path, inner: &str) -> Result<(), Error> {
+        let shown_link = std::fs::read_link(path)
+            .map(|target| target.display().to_string())
+            .unwrap_or_default();
+        let target = match std::fs::canonicalize(path) {
+            Ok(target) => target,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.problem(
+                    format!("`{inner}` is a symlink to `{shown_link}`, which does not exist"),
+                    "remove the link, or create what it points to inside the folder",
+                );
+                return Ok(());
+            }
+            Err(e) if is_symlink_loop(&e) => {
+                self.problem(
+                    format!("`{inner}` is a symlink to `{shown_link}`, which leads around a loop of symlinks"),
+                    "remove the link, or point it at a file or folder inside the folder",
+                );
+                return Ok(());
+            }
+            Err(e) => return Err(Error::io("resolve symlink", path, e)),
+        };
+        if !target.starts_with(&self.root) {
+            self.problem(
+                if Path::new(&shown_link) == target {
+                    format!("`{inner}` is a symlink to `{shown_link}`, outside the folder")
+                } else {
+                    format!(
+                        "`{inner}` is a symlink to `{shown_link}`, outside the folder (`{}`)",
+                        target.display()
+                    )
+                },
+                "Lambda gets only what is inside the folder: copy what the handler needs into it, or remove the link",
+            );
+            return Ok(());
+        }
+        if let Some(excluded) = self.excluded.iter().find(|e| target.starts_with(e)) {
+            let excluded = self.show(excluded);
+            self.problem(
+                format!("`{inner}` is a symlink into `{excluded}`, tapgen's own output, which is never packaged"),
+                "remove the link",
+            );
+            return Ok(());
+        }
+        // Follows the link, without opening the target.
+        let metadata = std::fs::metadata(&target)
+            .map_err(|e| Error::io("read the metadata of", &target, e))?;
+        if !metadata.is_dir() {
+            self.file(target, inner.to_owned(), &metadata);
+            return Ok(());
+        }
+        if self
+            .walking
+            .iter()
+            .any(|folder| folder.starts_with(&target))
+        {
+            let shown = match self.show(&target) {
+                shown if shown == "." => "the handler folder itself".to_owned(),
+                shown => format!("`{shown}`"),
+            };
+            self.problem(
+                format!("`{inner}` is a symlink to `{shown_link}` ({shown}), which contains the link: the package would contain itself without end"),
+                "remove the link: the folder it points to is packaged already",
+            );
+            return Ok(());
+        }
+        if let Some(first) = self.linked.get(&target) {
+            let (shown, first) = (self.show(&target), first.clone());
+            self.problem(
+                format!("`{inner}` and `{first}` both lead to the folder `{shown}` through symlinks: the package would hold a copy for each"),
+                "keep one symlink to each folder (or import it by its own path)",
+            );
+            return Ok(());
+        }
+        self.linked.insert(target.clone(), inner.to_owned());
+        self.folder(&target, &format!("{inner}/"))
+    }
+
+    /// An entry that is not a folder (after following a symlink): a regular file is
+    /// packaged, anything else refused by name.
+    fn file(&mut self, path: PathBuf, inner: String, metadata: &Metadata) {
+        if !metadata.is_file() {
+            self.problem(
+                format!("`{inner}` is {}", special_kind(metadata)),
+                "a Lambda package holds only files and folders: move it out of the folder",
+            );
+            return;
+        }
+        self.unzipped = self.unzipped.saturating_add(metadata.len());
+        self.files.push(Entry {
+            name: inner,
+            path,
+            len: metadata.len(),
+        });
+    }
+}
+
+/// A file name with the bytes that are not UTF-8 escaped as `\xNN`, for messages.
+fn escape_non_utf8(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                out.push_str(&format!("\\x{byte:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
+/// What a special file is, with its article, for messages.
+fn special_kind(metadata: &Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        let file_type = metadata.file_type();
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        } else if file_type.is_socket() {
+            return "a socket";
+        } else if file_type.is_block_device() {
+            return "a block device";
+        } else if file_type.is_char_device() {
+            return "a character device";
+        }
+    }
+    let _ = metadata;
+    "neither a file nor a folder"
+}
+
+fn is_symlink_loop(error: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        error.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = error;
+        false
+    }
+}
+
+/// The limits a package must keep to.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    unzipped: u64,
+    zipped: u64,
+}
+
+const LAMBDA_LIMITS: Limits = Limits {
+    unzipped: MAX_UNZIPPED_BYTES,
+    zipped: MAX_ZIPPED_BYTES,
+};
+
+/// Sizes for messages, in the units of Lambda's documentation (its "250 MB" is
+/// 262,144,000 bytes, so 1 MB is 2^20 bytes).
+fn show_size(bytes: u64) -> String {
+    // Precision is irrelevant in a message; limits show their exact byte count too.
+    let float = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else if bytes < 1 << 20 {
+        format!("{:.1} KB", float / 1024.0)
+    } else {
+        format!("{:.1} MB", float / 1_048_576.0)
+    }
+}
+
+/// A limit for messages: its size and exact byte count.
+fn show_limit(bytes: u64) -> String {
+    format!("{} ({bytes} bytes)", show_size(bytes))
+}
+
+fn refuse(dir: &Path, mut problems: Vec<Problem>) -> Error {
+    let count = problems.len();
+    let hidden = count.saturating_sub(MAX_PROBLEMS_SHOWN);
+    problems.truncate(MAX_PROBLEMS_SHOWN);
+    let mut message = format!(
+        "cannot package the Lambda source folder `{}`: {}",
+        dir.display(),
+        if count == 1 {
+            "1 problem".to_owned()
+        } else {
+            format!("{count} problems")
+        }
+    );
+    for problem in &problems {
+        message.push_str(&format!(
+            "\n  --> {}\n   = help: {}",
+            problem.message, problem.help
+        ));
+    }
+    if hidden > 0 {
+        message.push_str(&format!("\n  ... and {hidden} more"));
+    }
+    Error::usage(message, None)
+}
+
+/// Files under `dir` to package, sorted by their name inside the zip, or every reason the
+/// folder cannot be packaged.
+fn collect(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<Vec<Entry>, Error> {
+    let root =
+        std::fs::canonicalize(dir).map_err(|e| Error::io("read Lambda source folder", dir, e))?;
+    let excluded_at = exclusions.located();
+    let excluded = exclusions.resolved();
+    if let Some((output, _)) = excluded.iter().find(|(_, e)| root.starts_with(e)) {
+        return Err(Error::usage(
+            format!(
+                "the Lambda source folder `{}` is inside `{}`, which tapgen writes: its own output would be packaged",
+                dir.display(),
+                output.display()
+            ),
+            Some("move the handler out of tapgen's output folders and point `lambda.source_dir` at it".to_owned()),
+        ));
+    }
+    let mut walk = Walk {
+        dir,
+        root: root.clone(),
+        excluded_at,
+        excluded: excluded.into_iter().map(|(_, e)| e).collect(),
+        walking: Vec::new(),
+        linked: BTreeMap::new(),
+        files: Vec::new(),
+        unzipped: 0,
+        problems: Vec::new(),
+    };
+    walk.folder(&root, "")?;
+    if walk.unzipped > limits.unzipped {
+        let mut largest: Vec<(u64, &str)> = walk
+            .files
+            .iter()
+            .map(|entry| (entry.len, entry.name.as_str()))
+            .collect();
+        largest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let largest: Vec<String> = largest
+            .iter()
+            .take(3)
+            .map(|(len, name)| format!("`{name}` ({})", show_size(*len)))
+            .collect();
+        let message = format!(
+            "the files take {} ({} bytes) unzipped, over the {} Lambda accepts; the largest: {}",
+            show_size(walk.unzipped),
+            walk.unzipped,
+            show_limit(limits.unzipped),
+            largest.join(", ")
+        );
+        walk.problem(
+            message,
+            "leave out what the handler does not need: dot-files, `tests/` and caches are left out already",
+        );
+    }
+    if !walk.problems.is_empty() {
+        return Err(refuse(walk.dir, walk.problems));
+    }
+    let mut files = walk.files;
+    files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
 }
 
-/// Zips `dir` deterministically.
-pub fn build(dir: &Path) -> Result<Vec<u8>, Error> {
-    let files = collect(dir)?;
+/// Opens a file to package without following a symlink or blocking: a file swapped for a
+/// FIFO since the walk must be refused, not block the render.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "it is no longer a regular file (it changed while tapgen was packaging)",
+        ));
+    }
+    Ok(file)
+}
+
+/// Whether `metadata` is executable by anyone; such files are packaged 0755, others 0644.
+fn is_executable(metadata: &Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        metadata.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        false
+    }
+}
+
+/// Zips `dir` deterministically, leaving out `exclusions`; refuses (exit 2) a folder that
+/// cannot be packaged as it is, naming each problem.
+pub fn build(dir: &Path, exclusions: &Exclusions) -> Result<Vec<u8>, Error> {
+    build_within(dir, exclusions, LAMBDA_LIMITS)
+}
+
+fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<Vec<u8>, Error> {
+    let files = collect(dir, exclusions, limits)?;
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(6))
         .last_modified_time(DateTime::default())
-        .system(zip::System::Unix)
-        .unix_permissions(0o644);
+        .system(zip::System::Unix);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let zip_error = |e: zip::result::ZipError| {
         Error::io("build Lambda package from", dir, std::io::Error::other(e))
     };
-    for (name, path) in files {
-        let contents = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
-        zip.start_file(name, options).map_err(zip_error)?;
+    let mut unzipped: u64 = 0;
+    for entry in files {
+        let file = open_regular(&entry.path).map_err(|e| Error::io("read", &entry.path, e))?;
+        let metadata = file
+            .metadata()
+            .map_err(|e| Error::io("read", &entry.path, e))?;
+        let mode = if is_executable(&metadata) {
+            0o755
+        } else {
+            0o644
+        };
+        zip.start_file(entry.name.as_str(), options.unix_permissions(mode))
+            .map_err(zip_error)?;
+        // Read whole, then compressed in one call: deflate's output depends on how its input
+        // is split, and reads may come back short (network file systems), so streaming
+        // could give different bytes on another machine. Bounded: a file that grew since
+        // the walk cannot take more memory than the limit allows.
+        let remaining = limits.unzipped.saturating_sub(unzipped);
+        let mut contents = Vec::with_capacity(usize::try_from(entry.len).unwrap_or(0));
+        file.take(remaining.saturating_add(1))
+            .read_to_end(&mut contents)
+            .map_err(|e| Error::io("read", &entry.path, e))?;
+        let copied = u64::try_from(contents.len()).unwrap_or(u64::MAX);
+        unzipped = unzipped.saturating_add(copied);
+        if unzipped > limits.unzipped {
+            return Err(refuse(
+                dir,
+                vec![Problem {
+                    message: format!(
+                        "the files grew while tapgen was packaging them, past the {} Lambda accepts unzipped (at `{}`)",
+                        show_limit(limits.unzipped),
+                        entry.name
+                    ),
+                    help: "package again once nothing is writing into the folder",
+                }],
+            ));
+        }
         zip.write_all(&contents)
             .map_err(|e| Error::io("build Lambda package from", dir, e))?;
     }
-    Ok(zip.finish().map_err(zip_error)?.into_inner())
+    let bytes = zip.finish().map_err(zip_error)?.into_inner();
+    let zipped = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if zipped > limits.zipped {
+        return Err(refuse(
+            dir,
+            vec![Problem {
+                message: format!(
+                    "the package is {} ({zipped} bytes) zipped, over the {} Lambda accepts in a direct upload",
+                    show_size(zipped),
+                    show_limit(limits.zipped)
+                ),
+                help: "leave out what the handler does not need (large data belongs in S3): tapgen uploads the package directly",
+            }],
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The base64 SHA-256 that `filebase64sha256()` gives for the package.
@@ -79,6 +583,19 @@ pub fn base64_sha256(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::{PermissionsExt as _, symlink};
+
+    fn names(bytes: Vec<u8>) -> Vec<String> {
+        let archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        archive
+            .file_names()
+            .map(|name| name.unwrap().into_owned())
+            .collect()
+    }
+
+    fn refusal(dir: &Path) -> String {
+        build(dir, &Exclusions::default()).unwrap_err().to_string()
+    }
 
     #[test]
     fn same_bytes_whatever_the_timestamps_and_creation_order() {
@@ -94,14 +611,183 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(second.path().join("b.py"), "b = 1\n").unwrap();
 
-        let one = build(first.path()).unwrap();
-        let two = build(second.path()).unwrap();
+        let one = build(first.path(), &Exclusions::default()).unwrap();
+        let two = build(second.path(), &Exclusions::default()).unwrap();
         assert_eq!(one, two);
-        let archive = zip::ZipArchive::new(Cursor::new(one)).unwrap();
-        let names: Vec<String> = archive
-            .file_names()
-            .map(|name| name.unwrap().into_owned())
+        assert_eq!(names(one), ["a.py", "b.py"]);
+    }
+
+    #[test]
+    fn same_bytes_whatever_the_umask_gave_the_files() {
+        let make = |file_mode: u32, tool_mode: u32| {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("a.py"), "a = 1\n").unwrap();
+            std::fs::write(dir.path().join("tool"), "#!/bin/sh\n").unwrap();
+            let set = |name: &str, mode: u32| {
+                std::fs::set_permissions(
+                    dir.path().join(name),
+                    std::fs::Permissions::from_mode(mode),
+                )
+                .unwrap();
+            };
+            set("a.py", file_mode);
+            set("tool", tool_mode);
+            build(dir.path(), &Exclusions::default()).unwrap()
+        };
+        assert_eq!(make(0o600, 0o700), make(0o664, 0o775));
+        assert_ne!(make(0o644, 0o644), make(0o644, 0o755));
+    }
+
+    #[test]
+    fn sorted_by_full_name_as_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/x.py"), "").unwrap();
+        std::fs::write(dir.path().join("a.py"), "").unwrap();
+        std::fs::write(dir.path().join("B.py"), "").unwrap();
+        let bytes = build(dir.path(), &Exclusions::default()).unwrap();
+        assert_eq!(names(bytes), ["B.py", "a.py", "a/x.py"]);
+    }
+
+    #[test]
+    fn excluded_paths_are_left_out_wherever_they_are_and_however_they_are_spelled() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("handler.py"), "").unwrap();
+        std::fs::create_dir_all(dir.path().join("out/envs/dev")).unwrap();
+        std::fs::write(dir.path().join("out/envs/dev/main.tf"), "").unwrap();
+        std::fs::write(dir.path().join("out/keep.py"), "").unwrap();
+        std::fs::write(dir.path().join("tapgen.toml"), "").unwrap();
+        let exclusions = Exclusions::new([
+            dir.path().join("out/../out/envs"),
+            dir.path().join("./tapgen.toml"),
+            dir.path().join("not-yet/modules"),
+        ]);
+        let bytes = build(dir.path(), &exclusions).unwrap();
+        assert_eq!(names(bytes), ["handler.py", "out/keep.py"]);
+    }
+
+    #[test]
+    fn a_link_into_excluded_output_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("envs/dev")).unwrap();
+        std::fs::write(dir.path().join("envs/dev/lambda.zip"), "").unwrap();
+        symlink("envs/dev", dir.path().join("previous")).unwrap();
+        let error = build(dir.path(), &Exclusions::new([dir.path().join("envs")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`previous` is a symlink into `envs`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn mutual_symlink_loops_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::create_dir(dir.path().join("c")).unwrap();
+        symlink("../c", dir.path().join("a/b")).unwrap();
+        symlink("../a", dir.path().join("c/d")).unwrap();
+        let error = refusal(dir.path());
+        assert!(
+            error.contains("`a/b/d` is a symlink to `../a` (`a`), which contains the link"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_loop_of_symlinks_to_symlinks_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        symlink("y", dir.path().join("x")).unwrap();
+        symlink("x", dir.path().join("y")).unwrap();
+        let error = refusal(dir.path());
+        assert!(
+            error.contains("`x` is a symlink to `y`, which leads around a loop"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn links_to_links_to_folders_cannot_multiply_the_package() {
+        // Each level links twice to the next: followed naively, 2^depth copies of `leaf`.
+        let dir = tempfile::tempdir().unwrap();
+        let depth = 24;
+        for level in 0..depth {
+            let folder = dir.path().join(format!("d{level}"));
+            std::fs::create_dir(&folder).unwrap();
+            if level + 1 < depth {
+                for link in ["x", "y"] {
+                    symlink(format!("../d{}", level + 1), folder.join(link)).unwrap();
+                }
+            }
+        }
+        std::fs::write(dir.path().join(format!("d{}/leaf", depth - 1)), "").unwrap();
+        let error = refusal(dir.path());
+        assert!(error.contains("both lead to the folder"), "{error}");
+    }
+
+    #[test]
+    fn every_problem_is_listed_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        symlink("/", dir.path().join("root")).unwrap();
+        symlink(".", dir.path().join("self")).unwrap();
+        symlink("missing", dir.path().join("dangling")).unwrap();
+        let error = refusal(dir.path());
+        assert!(error.contains("3 problems"), "{error}");
+        for name in ["`root`", "`self`", "`dangling`"] {
+            assert!(error.contains(name), "{name}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_package_over_the_zipped_limit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        // Incompressible bytes, from a fixed seed.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let noise: Vec<u8> = (0..8192)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state.to_le_bytes()[0]
+            })
             .collect();
-        assert_eq!(names, ["a.py", "b.py"]);
+        std::fs::write(dir.path().join("blob.bin"), noise).unwrap();
+        let limits = Limits {
+            unzipped: 1 << 20,
+            zipped: 4096,
+        };
+        let error = build_within(dir.path(), &Exclusions::default(), limits)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("zipped, over the"), "{error}");
+        let roomy = Limits {
+            unzipped: 1 << 20,
+            zipped: 1 << 20,
+        };
+        assert!(build_within(dir.path(), &Exclusions::default(), roomy).is_ok());
+    }
+
+    #[test]
+    fn a_package_at_the_unzipped_limit_is_accepted_and_one_byte_over_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a"), vec![b'a'; 100]).unwrap();
+        let at = Limits {
+            unzipped: 100,
+            zipped: 1 << 20,
+        };
+        assert!(build_within(dir.path(), &Exclusions::default(), at).is_ok());
+        let under = Limits {
+            unzipped: 99,
+            zipped: 1 << 20,
+        };
+        let error = build_within(dir.path(), &Exclusions::default(), under)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("100 bytes) unzipped, over the 99 bytes (99 bytes)"),
+            "{error}"
+        );
+        assert!(error.contains("the largest: `a` (100 bytes)"), "{error}");
     }
 }

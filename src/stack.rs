@@ -70,6 +70,12 @@ pub enum ModuleSource {
     Local,
     /// A registry address such as `registry.example.com/acme/serverless-api/aws`.
     Registry(String),
+    /// A git repository such as `git::https://example.com/acme/terraform-aws-api.git`,
+    /// pinned by the tag `v<version>`.
+    Git(String),
+    /// An OCI repository such as `oci://registry.example.com/acme/serverless-api`, pinned by
+    /// the tag `<version>`.
+    Oci(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +166,8 @@ pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
     let module = &config.module;
     let source = match module.source.as_deref() {
         None | Some("local") => ModuleSource::Local,
+        Some(address) if address.starts_with("git::") => ModuleSource::Git(address.to_owned()),
+        Some(address) if address.starts_with("oci://") => ModuleSource::Oci(address.to_owned()),
         Some(address) => ModuleSource::Registry(address.to_owned()),
     };
     let empty = EnvOverlay::default();
@@ -213,7 +221,29 @@ pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
 /// [`module_spec`] of the same config, computed once for all environments.
 pub fn resolve(config: &ConfigFile, environment: &str, module: &ModuleSpec) -> Stack {
     let empty = EnvOverlay::default();
-    let overlay = config.env.get(environment).unwrap_or(&empty);
+    resolve_overlay(
+        config,
+        environment,
+        config.env.get(environment).unwrap_or(&empty),
+        module,
+    )
+}
+
+/// The environment name of [`project_stack`].
+pub const EXAMPLE_ENVIRONMENT: &str = "example";
+
+/// The project's own values with no environment overlay, under the environment name
+/// `example`: what the module's examples and README take from the config.
+pub fn project_stack(config: &ConfigFile, module: &ModuleSpec) -> Stack {
+    resolve_overlay(config, EXAMPLE_ENVIRONMENT, &EnvOverlay::default(), module)
+}
+
+fn resolve_overlay(
+    config: &ConfigFile,
+    environment: &str,
+    overlay: &EnvOverlay,
+    module: &ModuleSpec,
+) -> Stack {
     let (base_lambda, env_lambda) = (&config.lambda, &overlay.lambda);
     let (base_api, env_api) = (&config.api, &overlay.api);
     let (base_logs, env_logs) = (&config.logs, &overlay.logs);

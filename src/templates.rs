@@ -2,10 +2,16 @@
 
 use minijinja::Environment;
 
-const TEMPLATES: &[(&str, &str)] = &[(
-    "module-readme.md",
-    include_str!("../templates/module-readme.md"),
-)];
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "module-readme.md",
+        include_str!("../templates/module-readme.md"),
+    ),
+    (
+        "example-readme.md",
+        include_str!("../templates/example-readme.md"),
+    ),
+];
 
 /// Renders an embedded template. The templates and their contexts are tapgen's own, so a
 /// failure is a bug in tapgen, reported as such.

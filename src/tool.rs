@@ -1,21 +1,73 @@
 //! `tapgen validate`: runs the real OpenTofu (or Terraform) on rendered output.
 
 use crate::error::Error;
+use crate::ui;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Where to get OpenTofu or Terraform, for the hint when neither is found.
+const INSTALL_HINT: &str = "install OpenTofu (https://opentofu.org/docs/intro/install/) or Terraform and put `tofu` or `terraform` on PATH, or set TAPGEN_TOFU to the binary's path";
+
 /// The tool to run: `$TAPGEN_TOFU`, else `tofu` on PATH, else `terraform` on PATH.
-pub fn find() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("TAPGEN_TOFU").map(PathBuf::from)
-        && path.is_file()
-    {
-        return Some(path);
+///
+/// `$TAPGEN_TOFU` is an explicit choice: if it does not name an executable file, that is an
+/// error, never a quiet fallback to another tool.
+pub fn find() -> Result<PathBuf, Error> {
+    if let Some(chosen) = std::env::var_os("TAPGEN_TOFU") {
+        return chosen_tool(Path::new(&chosen));
     }
-    let path = std::env::var_os("PATH")?;
-    ["tofu", "terraform"].iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    ["tofu", "terraform"]
+        .iter()
+        .find_map(|name| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .find(|candidate| is_executable(candidate))
+        })
+        .ok_or_else(|| Error::Tool {
+            message: "neither `tofu` nor `terraform` is on PATH".to_owned(),
+            help: Some(INSTALL_HINT.to_owned()),
+        })
+}
+
+fn chosen_tool(path: &Path) -> Result<PathBuf, Error> {
+    let problem = if path.as_os_str().is_empty() {
+        "is set but empty".to_owned()
+    } else {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                format!("names `{}`, which does not exist", path.display())
+            }
+            Err(e) => format!("names `{}`, which cannot be read: {e}", path.display()),
+            Ok(meta) if !meta.is_file() => {
+                format!("names `{}`, which is not a file", path.display())
+            }
+            Ok(_) if !is_executable(path) => {
+                format!("names `{}`, which is not executable", path.display())
+            }
+            Ok(_) => return Ok(path.to_path_buf()),
+        }
+    };
+    Err(Error::Tool {
+        message: format!("TAPGEN_TOFU {problem}"),
+        help: Some(
+            "point TAPGEN_TOFU at the `tofu` or `terraform` binary, or unset it to use the one on PATH"
+                .to_owned(),
+        ),
+    })
+}
+
+/// A file with an execute bit, as a shell's PATH search requires.
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| {
+        #[cfg(unix)]
+        let executable = {
+            use std::os::unix::fs::PermissionsExt;
+            meta.permissions().mode() & 0o111 != 0
+        };
+        #[cfg(not(unix))]
+        let executable = true;
+        meta.is_file() && executable
     })
 }
 
@@ -25,7 +77,7 @@ fn run(tool: &Path, dir: &Path, args: &[&str]) -> Result<(), Error> {
         tool.file_name().unwrap_or_default().to_string_lossy(),
         args.join(" ")
     );
-    eprintln!("running `{shown}` in `{}`", dir.display());
+    ui::line(&format!("running `{shown}` in `{}`", dir.display()))?;
     let output = Command::new(tool)
         .args(args)
         .current_dir(dir)
@@ -48,12 +100,7 @@ fn run(tool: &Path, dir: &Path, args: &[&str]) -> Result<(), Error> {
 
 /// `fmt -check` on the module and the root, then `init -backend=false` and `validate` on the root.
 pub fn validate(env_dir: &Path, module_dir: &Path) -> Result<(), Error> {
-    let Some(tool) = find() else {
-        return Err(Error::Tool {
-            message: "neither `tofu` nor `terraform` is on PATH".to_owned(),
-            help: Some("install OpenTofu (`scripts/install-tofu.sh` builds it) and put it on PATH, or set TAPGEN_TOFU to its path".to_owned()),
-        });
-    };
+    let tool = find()?;
     for dir in [env_dir, module_dir] {
         if !dir.is_dir() {
             return Err(Error::usage(
@@ -62,7 +109,7 @@ pub fn validate(env_dir: &Path, module_dir: &Path) -> Result<(), Error> {
             ));
         }
     }
-    eprintln!("using {}", tool.display());
+    ui::line(&format!("using {}", tool.display()))?;
     run(&tool, module_dir, &["fmt", "-check", "-recursive", "-diff"])?;
     run(&tool, env_dir, &["fmt", "-check", "-diff"])?;
     run(
@@ -71,6 +118,6 @@ pub fn validate(env_dir: &Path, module_dir: &Path) -> Result<(), Error> {
         &["init", "-backend=false", "-input=false", "-no-color"],
     )?;
     run(&tool, env_dir, &["validate", "-no-color"])?;
-    eprintln!("{}: fmt and validate passed", env_dir.display());
+    ui::line(&format!("{}: fmt and validate passed", env_dir.display()))?;
     Ok(())
 }

@@ -318,6 +318,27 @@ fn cases() -> Vec<Case> {
             &["is not a module registry address"],
         ),
         case(
+            "module namespace too long for a registry",
+            &format!("[module]\nnamespace = \"{}\"\n", "a".repeat(65)),
+            4,
+            &["not a valid registry namespace", "at most 64 characters"],
+        ),
+        case(
+            "module version with an invalid pre-release",
+            "[module]\nversion = \"1.2.3-b@d..x\"\n",
+            4,
+            &["is not a semantic version"],
+        ),
+        case(
+            "module source naming another module",
+            "[module]\nnamespace = \"acme\"\nsource = \"registry.example.com/other/serverless-api/aws\"\n",
+            5,
+            &[
+                "publishes it as `acme/serverless-api/aws`",
+                "module.namespace",
+            ],
+        ),
+        case(
             "region",
             "[env.prod]\nregion = \"mars\"\n",
             4,

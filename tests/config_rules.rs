@@ -194,11 +194,11 @@ fn registry_sources_that_terraform_rejects_are_refused() {
             .contains(reason);
     }
     let project = accepted(&format!(
-        "{PROJECT}[module]\nsource = \"registry.example.com:8443/acme/serverless-api/aws\"\nversion = \"1.2.0\"\n"
+        "{PROJECT}[module]\nsource = \"registry.example.com:8443/tap/serverless-api/aws\"\nversion = \"1.2.0\"\n"
     ));
     let main = project.read("envs/dev/main.tf");
     assert!(
-        main.contains("registry.example.com:8443/acme/serverless-api/aws"),
+        main.contains("registry.example.com:8443/tap/serverless-api/aws"),
         "{main}"
     );
 }

@@ -15,7 +15,7 @@ fn committed_output_equals_a_fresh_render_of_the_default_config() {
     .unwrap();
     let environments = tapgen::stack::environments(&loaded.config);
     let stacks = tapgen::config::validate::validate(&loaded, &environments).unwrap();
-    let (files, owned) = tapgen::render_terraform(&loaded, &stacks).unwrap();
+    let (files, owned) = tapgen::render_terraform(&loaded, &stacks, &root).unwrap();
     let plan = tapgen::plan(root, &files, owned);
     let changes = tapgen::output::compare(&plan).unwrap();
     assert!(
@@ -38,8 +38,8 @@ fn lambda_package_is_byte_identical_across_builds_and_machines() {
     .unwrap();
     std::fs::create_dir(dir.path().join("pkg")).unwrap();
     std::fs::write(dir.path().join("pkg/util.py"), "X = 1\n").unwrap();
-    let first = tapgen::package::build(dir.path()).unwrap();
-    let second = tapgen::package::build(dir.path()).unwrap();
+    let first = tapgen::package::build(dir.path(), &Default::default()).unwrap();
+    let second = tapgen::package::build(dir.path(), &Default::default()).unwrap();
     assert_eq!(first, second);
     let hex: String = Sha256::digest(&first)
         .iter()

@@ -10,24 +10,24 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use unicode_normalization::UnicodeNormalization;
 
-struct Tool {
-    name: &'static str,
-    path: PathBuf,
+pub(crate) struct Tool {
+    pub(crate) name: &'static str,
+    pub(crate) path: PathBuf,
 }
 
-fn on_path(name: &str) -> Option<PathBuf> {
+pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
 }
 
-fn required() -> bool {
+pub(crate) fn required() -> bool {
     std::env::var_os("TAPGEN_REQUIRE_TOOLS").is_some_and(|v| v == "1")
 }
 
 /// OpenTofu always (required under `TAPGEN_REQUIRE_TOOLS=1`); Terraform where present.
-fn tools() -> Vec<Tool> {
+pub(crate) fn tools() -> Vec<Tool> {
     let mut tools = Vec::new();
     match std::env::var_os("TAPGEN_TOFU")
         .map(PathBuf::from)
@@ -49,7 +49,7 @@ fn tools() -> Vec<Tool> {
 }
 
 /// The CLI config with the provider mirror, from `scripts/tf-mirror.sh`.
-fn cli_config() -> Option<PathBuf> {
+pub(crate) fn cli_config() -> Option<PathBuf> {
     match std::env::var_os("TAPGEN_TF_CLI_CONFIG").map(PathBuf::from) {
         Some(path) if path.is_file() => Some(path),
         _ if required() => panic!("TAPGEN_REQUIRE_TOOLS=1 but TAPGEN_TF_CLI_CONFIG names no file"),
@@ -62,7 +62,7 @@ fn cli_config() -> Option<PathBuf> {
     }
 }
 
-fn run(tool: &Tool, dir: &Path, args: &[&str], cli_config: Option<&Path>) -> String {
+pub(crate) fn run(tool: &Tool, dir: &Path, args: &[&str], cli_config: Option<&Path>) -> String {
     let mut command = Command::new(&tool.path);
     command
         .args(args)
@@ -112,6 +112,7 @@ fn roots(dir: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             if parent == "modules" {
                 roots.push(path.join("examples/complete"));
+                roots.push(path.join("examples/minimal"));
             } else {
                 roots.push(path);
             }
@@ -154,7 +155,7 @@ fn init_and_validate_pass_on_every_root() {
         .iter()
         .flat_map(|(dir, _)| roots(dir.path()))
         .collect();
-    assert!(roots.len() >= 9, "{roots:?}");
+    assert!(roots.len() >= 12, "{roots:?}");
     for tool in &tools {
         std::thread::scope(|scope| {
             // Two at a time: each validate loads the aws provider's whole schema.

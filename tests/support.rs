@@ -86,7 +86,7 @@ pub fn render(config_text: &str, base_dir: &Path) -> Vec<File> {
     let environments = tapgen::stack::environments(&loaded.config);
     let stacks = tapgen::config::validate::validate(&loaded, &environments)
         .unwrap_or_else(|e| panic!("config is invalid: {e}"));
-    tapgen::render_terraform(&loaded, &stacks)
+    tapgen::render_terraform(&loaded, &stacks, base_dir)
         .expect("renders")
         .0
 }

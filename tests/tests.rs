@@ -8,15 +8,25 @@ mod atomic_writes;
 mod bad_configs;
 /// The command line: each command, exit codes, `--check`, `init`, hand-edited files.
 mod cli;
+/// The command line at its edges: full and closed output streams, the embedded default,
+/// stale output under `validate`, tool choice, flag placement, `--env` completion, `init`.
+mod cli_trust;
 /// The config's rules: NFC, SemVer, registry addresses, regions, AWS limits, secrets, and
 /// every error at once, in file order, each located under its full key.
 mod config_rules;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
+/// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,
+/// tflint, an offline plan of each example, and `tapgen module lint`.
+mod module;
+/// The Lambda package holds exactly the handler folder, with modes kept and limits enforced.
+mod package;
 /// The rendered IAM policies are least-privilege.
 mod policies;
 /// Renders checked against the aws provider's own schema snapshot.
 mod provider_schema;
+/// Packages, registry folders and `registry serve`; real tofu, terraform and nginx install from them.
+mod publishing;
 /// Real OpenTofu and Terraform judge the output, where installed.
 mod real_tools;
 /// Every printed document parses back (hcl-rs) to the tree it was printed from.

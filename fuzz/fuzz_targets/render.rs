@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     // Keep each run short: an accepted config with thousands of environments is valid
     // but says nothing new about the printer.
     let stacks = &stacks[..stacks.len().min(4)];
-    let (files, _) = tapgen::render_terraform(&loaded, stacks).expect("an accepted config renders");
+    let (files, _) = tapgen::render_terraform(&loaded, stacks, base_dir()).expect("an accepted config renders");
     for file in files {
         if let Document::Hcl(body) = &file.document {
             let printed = String::from_utf8(file.bytes()).expect("HCL output is UTF-8");

@@ -15,6 +15,8 @@ pub struct Loaded {
     /// The folder that `lambda.source_dir` and the default output are relative to: the config
     /// file's folder, or the current folder for the embedded default.
     pub base_dir: PathBuf,
+    /// The config file read, if any: never packaged with the Lambda handler.
+    pub path: Option<PathBuf>,
 }
 
 /// The file tapgen reads when `--config` is not given.
@@ -76,7 +78,9 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    parse(&name, text, base_dir)
+    let mut loaded = parse(&name, text, base_dir)?;
+    loaded.path = Some(path);
+    Ok(loaded)
 }
 
 /// Parses config text; `name` is what error messages call the file.
@@ -102,6 +106,7 @@ pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Erro
                 config,
                 source,
                 base_dir,
+                path: None,
             };
             if diagnostics.is_empty() {
                 return Ok(loaded);

@@ -97,8 +97,11 @@ pub struct ModuleConfig {
     pub namespace: Option<String>,
     /// Module version (SemVer) that registry roots pin. Default `0.1.0`.
     pub version: Option<String>,
-    /// Where environment roots take the module from: `local` (default, a relative path to
-    /// `modules/<name>`) or a registry address such as `registry.example.com/acme/serverless-api/aws`.
+    /// Where environment roots (and the module README's usage snippet) take the module from:
+    /// `local` (default, a relative path to `modules/<name>`), a registry address such as
+    /// `registry.example.com/acme/serverless-api/aws` (pinned with `version`), a git repository
+    /// `git::URL` (pinned with `?ref=v<version>`) or an OCI repository `oci://HOST/REPOSITORY`
+    /// (pinned with `?tag=<version>`).
     pub source: Option<String>,
 }
 
@@ -109,8 +112,9 @@ pub struct LambdaConfig {
     pub runtime: Option<String>,
     /// Handler as `module.function`. Default `handler.handler`.
     pub handler: Option<String>,
-    /// Folder holding the handler, relative to the config file. Default `lambda`. Its `tests/`,
-    /// `__pycache__`, `*.pyc` and dot-files are left out of the package.
+    /// Folder holding the handler, relative to the config file. Default `lambda`; `.` for a
+    /// handler beside the config. tapgen's own output and config, dot-files, `tests/`,
+    /// `__pycache__`, `*.pyc` and `node_modules` are left out of the package.
     pub source_dir: Option<String>,
     /// Memory in MB, 128 to 10240. Default 256.
     #[schemars(range(min = 128, max = 10240))]

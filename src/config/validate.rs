@@ -219,7 +219,7 @@ impl Checker<'_> {
                     "{what} `{}` is not a valid registry namespace",
                     shown(&module.namespace)
                 ),
-                "use 1 to 64 letters, digits, hyphens and underscores, starting and ending with a letter or digit; or set `module.namespace`".to_owned(),
+                "use letters, digits, hyphens and underscores, at most 64 characters, starting and ending with a letter or digit; or set `module.namespace`".to_owned(),
             );
         }
         // The version is printed into the module's README and pinned by registry roots:
@@ -235,10 +235,13 @@ impl Checker<'_> {
                 "write MAJOR.MINOR.PATCH with an optional `-PRERELEASE` and `+BUILD` of letters, digits, hyphens and dots, such as `1.2.0` or `1.3.0-rc.1`".to_owned(),
             );
         }
-        if let Some(source) = &config.module.source
-            && source != "local"
-            && let Err(problem) = check_registry_address(source)
-        {
+        let Some(source) = &config.module.source else {
+            return;
+        };
+        if source == "local" || is_git_or_oci_source(source) {
+            return;
+        }
+        if let Err(problem) = check_registry_address(source) {
             self.error(
                 None,
                 &["module", "source"],
@@ -246,8 +249,30 @@ impl Checker<'_> {
                     "module source `{}` is not a module registry address: {problem}",
                     shown(source)
                 ),
-                "use `local`, or `[HOST/]NAMESPACE/NAME/SYSTEM` such as `registry.example.com/acme/serverless-api/aws`"
+                "use `local`, `[HOST/]NAMESPACE/NAME/SYSTEM` such as `registry.example.com/acme/serverless-api/aws`, `git::URL` or `oci://HOST/REPOSITORY`; tapgen adds the version (`?ref=v<version>`, `?tag=<version>`) itself"
                     .to_owned(),
+            );
+            return;
+        }
+        // Roots must pin the address that `tapgen module package` publishes, or they would
+        // install some other module (or none).
+        let published = format!(
+            "{}/{}/{}",
+            module.namespace,
+            module.name,
+            crate::publish::package::SYSTEM
+        );
+        if !source.ends_with(&format!("/{published}")) && *source != published {
+            self.error(
+                None,
+                &["module", "source"],
+                format!(
+                    "module source `{}` is not where this module is published: `tapgen module package` publishes it as `{published}`",
+                    shown(source)
+                ),
+                format!(
+                    "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
+                ),
             );
         }
     }
@@ -868,6 +893,19 @@ fn check_registry_host(host: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `git::URL` or `oci://HOST/REPOSITORY`, without a query: tapgen appends the version pin.
+fn is_git_or_oci_source(source: &str) -> bool {
+    let rest = source
+        .strip_prefix("git::")
+        .or_else(|| source.strip_prefix("oci://"));
+    rest.is_some_and(|rest| {
+        !rest.is_empty()
+            && !rest.contains(['?', '"', '\\'])
+            && !rest.chars().any(char::is_whitespace)
+            && (source.starts_with("git::") || rest.contains('/'))
+    })
 }
 
 fn is_handler(handler: &str) -> bool {

@@ -5,6 +5,8 @@
 
 mod alarms;
 mod apigateway;
+pub mod diagram;
+pub mod docs;
 mod iam;
 mod lambda;
 mod logs;
@@ -14,6 +16,7 @@ mod s3;
 pub mod variables;
 
 use crate::hcl::{Block, Body, Expr, ObjectEntry};
+use crate::stack::{ModuleSource, ModuleSpec};
 
 /// Providers both roots and the module accept: 5.100 is what machine images carry, and 6.x
 /// is the current major.
@@ -42,6 +45,17 @@ pub(crate) fn terraform_block(required_version: &str) -> Block {
                 ),
             )),
     )
+}
+
+/// Where a root takes the module from, and the `version` argument a registry source needs:
+/// the one address every root and the module README's usage snippet write.
+pub fn module_source(spec: &ModuleSpec) -> (String, Option<String>) {
+    match &spec.source {
+        ModuleSource::Local => (format!("../../modules/{}", spec.name), None),
+        ModuleSource::Registry(address) => (address.clone(), Some(spec.version.clone())),
+        ModuleSource::Git(url) => (format!("{url}?ref=v{}", spec.version), None),
+        ModuleSource::Oci(url) => (format!("{url}?tag={}", spec.version), None),
+    }
 }
 
 /// A reference such as `aws_s3_bucket.logs.arn`.

@@ -4,10 +4,12 @@
 
 use super::module::outputs;
 use super::variables::variables;
-use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, r, terraform_block};
+use super::{
+    REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, r, terraform_block,
+};
 use crate::hcl::{Block, Body, Expr};
 use crate::output::{Document, File};
-use crate::stack::{ModuleSource, Stack};
+use crate::stack::Stack;
 use std::path::PathBuf;
 
 /// The name of the module block in every root.
@@ -46,14 +48,10 @@ fn main_document(stack: &Stack) -> Body {
                 Body::new().attr("tags", default_tags(stack)),
             )),
     );
-    let mut module = match &stack.module.source {
-        ModuleSource::Local => {
-            Body::new().attr("source", format!("../../modules/{}", stack.module.name))
-        }
-        ModuleSource::Registry(address) => Body::new()
-            .attr("source", address.as_str())
-            .attr("version", stack.module.version.as_str()),
-    };
+    let (source, version) = module_source(&stack.module);
+    let mut module = Body::new()
+        .attr("source", source)
+        .opt_attr("version", version);
     module.push_blank();
     for variable in variables() {
         module.push_attr(variable.name, (variable.value)(stack));
@@ -105,6 +103,9 @@ pub fn files(stack: &Stack, package: Vec<u8>) -> Vec<File> {
     let mut files = vec![
         hcl("versions.tf", versions(stack)),
         hcl("main.tf", main_document(stack)),
+        // A root has no inputs (every value is in main.tf), but the standard module
+        // structure that tflint checks expects the file.
+        hcl("variables.tf", Body::new()),
         hcl("outputs.tf", outputs_document()),
     ];
     if let Some(body) = backend(stack) {

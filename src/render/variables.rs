@@ -17,6 +17,10 @@ pub struct Variable {
     pub validations: Vec<(String, String)>,
     /// The value an environment passes.
     pub value: fn(&Stack) -> Expr,
+    /// The value `examples/complete` passes, from the project's own values
+    /// ([`stack::project_stack`]): one that validates and turns the input's feature on.
+    /// References name the example's own variables and resources.
+    pub example: fn(&Stack) -> Expr,
 }
 
 fn n(value: u32) -> Expr {
@@ -55,6 +59,17 @@ fn one_of(var: &str, options: &[String], what: &str) -> (String, String) {
     )
 }
 
+fn r(path: &str) -> Expr {
+    Expr::reference(path)
+}
+
+/// The project's tags, plus one saying which example made the resources.
+fn example_tags(stack: &Stack) -> Expr {
+    let mut tags = stack.tags.clone();
+    tags.insert("Example".to_owned(), "complete".to_owned());
+    string_map(&tags)
+}
+
 fn quoted(options: &[&str]) -> Vec<String> {
     options.iter().map(|o| format!("\"{o}\"")).collect()
 }
@@ -73,6 +88,7 @@ pub fn variables() -> Vec<Variable> {
                 "project must be letters, digits and hyphens, starting with a letter.".to_owned(),
             )],
             value: |s| Expr::string(&s.project),
+            example: |_| r("var.project"),
         },
         Variable {
             name: "environment",
@@ -84,6 +100,7 @@ pub fn variables() -> Vec<Variable> {
                 "environment must be 1 to 20 lowercase letters, digits and hyphens, starting with a letter.".to_owned(),
             )],
             value: |s| Expr::string(&s.environment),
+            example: |_| Expr::string(stack::EXAMPLE_ENVIRONMENT),
         },
         Variable {
             name: "tags",
@@ -92,6 +109,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Object(Vec::new())),
             validations: vec![],
             value: |s| string_map(&s.tags),
+            example: example_tags,
         },
         Variable {
             name: "lambda_package_path",
@@ -100,6 +118,7 @@ pub fn variables() -> Vec<Variable> {
             default: None,
             validations: vec![],
             value: |_| Expr::template("{}/lambda.zip", vec![Expr::reference("path.module")]),
+            example: |_| Expr::template("{}/lambda.zip", vec![Expr::reference("path.module")]),
         },
         Variable {
             name: "lambda_runtime",
@@ -108,6 +127,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::string(stack::DEFAULT_RUNTIME)),
             validations: vec![one_of("lambda_runtime", &quoted(SUPPORTED_RUNTIMES), "lambda_runtime")],
             value: |s| Expr::string(&s.lambda.runtime),
+            example: |s| Expr::string(&s.lambda.runtime),
         },
         Variable {
             name: "lambda_handler",
@@ -116,6 +136,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::string(stack::DEFAULT_HANDLER)),
             validations: vec![],
             value: |s| Expr::string(&s.lambda.handler),
+            example: |s| Expr::string(&s.lambda.handler),
         },
         Variable {
             name: "lambda_memory_size",
@@ -124,6 +145,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_MEMORY_MB)),
             validations: vec![range("lambda_memory_size", 128, 10240, "lambda_memory_size")],
             value: |s| n(s.lambda.memory_mb),
+            example: |_| n(512),
         },
         Variable {
             name: "lambda_timeout",
@@ -132,6 +154,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_TIMEOUT_S)),
             validations: vec![range("lambda_timeout", 1, 900, "lambda_timeout")],
             value: |s| n(s.lambda.timeout_s),
+            example: |_| n(15),
         },
         Variable {
             name: "lambda_tracing_enabled",
@@ -140,6 +163,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Bool(true)),
             validations: vec![],
             value: |s| Expr::Bool(s.lambda.tracing),
+            example: |_| Expr::Bool(true),
         },
         Variable {
             name: "lambda_reserved_concurrency",
@@ -151,6 +175,7 @@ pub fn variables() -> Vec<Variable> {
                 "lambda_reserved_concurrency must be -1 (unreserved) or at least 1.".to_owned(),
             )],
             value: |s| s.lambda.reserved_concurrency.map_or(Expr::Number(-1), n),
+            example: |_| r("var.lambda_reserved_concurrency"),
         },
         Variable {
             name: "lambda_environment_variables",
@@ -159,6 +184,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Object(Vec::new())),
             validations: vec![],
             value: |s| string_map(&s.lambda.environment),
+            example: |_| Expr::object([("LOG_LEVEL", Expr::string("DEBUG"))]),
         },
         Variable {
             name: "api_stage_name",
@@ -170,6 +196,7 @@ pub fn variables() -> Vec<Variable> {
                 "api_stage_name must be 1 to 128 letters, digits, hyphens and underscores.".to_owned(),
             )],
             value: |s| Expr::string(&s.api.stage_name),
+            example: |_| Expr::string(stack::EXAMPLE_ENVIRONMENT),
         },
         Variable {
             name: "api_throttling_rate_limit",
@@ -178,6 +205,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_RATE_LIMIT)),
             validations: vec![range("api_throttling_rate_limit", 0, 10000, "api_throttling_rate_limit")],
             value: |s| n(s.api.throttling_rate_limit),
+            example: |_| n(20),
         },
         Variable {
             name: "api_throttling_burst_limit",
@@ -186,6 +214,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_BURST_LIMIT)),
             validations: vec![range("api_throttling_burst_limit", 0, 5000, "api_throttling_burst_limit")],
             value: |s| n(s.api.throttling_burst_limit),
+            example: |_| n(40),
         },
         Variable {
             name: "api_authorization",
@@ -199,6 +228,7 @@ pub fn variables() -> Vec<Variable> {
                     crate::config::model::Authorization::None => "NONE",
                 })
             },
+            example: |_| Expr::string("AWS_IAM"),
         },
         Variable {
             name: "manage_account_logging_role",
@@ -207,6 +237,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Bool(false)),
             validations: vec![],
             value: |s| Expr::Bool(s.api.manage_account_logging_role),
+            example: |_| r("var.manage_account_logging_role"),
         },
         Variable {
             name: "log_retention_days",
@@ -215,6 +246,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_RETENTION_DAYS)),
             validations: vec![one_of("log_retention_days", &retention, "log_retention_days")],
             value: |s| n(s.logs.retention_days),
+            example: |_| n(400),
         },
         Variable {
             name: "log_kms_key_arn",
@@ -223,6 +255,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Null),
             validations: vec![],
             value: |s| opt_string(&s.logs.kms_key_arn),
+            example: |_| r("var.kms_key_arn"),
         },
         Variable {
             name: "bucket_expiration_days",
@@ -231,6 +264,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_EXPIRATION_DAYS)),
             validations: vec![at_least_one("bucket_expiration_days", "bucket_expiration_days")],
             value: |s| n(s.bucket.expiration_days),
+            example: |_| n(30),
         },
         Variable {
             name: "bucket_noncurrent_expiration_days",
@@ -239,6 +273,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_NONCURRENT_DAYS)),
             validations: vec![at_least_one("bucket_noncurrent_expiration_days", "bucket_noncurrent_expiration_days")],
             value: |s| n(s.bucket.noncurrent_expiration_days),
+            example: |_| n(7),
         },
         Variable {
             name: "bucket_abort_incomplete_upload_days",
@@ -247,6 +282,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_ABORT_UPLOAD_DAYS)),
             validations: vec![at_least_one("bucket_abort_incomplete_upload_days", "bucket_abort_incomplete_upload_days")],
             value: |s| n(s.bucket.abort_incomplete_upload_days),
+            example: |_| n(1),
         },
         Variable {
             name: "bucket_force_destroy",
@@ -255,6 +291,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Bool(false)),
             validations: vec![],
             value: |s| Expr::Bool(s.bucket.force_destroy),
+            example: |_| Expr::Bool(true),
         },
         Variable {
             name: "bucket_sse_algorithm",
@@ -268,6 +305,7 @@ pub fn variables() -> Vec<Variable> {
                     crate::config::model::Encryption::AwsKms => "aws:kms",
                 })
             },
+            example: |_| Expr::string("aws:kms"),
         },
         Variable {
             name: "bucket_kms_key_arn",
@@ -276,6 +314,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Null),
             validations: vec![],
             value: |s| opt_string(&s.bucket.kms_key_arn),
+            example: |_| r("var.kms_key_arn"),
         },
         Variable {
             name: "alarm_lambda_errors_threshold",
@@ -284,6 +323,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(1)),
             validations: vec![],
             value: |s| n(s.alarms.lambda_errors_threshold),
+            example: |_| n(2),
         },
         Variable {
             name: "alarm_lambda_throttles_threshold",
@@ -292,6 +332,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(1)),
             validations: vec![],
             value: |s| n(s.alarms.lambda_throttles_threshold),
+            example: |_| n(2),
         },
         Variable {
             name: "alarm_lambda_duration_p99_ms",
@@ -300,6 +341,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_TIMEOUT_S * 800)),
             validations: vec![],
             value: |s| n(s.alarms.lambda_duration_p99_ms),
+            example: |_| n(12000),
         },
         Variable {
             name: "alarm_api_4xx_threshold",
@@ -308,6 +350,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_API_4XX)),
             validations: vec![],
             value: |s| n(s.alarms.api_4xx_threshold),
+            example: |_| n(100),
         },
         Variable {
             name: "alarm_api_5xx_threshold",
@@ -316,6 +359,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_API_5XX)),
             validations: vec![],
             value: |s| n(s.alarms.api_5xx_threshold),
+            example: |_| n(2),
         },
         Variable {
             name: "alarm_api_latency_p99_ms",
@@ -324,6 +368,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(stack::DEFAULT_API_LATENCY_MS)),
             validations: vec![],
             value: |s| n(s.alarms.api_latency_p99_ms),
+            example: |_| n(3000),
         },
         Variable {
             name: "alarm_period_seconds",
@@ -335,6 +380,7 @@ pub fn variables() -> Vec<Variable> {
                 "alarm_period_seconds must be 10, 30 or a multiple of 60.".to_owned(),
             )],
             value: |s| n(s.alarms.period_s),
+            example: |_| n(60),
         },
         Variable {
             name: "alarm_evaluation_periods",
@@ -343,6 +389,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(n(1)),
             validations: vec![at_least_one("alarm_evaluation_periods", "alarm_evaluation_periods")],
             value: |s| n(s.alarms.evaluation_periods),
+            example: |_| n(2),
         },
         Variable {
             name: "alarm_sns_topic_arns",
@@ -351,6 +398,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Tuple(Vec::new())),
             validations: vec![],
             value: |s| Expr::strings(&s.alarms.sns_topic_arns),
+            example: |_| Expr::Tuple(vec![r("aws_sns_topic.alarms.arn")]),
         },
     ]
 }

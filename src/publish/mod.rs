@@ -1,0 +1,4 @@
+//! Releasing the rendered module: a versioned, deterministic package that a module registry
+//! serves (see [`crate::registry`]).
+
+pub mod package;
