@@ -48,12 +48,12 @@ fn benches(c: &mut Criterion) {
     let stacks = tapgen::config::validate::validate(&loaded, &staging())
         .unwrap_or_else(|_| panic!("validate"));
     let module = tapgen::stack::module_spec(&loaded.config);
-    let package = tapgen::package::build(&base.join("lambda"), &Default::default())
+    let package = tapgen::lambda_package(&base.join("lambda"), &Default::default())
         .unwrap_or_else(|_| panic!("package"));
     let project = tapgen::stack::project_stack(&loaded.config, &module);
     let mut files = tapgen::render::module::files(&module, &project, &package);
     files.extend(tapgen::render::root::files(&stacks[0], package.clone()));
-    let bytes: usize = tapgen::plan(base.clone(), &files, Vec::new())
+    let bytes: usize = tapgen::plan(base.clone(), &files, Default::default())
         .files
         .iter()
         .map(|(_, b)| b.len())
@@ -89,7 +89,13 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("print_bytes", |b| {
-        b.iter(|| black_box(tapgen::plan(base.clone(), black_box(&files), Vec::new())))
+        b.iter(|| {
+            black_box(tapgen::plan(
+                base.clone(),
+                black_box(&files),
+                Default::default(),
+            ))
+        })
     });
     g.bench_function("end_to_end_in_memory", |b| {
         b.iter(|| black_box(pipeline(&base)))

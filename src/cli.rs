@@ -15,8 +15,10 @@ Examples:
 Exit codes:
   0  success
   1  `--check` (or `validate`) found output that differs from a fresh render
-  2  bad command line or config, or a hand-edited file in the way; nothing was written
-  3  reading or writing files (stdout and stderr too) failed, or an external tool failed
+  2  bad command line or config, or a hand-edited file, link or special file in the way;
+     nothing was written
+  3  reading or writing files (stdout and stderr too) failed, another run held the lock, or
+     an external tool failed
 
 Without --config, tapgen reads ./tapgen.toml, or its embedded default (environments dev,
 staging and prod) where there is none, and then says so on stderr.";

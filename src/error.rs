@@ -74,6 +74,19 @@ pub enum Error {
     )]
     HandEdited { paths: Vec<PathBuf>, diff: String },
 
+    /// Something other than a plain file or folder is where tapgen writes a generated file
+    /// or folder: a link, a named pipe, a folder where a file goes. Nothing was read through
+    /// it or written.
+    #[error(
+        "{} in the way of generated files:\n{}\n  = help: tapgen never follows links or opens special files where it writes; move {} out of the way (a link's target is never touched) and run again",
+        if .obstacles.len() == 1 { "something is" } else { "these are" },
+        .obstacles.iter().map(|(p, what)| format!("  `{}`: {what}", p.display())).collect::<Vec<_>>().join("\n"),
+        if .obstacles.len() == 1 { "it" } else { "them" },
+    )]
+    InTheWay {
+        obstacles: Vec<(PathBuf, &'static str)>,
+    },
+
     /// An external tool (tofu, terraform) could not be run or reported failure.
     #[error("{message}{}", help_suffix(.help))]
     Tool {
@@ -85,7 +98,10 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config { .. } | Error::Usage { .. } | Error::HandEdited { .. } => exit::USAGE,
+            Error::Config { .. }
+            | Error::Usage { .. }
+            | Error::HandEdited { .. }
+            | Error::InTheWay { .. } => exit::USAGE,
             Error::Io { .. } | Error::Tool { .. } => exit::IO,
         }
     }

@@ -25,9 +25,10 @@ pub mod ui;
 
 use cli::{Cli, Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
 use error::{Error, exit};
-use output::{Changes, File, Plan};
+use output::{Changes, File, Group, Owned, Plan, SharedBytes};
 use stack::Stack;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -59,8 +60,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             };
             let stacks = config::validate::validate(&loaded, &environments)?;
             let root = output_root(&args.paths, &loaded);
-            let (files, owned_dirs) = render_terraform(&loaded, &stacks, &root)?;
-            apply(plan(root, &files, owned_dirs), &args.write)
+            let (files, owned) = render_terraform(&loaded, &stacks, &root)?;
+            apply(plan(root, &files, owned), &args.write)
         }
         Command::Module(args) => match args.command {
             None => {
@@ -71,10 +72,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 let module = stack::module_spec(&loaded.config);
                 let exclusions = package_exclusions(&loaded, &root);
                 let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
-                apply(
-                    plan(root, &files, vec![module_dir(&module.name)]),
-                    &args.write,
-                )
+                let owned = Owned {
+                    dirs: vec![module_dir(&module.name)],
+                    groups: vec![group(MODULES_DIR, [module.name.clone()])],
+                };
+                apply(plan(root, &files, owned), &args.write)
             }
             Some(ModuleCommand::Lint(args)) => {
                 let paths = before.merge(args.paths, "module lint")?;
@@ -193,8 +195,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let root = output_root(&args.paths, &loaded);
             // Validating files that a render would change tests code the config no longer
             // describes: "stale" here means exactly what `--check` means.
-            let (files, owned_dirs) = render_terraform(&loaded, &stacks, &root)?;
-            let changes = output::compare(&plan(root.clone(), &files, owned_dirs))?;
+            let (files, owned) = render_terraform(&loaded, &stacks, &root)?;
+            let changes = output::compare(&plan(root.clone(), &files, owned))?;
             if !changes.is_clean() {
                 return refuse_stale(&changes, &args.env, &args.paths);
             }
@@ -328,17 +330,29 @@ fn package_module(module: &stack::ModuleSpec, files: &[File], dir: &Path) -> Res
     Ok(exit::SUCCESS)
 }
 
+const MODULES_DIR: &str = "modules";
+const ENVS_DIR: &str = "envs";
+
 fn module_dir(name: &str) -> PathBuf {
-    PathBuf::from("modules").join(name)
+    PathBuf::from(MODULES_DIR).join(name)
 }
 
-/// Renders the module and the roots of `stacks`, with the folders those files own (whose
-/// stale generated files are removed): what `tapgen terraform` writes under `root`.
+fn group(dir: &str, declared: impl IntoIterator<Item = String>) -> Group {
+    Group {
+        dir: PathBuf::from(dir),
+        declared: declared.into_iter().collect(),
+    }
+}
+
+/// Renders the module and the roots of `stacks`, with where their stale files may be: the
+/// folders those files own, and the folders of environments and modules the config no
+/// longer declares (every declared environment is kept, rendered now or not). What
+/// `tapgen terraform` writes under `root`.
 pub fn render_terraform(
     loaded: &config::Loaded,
     stacks: &[Stack],
     root: &Path,
-) -> Result<(Vec<File>, Vec<PathBuf>), Error> {
+) -> Result<(Vec<File>, Owned), Error> {
     let module = stack::module_spec(&loaded.config);
     let mut packages = Packages::new();
     let exclusions = package_exclusions(loaded, root);
@@ -349,40 +363,61 @@ pub fn render_terraform(
         &mut packages,
         &exclusions,
     )?);
-    let mut owned_dirs = vec![module_dir(&module.name)];
-    owned_dirs.extend(
+    let mut dirs = vec![module_dir(&module.name)];
+    dirs.extend(
         stacks
             .iter()
-            .map(|s| PathBuf::from("envs").join(&s.environment)),
+            .map(|s| PathBuf::from(ENVS_DIR).join(&s.environment)),
     );
-    Ok((files, owned_dirs))
+    let owned = Owned {
+        dirs,
+        groups: vec![
+            group(MODULES_DIR, [module.name.clone()]),
+            group(ENVS_DIR, stack::environments(&loaded.config)),
+        ],
+    };
+    Ok((files, owned))
 }
 
 /// What a Lambda package never holds, should the handler folder contain it: tapgen's output
 /// under `root` (all of `envs/` and `modules/`, so that environments and modules no longer
-/// in the config count too), the config file and the schema file the README suggests.
+/// in the config count too), module packages in `dist/`, the config file and the schema
+/// file the README suggests.
 pub fn package_exclusions(loaded: &config::Loaded, root: &Path) -> package::Exclusions {
-    let mut paths = vec![root.join("envs"), root.join("modules")];
+    let mut paths = vec![root.join(ENVS_DIR), root.join(MODULES_DIR)];
+    paths.push(loaded.base_dir.join(DIST_DIR));
     paths.extend(loaded.path.clone());
     paths.push(loaded.base_dir.join("tapgen.schema.json"));
     package::Exclusions::new(paths)
 }
 
-/// Lambda packages by source folder, so that each folder is packaged once per command.
-type Packages = BTreeMap<String, Vec<u8>>;
+/// Where `tapgen module package` writes archives by default, beside the config.
+const DIST_DIR: &str = "dist";
+
+/// Lambda packages by source folder, each built once per command and held once, however
+/// many environments and examples carry it. Keyed by the folder itself, so that `lambda`
+/// and `./lambda` are one package.
+type Packages = HashMap<PathBuf, SharedBytes>;
 
 fn package_of(
     packages: &mut Packages,
     base_dir: &Path,
     source: &str,
     exclusions: &package::Exclusions,
-) -> Result<Vec<u8>, Error> {
-    if let Some(package) = packages.get(source) {
-        return Ok(package.clone());
-    }
-    let package = package::build(&base_dir.join(source), exclusions)?;
-    packages.insert(source.to_owned(), package.clone());
-    Ok(package)
+) -> Result<SharedBytes, Error> {
+    let dir = base_dir.join(source);
+    let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+    Ok(match packages.entry(key) {
+        Entry::Occupied(entry) => entry.get().clone(),
+        Entry::Vacant(entry) => entry.insert(lambda_package(&dir, exclusions)?).clone(),
+    })
+}
+
+/// The Lambda package of a source folder, ready to be marked as tapgen's in each file that
+/// carries it.
+pub fn lambda_package(dir: &Path, exclusions: &package::Exclusions) -> Result<SharedBytes, Error> {
+    let zip = package::reserve_comment(package::build(dir, exclusions)?, output::ZIP_MARK_LEN)?;
+    Ok(SharedBytes::new(zip))
 }
 
 /// Renders the module; its examples carry the package of the project's Lambda source.
@@ -426,16 +461,16 @@ fn render_environments_with(
 }
 
 /// Prints every file into memory.
-pub fn plan(root: PathBuf, files: &[File], owned_dirs: Vec<PathBuf>) -> Plan {
+pub fn plan(root: PathBuf, files: &[File], owned: Owned) -> Plan {
     // Absolute once here, so that each temporary file does not look up the current folder.
     let root = std::path::absolute(&root).unwrap_or(root);
     Plan {
         root,
         files: files
             .iter()
-            .map(|file| (file.path.clone(), file.bytes()))
+            .map(|file| (file.path.clone(), file.content()))
             .collect(),
-        owned_dirs,
+        owned,
     }
 }
 
@@ -478,11 +513,8 @@ fn summary(changes: &Changes) -> String {
 }
 
 fn report_foreign(changes: &Changes) -> Result<(), Error> {
-    for path in &changes.foreign {
-        ui::line(&format!(
-            "note: left `{}` alone: tapgen did not generate it",
-            path.display()
-        ))?;
+    for (path, why) in &changes.left_alone {
+        ui::line(&format!("note: left `{}` alone: {why}", path.display()))?;
     }
     Ok(())
 }

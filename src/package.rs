@@ -575,6 +575,28 @@ fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<V
     Ok(bytes)
 }
 
+/// Makes room for an archive comment of `len` bytes at the end of a package built by
+/// [`build`]: the result is the package up to its comment, to which each copy appends its
+/// own comment of exactly `len` bytes. Every copy shares all the bytes before the comment.
+pub fn reserve_comment(mut zip: Vec<u8>, len: u16) -> Result<Vec<u8>, Error> {
+    // The end-of-central-directory record closes the archive: 22 bytes with the comment
+    // length last, then the comment, empty as `build` writes it.
+    const RECORD: usize = 22;
+    let start = zip.len().checked_sub(RECORD);
+    match start {
+        Some(start) if zip[start..start + 4] == *b"PK\x05\x06" && zip[start + 20..] == [0, 0] => {
+            zip.truncate(start + 20);
+            zip.extend_from_slice(&len.to_le_bytes());
+            Ok(zip)
+        }
+        _ => Err(Error::io(
+            "finish",
+            "the Lambda package",
+            std::io::Error::other("the archive does not end with an empty comment"),
+        )),
+    }
+}
+
 /// The base64 SHA-256 that `filebase64sha256()` gives for the package.
 pub fn base64_sha256(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
@@ -789,5 +811,17 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("the largest: `a` (100 bytes)"), "{error}");
+    }
+
+    #[test]
+    fn a_reserved_comment_makes_a_valid_archive_once_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.py"), "a = 1\n").unwrap();
+        let mut zip =
+            reserve_comment(build(dir.path(), &Exclusions::default()).unwrap(), 5).unwrap();
+        zip.extend_from_slice(b"hello");
+        let archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
+        assert_eq!(archive.comment(), b"hello");
+        assert_eq!(archive.len(), 1);
     }
 }

@@ -47,7 +47,7 @@ fn folder_in_the_way_of_a_file_changes_nothing() {
         .tapgen()
         .arg("terraform")
         .assert()
-        .code(3)
+        .code(2)
         .stderr(contains("envs/dev/main.tf"))
         .stderr(contains("folder is in the way"));
     assert_eq!(before, project.snapshot());
@@ -62,8 +62,8 @@ fn file_in_the_way_of_a_folder_changes_nothing() {
         .tapgen()
         .arg("terraform")
         .assert()
-        .code(3)
-        .stderr(contains("envs"));
+        .code(2)
+        .stderr(contains("envs`: a file is in the way of a folder"));
     assert_eq!(before, project.snapshot());
 }
 

@@ -124,17 +124,21 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
         tapgen::config::load::parse("t", config("1.2.0"), first.path().to_path_buf()).unwrap();
     let spec = tapgen::stack::module_spec(&loaded.config);
     let project = tapgen::stack::project_stack(&loaded.config, &spec);
-    let mut expected: Vec<String> = tapgen::render::module::files(&spec, &project, b"zip")
-        .iter()
-        .filter(|f| f.path.extension().is_none_or(|ext| ext != "zip"))
-        .map(|f| {
-            f.path
-                .strip_prefix("modules/serverless-api")
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let mut expected: Vec<String> = tapgen::render::module::files(
+        &spec,
+        &project,
+        &tapgen::output::SharedBytes::new(b"zip".to_vec()),
+    )
+    .iter()
+    .filter(|f| f.path.extension().is_none_or(|ext| ext != "zip"))
+    .map(|f| {
+        f.path
+            .strip_prefix("modules/serverless-api")
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    })
+    .collect();
     let folders: std::collections::BTreeSet<String> = expected
         .iter()
         .flat_map(|path| {

@@ -53,22 +53,30 @@ impl Project {
         command
     }
 
-    /// Every file below the project and its bytes, to prove a command wrote nothing.
+    /// Every file and folder below the project and its bytes, to prove a command wrote
+    /// nothing. Links are recorded by their target and never followed; named pipes and
+    /// other special files by their kind, never opened.
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut files = BTreeMap::new();
         let mut pending = vec![self.path().to_path_buf()];
         while let Some(dir) = pending.pop() {
             for entry in std::fs::read_dir(&dir).expect("read dir") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
+                let entry = entry.expect("entry");
+                let path = entry.path();
+                let kind = entry.file_type().expect("file type");
+                let relative = path.strip_prefix(self.path()).expect("below").to_path_buf();
+                let bytes = if kind.is_dir() {
                     pending.push(path);
+                    b"<folder>".to_vec()
+                } else if kind.is_symlink() {
+                    let target = std::fs::read_link(&path).expect("read link");
+                    format!("<link to {}>", target.display()).into_bytes()
+                } else if kind.is_file() {
+                    std::fs::read(&path).unwrap_or_default()
                 } else {
-                    let bytes = std::fs::read(&path).unwrap_or_default();
-                    files.insert(
-                        path.strip_prefix(self.path()).expect("below").to_path_buf(),
-                        bytes,
-                    );
-                }
+                    b"<special file>".to_vec()
+                };
+                files.insert(relative, bytes);
             }
         }
         files

@@ -19,6 +19,9 @@ mod golden;
 /// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,
 /// tflint, an offline plan of each example, and `tapgen module lint`.
 mod module;
+/// tapgen touches only what it wrote: no links followed, no special file opened, stale
+/// output of dropped environments removed, bounded open files, one run at a time.
+mod owned_output;
 /// The Lambda package holds exactly the handler folder, with modes kept and limits enforced.
 mod package;
 /// The rendered IAM policies are least-privilege.

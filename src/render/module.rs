@@ -9,7 +9,7 @@ use super::{
     module_source, r, s3, terraform_block,
 };
 use crate::hcl::{Block, Body, Expr};
-use crate::output::{Document, File};
+use crate::output::{Document, File, SharedBytes};
 use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
 
@@ -388,7 +388,7 @@ fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
 /// The files of `modules/<name>/`, paths relative to the output folder. `project` is the
 /// project's own values ([`crate::stack::project_stack`]) and `package` its Lambda package,
 /// which each example carries so that it plans as it stands.
-pub fn files(spec: &ModuleSpec, project: &Stack, package: &[u8]) -> Vec<File> {
+pub fn files(spec: &ModuleSpec, project: &Stack, package: &SharedBytes) -> Vec<File> {
     let dir = PathBuf::from("modules").join(&spec.name);
     let command = "tapgen module";
     let tf = module_tf(spec);
@@ -421,7 +421,7 @@ pub fn files(spec: &ModuleSpec, project: &Stack, package: &[u8]) -> Vec<File> {
         }));
         files.push(File::new(
             example_dir.join(PACKAGE_FILE),
-            Document::Binary(package.to_vec()),
+            Document::Zip(package.clone()),
             command,
         ));
         files.push(File::new(

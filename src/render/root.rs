@@ -8,7 +8,7 @@ use super::{
     REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, r, terraform_block,
 };
 use crate::hcl::{Block, Body, Expr};
-use crate::output::{Document, File};
+use crate::output::{Document, File, SharedBytes};
 use crate::stack::Stack;
 use std::path::PathBuf;
 
@@ -96,7 +96,7 @@ fn backend(stack: &Stack) -> Option<Body> {
 }
 
 /// The files of `envs/<env>/`, paths relative to the output folder.
-pub fn files(stack: &Stack, package: Vec<u8>) -> Vec<File> {
+pub fn files(stack: &Stack, package: SharedBytes) -> Vec<File> {
     let dir = PathBuf::from("envs").join(&stack.environment);
     let command = format!("tapgen terraform --env {}", stack.environment);
     let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
@@ -113,7 +113,7 @@ pub fn files(stack: &Stack, package: Vec<u8>) -> Vec<File> {
     }
     files.push(File::new(
         dir.join(PACKAGE_FILE),
-        Document::Binary(package),
+        Document::Zip(package),
         &command,
     ));
     files
