@@ -122,6 +122,75 @@ impl Error {
     }
 }
 
+/// The most characters of a user's value that a message shows.
+pub const SHOWN_CHARS: usize = 40;
+
+/// A value as shown in a message: at most [`SHOWN_CHARS`] characters, control characters
+/// escaped so that the message stays on its lines.
+pub fn shown(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .take(SHOWN_CHARS)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if text.chars().count() > SHOWN_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// A dotted key path as TOML writes it: bare keys as they are, others quoted with every
+/// non-ASCII character escaped, so that two keys that look alike can be told apart.
+pub fn key_path<S: AsRef<str>>(path: &[S]) -> String {
+    path.iter()
+        .map(|part| {
+            let part = part.as_ref();
+            let bare = !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if bare { part.to_owned() } else { quoted(part) }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A TOML basic string with every non-ASCII character escaped, so that two strings that
+/// look the same on screen can be told apart; at most [`SHOWN_CHARS`] characters of it.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars().take(SHOWN_CHARS) {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_ascii() && !c.is_ascii_control() => out.push(c),
+            c if u32::from(c) > 0xFFFF => out.push_str(&format!("\\U{:08X}", u32::from(c))),
+            c => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+        }
+    }
+    if text.chars().count() > SHOWN_CHARS {
+        out.push('…');
+    }
+    out.push('"');
+    out
+}
+
+/// Sorts diagnostics into file order (line, then column); those without a line go last.
+/// The sort is stable, so problems found at one place keep the order they were found in.
+pub fn sort_by_location(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|d| {
+        d.location
+            .as_ref()
+            .map_or((1, 0, 0), |l| (0, l.line, l.column))
+    });
+}
+
 fn help_suffix(help: &Option<String>) -> String {
     help.as_ref()
         .map(|help| format!("\n  = help: {help}"))

@@ -1,15 +1,24 @@
 //! Did-you-mean suggestions for misspelled keys, environments and variants.
 
-/// The candidate closest to `given` within an edit distance of 3, if any.
+/// The candidate closest to `given` within an edit distance of 3, if any; else one that
+/// `given` is the start of (`stage` for `stage_name`), for givens of 3 characters or more.
 pub fn closest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
     candidates
-        .into_iter()
-        .map(|candidate| (edit_distance(given, candidate), candidate))
+        .iter()
+        .map(|candidate| (edit_distance(given, candidate), *candidate))
         .filter(|(distance, candidate)| {
             *distance <= 3 && *distance < candidate.chars().count().max(2)
         })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
+        .or_else(|| {
+            candidates
+                .iter()
+                .filter(|candidate| given.chars().count() >= 3 && candidate.starts_with(given))
+                .min_by_key(|candidate| candidate.len())
+                .copied()
+        })
 }
 
 /// Levenshtein distance over characters.
@@ -43,5 +52,10 @@ mod tests {
             Some("staging")
         );
         assert_eq!(closest("zzzzzzzz", ["dev", "prod"]), None);
+        assert_eq!(
+            closest("stage", ["stage_name", "authorization"]),
+            Some("stage_name")
+        );
+        assert_eq!(closest("st", ["stage_name"]), None);
     }
 }

@@ -11,6 +11,9 @@ mod cli;
 /// The command line at its edges: full and closed output streams, the embedded default,
 /// stale output under `validate`, tool choice, flag placement, `--env` completion, `init`.
 mod cli_trust;
+/// The config's rules: NFC, SemVer, registry addresses, regions, AWS limits, secrets, and
+/// every error at once, in file order, each located under its full key.
+mod config_rules;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
 /// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,

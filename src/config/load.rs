@@ -2,11 +2,13 @@
 
 use super::model::ConfigFile;
 use super::source::Source;
+use super::structure;
 use super::{DEFAULT_CONFIG, DEFAULT_CONFIG_NAME};
 use crate::error::{Diagnostic, Error};
 use std::path::{Path, PathBuf};
 
-/// A parsed config with what is needed to report on it.
+/// A parsed config with what is needed to report on it. Made only by [`parse`], so every key
+/// and type in it has passed the schema check.
 pub struct Loaded {
     pub config: ConfigFile,
     pub source: Source,
@@ -82,55 +84,118 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
 }
 
 /// Parses config text; `name` is what error messages call the file.
+///
+/// Every problem is reported at once, in file order: syntax first (nothing else can be
+/// checked without a syntax tree), then every unknown key, wrong type and out-of-range value
+/// ([`super::structure`]) together with the AWS rules ([`super::validate`]) on the rest.
 pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Error> {
-    let source = Source::new(name, text);
-    match toml::from_str::<ConfigFile>(&source.text) {
-        Ok(config) => Ok(Loaded {
-            config,
-            source,
-            base_dir,
-            path: None,
-        }),
-        Err(error) => {
-            let message = error.message().trim().to_owned();
-            let help = parse_error_help(&message, &source, error.span());
-            let diagnostic = Diagnostic {
-                location: error.span().map(|span| source.location(span)),
-                message: format!("invalid config: {message}"),
-                key: None,
-                file: name.to_owned(),
-                help,
-            };
-            Err(Error::Config {
-                file: name.to_owned(),
-                diagnostics: vec![diagnostic],
-            })
+    let (source, syntax_error) = Source::parse(name, text);
+    let document = match (source.document(), syntax_error) {
+        (Some(document), None) => document,
+        (_, error) => {
+            let diagnostic = syntax_diagnostic(&source, error.as_ref());
+            return Err(config_error(name, vec![diagnostic]));
         }
+    };
+    let checked = structure::check(&source, document);
+    let config = serde_json::from_value::<ConfigFile>(checked.value);
+    let mut diagnostics = checked.diagnostics;
+    match config {
+        Ok(config) => {
+            let loaded = Loaded {
+                config,
+                source,
+                base_dir,
+                path: None,
+            };
+            if diagnostics.is_empty() {
+                return Ok(loaded);
+            }
+            diagnostics.extend(super::validate::check(&loaded));
+        }
+        // With every key and type checked, this only fails where a required key is missing,
+        // which is reported already; else the schema and the structs disagree.
+        Err(error) if diagnostics.is_empty() => {
+            diagnostics.push(Diagnostic {
+                message: format!("tapgen could not read this config: {error}"),
+                key: None,
+                location: Some(source.location(0..0)),
+                file: name.to_owned(),
+                help: Some("this is a bug in tapgen: please report it with the config".to_owned()),
+            });
+        }
+        Err(_) => {}
+    }
+    Err(config_error(name, diagnostics))
+}
+
+fn config_error(name: &str, mut diagnostics: Vec<Diagnostic>) -> Error {
+    crate::error::sort_by_location(&mut diagnostics);
+    Error::Config {
+        file: name.to_owned(),
+        diagnostics,
     }
 }
 
-/// A did-you-mean for unknown keys and variants, else a pointer to the schema.
-fn parse_error_help(
-    message: &str,
-    source: &Source,
-    span: Option<std::ops::Range<usize>>,
-) -> Option<String> {
-    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
-    if let Some((given, expected)) = quoted.split_first()
-        && (message.starts_with("unknown field") || message.starts_with("unknown variant"))
-    {
-        if let Some(best) = crate::suggest::closest(given, expected.iter().copied()) {
-            return Some(format!("did you mean `{best}`?"));
-        }
-        return Some(format!(
-            "allowed here: {}",
-            expected
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+/// A TOML syntax error, in tapgen's words where the parser's leak its internals.
+fn syntax_diagnostic(source: &Source, error: Option<&toml_edit::TomlError>) -> Diagnostic {
+    let raw = error.map_or("", |e| e.message()).trim();
+    let marked = error
+        .and_then(toml_edit::TomlError::span)
+        .and_then(|span| source.text.get(span))
+        .unwrap_or_default();
+    let (message, help) = if raw.starts_with("duplicate key") && !marked.is_empty() {
+        (
+            format!("key `{}` is set twice", crate::error::shown(marked.trim())),
+            "keep one of the two; a key is set once per table".to_owned(),
+        )
+    } else if raw.contains("recurs") {
+        (
+            "values are nested too deeply".to_owned(),
+            "tapgen.toml nests tables and lists at most four levels deep: shorten the marked key or value, or close a `[` or `{` left open".to_owned(),
+        )
+    } else {
+        (
+            format!(
+                "invalid TOML: {}",
+                raw.lines().collect::<Vec<_>>().join("; ")
+            ),
+            "fix the syntax at the marked place; `tapgen schema` prints every key with its type and meaning".to_owned(),
+        )
+    };
+    let span = error
+        .and_then(toml_edit::TomlError::span)
+        .or_else(|| raw.contains("recurs").then(|| deepest_line(&source.text)))
+        .unwrap_or(0..0);
+    Diagnostic {
+        message,
+        key: None,
+        location: Some(source.location(span)),
+        file: source.name.clone(),
+        help: Some(help),
     }
-    let _ = (source, span);
-    Some("`tapgen schema` prints every key with its type and meaning".to_owned())
+}
+
+/// The line that nests deepest, for a nesting error the parser reports without a place: the
+/// one with the most `[`, `{` and `.` outside quoted strings.
+fn deepest_line(text: &str) -> std::ops::Range<usize> {
+    let mut best = (0, 0..0);
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let mut depth = 0;
+        let mut quote = None;
+        for c in line.chars() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(open), c) if c == open => quote = None,
+                (None, '[' | '{' | '.') => depth += 1,
+                _ => {}
+            }
+        }
+        if depth > best.0 {
+            best = (depth, offset..offset + line.trim_end().len());
+        }
+        offset += line.len();
+    }
+    best.1
 }

@@ -2,8 +2,10 @@
 
 pub mod load;
 pub mod model;
+pub mod regions;
 pub mod secrets;
 pub mod source;
+pub mod structure;
 pub mod validate;
 
 pub use load::{Loaded, load};

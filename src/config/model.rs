@@ -3,7 +3,10 @@
 //! Every section is a layer of optional values: the top-level sections hold a project's
 //! defaults, each `[env.NAME]` table overlays the same sections for one environment, and
 //! [`crate::stack`] resolves the layers plus tapgen's built-in defaults into one `Stack`.
-//! Unknown keys are rejected everywhere, and the same structs produce `tapgen schema`.
+//! The same structs produce `tapgen schema`, and that schema is what
+//! [`super::structure`] checks every key, type and range against before deserializing:
+//! unknown keys are rejected everywhere, and a range written here as `#[schemars(range)]` is
+//! both checked and offered to editors. The doc comments double as the help of errors.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -114,12 +117,16 @@ pub struct LambdaConfig {
     /// `__pycache__`, `*.pyc` and `node_modules` are left out of the package.
     pub source_dir: Option<String>,
     /// Memory in MB, 128 to 10240. Default 256.
+    #[schemars(range(min = 128, max = 10240))]
     pub memory_mb: Option<u32>,
     /// Timeout in seconds, 1 to 900. Default 10. API Gateway itself gives up after 29 s.
+    #[schemars(range(min = 1, max = 900))]
     pub timeout_s: Option<u32>,
     /// X-Ray active tracing. Default true.
     pub tracing: Option<bool>,
-    /// Concurrency reserved for the function; unset leaves it unreserved.
+    /// Concurrency reserved for the function, at least 1 (0 would stop it from ever running);
+    /// unset leaves it unreserved.
+    #[schemars(range(min = 1))]
     pub reserved_concurrency: Option<u32>,
     /// Extra environment variables. `LOG_BUCKET_NAME` and `ENVIRONMENT` are set by tapgen.
     /// Values that look like credentials are refused: pass an SSM parameter or Secrets Manager ARN instead.
@@ -164,11 +171,14 @@ pub struct LogsConfig {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BucketConfig {
-    /// Days before request records expire. Default 90.
+    /// Days before request records expire, at least 1. Default 90.
+    #[schemars(range(min = 1))]
     pub expiration_days: Option<u32>,
-    /// Days before replaced object versions expire. Default 30.
+    /// Days before replaced object versions expire, at least 1. Default 30.
+    #[schemars(range(min = 1))]
     pub noncurrent_expiration_days: Option<u32>,
-    /// Days before incomplete multipart uploads are aborted. Default 7.
+    /// Days before incomplete multipart uploads are aborted, at least 1. Default 7.
+    #[schemars(range(min = 1))]
     pub abort_incomplete_upload_days: Option<u32>,
     /// Let `tofu destroy` delete a bucket that still holds objects. Default false.
     pub force_destroy: Option<bool>,
@@ -203,7 +213,8 @@ pub struct AlarmsConfig {
     pub api_latency_p99_ms: Option<u32>,
     /// Length of one evaluation period in seconds: 10, 30 or a multiple of 60. Default 300.
     pub period_s: Option<u32>,
-    /// Periods that must breach before the alarm fires. Default 1.
+    /// Periods that must breach before the alarm fires, at least 1. Default 1.
+    #[schemars(range(min = 1))]
     pub evaluation_periods: Option<u32>,
     /// SNS topic ARNs notified on alarm and on recovery. Default none.
     pub sns_topic_arns: Option<Vec<String>>,

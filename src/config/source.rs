@@ -25,6 +25,29 @@ impl Source {
         }
     }
 
+    /// Parses `text`; on a syntax error, the source without a syntax tree and the error.
+    pub fn parse(
+        name: impl Into<String>,
+        text: impl Into<String>,
+    ) -> (Self, Option<toml_edit::TomlError>) {
+        let text = text.into();
+        let (document, error) = match Document::parse(text.clone()) {
+            Ok(document) => (Some(document), None),
+            Err(error) => (None, Some(error)),
+        };
+        let source = Self {
+            name: name.into(),
+            text,
+            document,
+        };
+        (source, error)
+    }
+
+    /// The syntax tree, when the text parses.
+    pub fn document(&self) -> Option<&Document<String>> {
+        self.document.as_ref()
+    }
+
     /// Whether the document sets this key.
     pub fn contains(&self, path: &[&str]) -> bool {
         self.span_of(path).is_some()
@@ -93,7 +116,7 @@ impl Source {
 
     /// A diagnostic pointing at `path`, or at the file when the key is not written in it.
     pub fn diagnostic(&self, path: &[&str], message: String, help: Option<String>) -> Diagnostic {
-        let key = path.join(".");
+        let key = crate::error::key_path(path);
         Diagnostic {
             message,
             key: if key.is_empty() { None } else { Some(key) },

@@ -1,13 +1,18 @@
 //! AWS's own rules and tapgen's naming rules, checked on every resolved environment.
 //!
-//! All problems are collected and reported together. Each points at the line that set the
-//! offending value: the environment's overlay when it sets the key, else the project-wide
-//! value, else (for derived names) the environment's table.
+//! The shape of the config (keys, types, single-value ranges) is checked before this, against
+//! the schema ([`super::structure`]); what is here needs several values or AWS's lists.
+//!
+//! All problems are collected and reported together, in file order. Each points at the line
+//! that set the offending value: the environment's overlay when it sets the key, else the
+//! project-wide value, else (for defaults and derived names) the nearest table that is
+//! written. A value inherited by several environments is reported once, where it is written.
 
 use super::load::Loaded;
-use super::secrets::looks_like_secret;
+use super::regions;
+use super::secrets::{Secret, looks_like_secret};
 use super::source::Source;
-use crate::error::{Diagnostic, Error};
+use crate::error::{Diagnostic, Error, shown};
 use crate::stack::{self, Stack};
 use std::collections::BTreeSet;
 
@@ -26,6 +31,13 @@ pub const MANAGED_VARIABLES: &[&str] = &["LOG_BUCKET_NAME", "ENVIRONMENT"];
 /// Tags the module sets on every resource.
 pub const MANAGED_TAGS: &[&str] = &["Project", "Environment", "ManagedBy"];
 
+/// The most tags AWS allows on one resource (tags with the reserved `aws:` prefix aside).
+pub const MAX_TAGS: usize = 50;
+
+/// The most bytes Lambda allows for a function's environment variables, measured as the JSON
+/// object of names and values (Lambda's own error quotes the "string measured").
+pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
+
 /// The longest suffix the module appends to `<project>-<env>` in a resource name
 /// (`-apigw-cloudwatch`, on the account logging role) and the 64-character IAM role limit.
 const LONGEST_NAME_SUFFIX: usize = "-apigw-cloudwatch".len();
@@ -34,26 +46,16 @@ const NAME_LIMIT: usize = 64;
 /// Checks the config and resolves the requested environments.
 pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Error> {
     let config = &loaded.config;
-    let mut checker = Checker {
-        source: &loaded.source,
-        base_dir: &loaded.base_dir,
-        diagnostics: Vec::new(),
-        seen: BTreeSet::new(),
-    };
-    checker.project(config);
-    let declared = stack::environments(config);
-    let module = stack::module_spec(config);
-    for environment in &declared {
-        let resolved = stack::resolve(config, environment, &module);
-        checker.environment_name(environment);
-        checker.stack(&resolved);
-    }
-    if !checker.diagnostics.is_empty() {
+    let mut diagnostics = check(loaded);
+    if !diagnostics.is_empty() {
+        crate::error::sort_by_location(&mut diagnostics);
         return Err(Error::Config {
             file: loaded.source.name.clone(),
-            diagnostics: checker.diagnostics,
+            diagnostics,
         });
     }
+    let declared = stack::environments(config);
+    let module = stack::module_spec(config);
     let is_declared: BTreeSet<&String> = declared.iter().collect();
     requested
         .iter()
@@ -75,17 +77,57 @@ pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Err
         .collect()
 }
 
+/// Every rule problem of every declared environment, in the order found.
+pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
+    let config = &loaded.config;
+    let mut checker = Checker {
+        source: &loaded.source,
+        base_dir: &loaded.base_dir,
+        diagnostics: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    let module = stack::module_spec(config);
+    checker.project(config, &module);
+    for environment in &stack::environments(config) {
+        let resolved = stack::resolve(config, environment, &module);
+        checker.environment_name(environment);
+        checker.stack(&resolved);
+    }
+    checker.diagnostics
+}
+
 struct Checker<'a> {
     source: &'a Source,
     base_dir: &'a std::path::Path,
     diagnostics: Vec<Diagnostic>,
-    /// A project-wide mistake is found once per environment; report it once.
-    seen: BTreeSet<(Option<(usize, usize)>, String)>,
+    /// A project-wide mistake is found once per environment; report it once: the same
+    /// place, key and advice is the same problem.
+    seen: BTreeSet<Identity>,
+}
+
+/// What makes two findings the same problem: line and column, key, advice.
+type Identity = (Option<(usize, usize)>, Option<String>, Option<String>);
+
+/// Where an environment's value of `key` may be written: the environment's overlay (where
+/// the key can be overlaid at all), then the project-wide key.
+fn written_paths<'k>(environment: Option<&'k str>, key: &[&'k str]) -> [Vec<&'k str>; 2] {
+    let overlay = match (environment, key) {
+        (None, _) => Vec::new(),
+        (Some(env), []) => vec!["env", env],
+        // `[project]` and `[module]` are the same for every environment, except the region.
+        (Some(env), ["project", "region"]) => vec!["env", env, "region"],
+        (Some(_), ["project" | "module", ..]) => Vec::new(),
+        (Some(env), _) => ["env", env]
+            .into_iter()
+            .chain(key.iter().copied())
+            .collect(),
+    };
+    [overlay, key.to_vec()]
 }
 
 impl Checker<'_> {
-    /// Reports a problem with `key` (a path below a section, such as `lambda.memory_mb`) as
-    /// resolved for `environment`.
+    /// Reports a problem with `key` (its project-wide path, such as `lambda.memory_mb` or
+    /// `project.region`) as resolved for `environment`.
     fn error(
         &mut self,
         environment: Option<&str>,
@@ -93,136 +135,145 @@ impl Checker<'_> {
         message: String,
         help: impl Into<Option<String>>,
     ) {
-        let env_path: Vec<&str> = environment
-            .map(|env| {
-                ["env", env]
-                    .into_iter()
-                    .chain(key.iter().copied())
-                    .collect()
-            })
-            .unwrap_or_default();
-        // The line that set the value: the environment's overlay, else the project-wide key,
-        // else the nearest table that is written (for defaults and derived names).
-        let exact = [env_path.as_slice(), key]
-            .into_iter()
-            .find(|path| !path.is_empty() && self.source.contains(path));
-        let nearest = exact.or_else(|| {
-            let base_prefixes = (1..key.len()).rev().map(|n| &key[..n]);
-            let env_prefixes = (2..env_path.len()).rev().map(|n| &env_path[..n]);
-            base_prefixes
-                .chain(env_prefixes)
-                .find(|prefix| self.source.contains(prefix))
+        let [overlay, base] = written_paths(environment, key);
+        let written = |path: &&Vec<&str>| !path.is_empty() && self.source.contains(path);
+        // The line that set the value: the environment's overlay, else the project-wide key.
+        let exact = [&overlay, &base].into_iter().find(written);
+        // For a default or a derived value, the nearest project-wide table that is written,
+        // else `[project]`: a default every environment shares is reported once, there.
+        fn prefixes<'k>(path: &[&'k str], shortest: usize) -> Vec<Vec<&'k str>> {
+            (shortest..path.len())
+                .rev()
+                .map(|n| path[..n].to_vec())
+                .collect()
+        }
+        let nearest = exact.cloned().or_else(|| {
+            prefixes(&base, 1)
+                .into_iter()
+                .chain([vec!["project"]])
+                .chain(prefixes(&overlay, 2))
+                .find(|path| self.source.contains(path))
         });
-        let shown = exact.map_or_else(
-            || {
-                // A key nobody wrote: name it where the user would add it.
-                let in_overlay = environment.is_some_and(|env| self.source.contains(&["env", env]));
-                if in_overlay || key.is_empty() {
-                    env_path.join(".")
-                } else {
-                    key.join(".")
-                }
-            },
-            |path| path.join("."),
-        );
+        let shown_key = exact
+            .or([&base, &overlay].into_iter().find(|p| !p.is_empty()))
+            .map(|path| crate::error::key_path(path));
+        let span = nearest
+            .and_then(|path| self.source.span_of(&path))
+            .unwrap_or(0..0);
         let diagnostic = Diagnostic {
             message,
-            key: (!shown.is_empty()).then_some(shown),
-            location: nearest
-                .and_then(|path| self.source.span_of(path))
-                .map(|span| self.source.location(span)),
+            key: shown_key,
+            location: Some(self.source.location(span)),
             file: self.source.name.clone(),
             help: help.into(),
         };
         let identity = (
             diagnostic.location.as_ref().map(|l| (l.line, l.column)),
-            diagnostic.message.clone(),
+            diagnostic.key.clone(),
+            diagnostic.help.clone(),
         );
         if self.seen.insert(identity) {
             self.diagnostics.push(diagnostic);
         }
     }
 
-    fn project(&mut self, config: &super::ConfigFile) {
+    fn project(&mut self, config: &super::ConfigFile, module: &stack::ModuleSpec) {
         let name = &config.project.name;
         if !is_name(name, true) {
             self.error(
                 None,
                 &["project", "name"],
-                format!("project name `{name}` can't be used in resource names"),
+                format!(
+                    "project name `{}` can't be used in resource names",
+                    shown(name)
+                ),
                 "use letters, digits and hyphens, starting with a letter, such as `orders-api`"
                     .to_owned(),
             );
         }
-        let module = &config.module;
-        if let Some(name) = &module.name
-            && (!is_name(name, false) || name.len() > 64)
-        {
+        if !(is_name(&module.name, false) && is_registry_name(&module.name)) {
             self.error(
                 None,
                 &["module", "name"],
-                format!("module name `{name}` is not a valid registry module name"),
-                "use lowercase letters, digits and hyphens, starting with a letter, at most 64 characters".to_owned(),
+                format!(
+                    "module name `{}` is not a valid registry module name",
+                    shown(&module.name)
+                ),
+                "use 1 to 64 lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit".to_owned(),
             );
         }
-        // The same 64-character limit as the name: registry folders and URLs take both.
-        if let Some(namespace) = &module.namespace
-            && (!is_name(namespace, true) || namespace.len() > 64)
-        {
+        // The namespace defaults to the project name, so a bad default is the name's fault.
+        if !is_registry_name(&module.namespace) {
+            let (key, what): (&[&str], _) = if config.module.namespace.is_some() {
+                (&["module", "namespace"], "module namespace")
+            } else {
+                (
+                    &["project", "name"],
+                    "the module namespace (by default the project name, lowercased)",
+                )
+            };
             self.error(
                 None,
-                &["module", "namespace"],
-                format!("module namespace `{namespace}` is not a valid registry namespace"),
-                "use letters, digits and hyphens, starting with a letter, at most 64 characters"
-                    .to_owned(),
+                key,
+                format!(
+                    "{what} `{}` is not a valid registry namespace",
+                    shown(&module.namespace)
+                ),
+                "use letters, digits, hyphens and underscores, at most 64 characters, starting and ending with a letter or digit; or set `module.namespace`".to_owned(),
             );
         }
-        if let Some(version) = &module.version
-            && !is_semver(version)
-        {
+        // The version is printed into the module's README and pinned by registry roots:
+        // only a whole, valid SemVer version goes there.
+        if let Err(problem) = semver::Version::parse(&module.version) {
             self.error(
                 None,
                 &["module", "version"],
-                format!("module version `{version}` is not a SemVer version"),
-                "write it as MAJOR.MINOR.PATCH, such as `1.2.0`".to_owned(),
+                format!(
+                    "module version `{}` is not a semantic version: {problem}",
+                    shown(&module.version)
+                ),
+                "write MAJOR.MINOR.PATCH with an optional `-PRERELEASE` and `+BUILD` of letters, digits, hyphens and dots, such as `1.2.0` or `1.3.0-rc.1`".to_owned(),
             );
         }
-        if let Some(source) = &module.source
-            && source != "local"
-            && !is_registry_address(source)
-            && !is_git_or_oci_source(source)
-        {
+        let Some(source) = &config.module.source else {
+            return;
+        };
+        if source == "local" || is_git_or_oci_source(source) {
+            return;
+        }
+        if let Err(problem) = check_registry_address(source) {
             self.error(
                 None,
                 &["module", "source"],
-                format!("module source `{source}` is neither `local` nor a registry address, a `git::` or an `oci://` repository"),
+                format!(
+                    "module source `{}` is not a module registry address: {problem}",
+                    shown(source)
+                ),
                 "use `local`, `[HOST/]NAMESPACE/NAME/SYSTEM` such as `registry.example.com/acme/serverless-api/aws`, `git::URL` or `oci://HOST/REPOSITORY`; tapgen adds the version (`?ref=v<version>`, `?tag=<version>`) itself"
                     .to_owned(),
             );
-        } else if let Some(source) = &module.source
-            && is_registry_address(source)
-        {
-            // Roots must pin the address that `tapgen module package` publishes, or they
-            // would install some other module (or none).
-            let spec = crate::stack::module_spec(config);
-            let published = format!(
-                "{}/{}/{}",
-                spec.namespace,
-                spec.name,
-                crate::publish::package::SYSTEM
+            return;
+        }
+        // Roots must pin the address that `tapgen module package` publishes, or they would
+        // install some other module (or none).
+        let published = format!(
+            "{}/{}/{}",
+            module.namespace,
+            module.name,
+            crate::publish::package::SYSTEM
+        );
+        if !source.ends_with(&format!("/{published}")) && *source != published {
+            self.error(
+                None,
+                &["module", "source"],
+                format!(
+                    "module source `{}` is not where this module is published: `tapgen module package` publishes it as `{published}`",
+                    shown(source)
+                ),
+                format!(
+                    "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
+                ),
             );
-            if !source.ends_with(&format!("/{published}")) && *source != published {
-                self.error(
-                    None,
-                    &["module", "source"],
-                    format!(
-                        "module source `{source}` is not where this module is published: `tapgen module package` publishes it as `{published}`"
-                    ),
-                    format!(
-                        "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
-                    ),
-                );
-            }
         }
     }
 
@@ -237,7 +288,10 @@ impl Checker<'_> {
             self.error(
                 Some(environment),
                 &[],
-                format!("environment name `{environment}` can't be used in resource names"),
+                format!(
+                    "environment name `{}` can't be used in resource names",
+                    shown(environment)
+                ),
                 "use 1 to 20 lowercase letters, digits and hyphens, starting with a letter, such as `staging`".to_owned(),
             );
         }
@@ -246,13 +300,8 @@ impl Checker<'_> {
     fn stack(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
         self.names(stack);
-        if !is_region(&stack.region) {
-            self.error(
-                env,
-                &["region"],
-                format!("`{}` is not an AWS region name", stack.region),
-                "use a region code such as `us-east-1` or `eu-west-2`".to_owned(),
-            );
+        if let Some((message, help)) = regions::check(&stack.region) {
+            self.error(env, &["project", "region"], message, help);
         }
         self.lambda(stack);
         self.api(stack);
@@ -323,41 +372,8 @@ impl Checker<'_> {
                 "name the Python module and function, such as `handler.handler`".to_owned(),
             );
         }
-        if !(128..=10240).contains(&lambda.memory_mb) {
-            self.error(
-                env,
-                &["lambda", "memory_mb"],
-                format!(
-                    "memory_mb is {}, but Lambda allows 128 to 10240 MB",
-                    lambda.memory_mb
-                ),
-                "set `memory_mb` between 128 and 10240".to_owned(),
-            );
-        }
-        if !(1..=900).contains(&lambda.timeout_s) {
-            self.error(
-                env,
-                &["lambda", "timeout_s"],
-                format!(
-                    "timeout_s is {}, but Lambda allows 1 to 900 seconds",
-                    lambda.timeout_s
-                ),
-                "set `timeout_s` between 1 and 900; API Gateway itself waits at most 29 s"
-                    .to_owned(),
-            );
-        }
-        if lambda.reserved_concurrency == Some(0) {
-            self.error(
-                env,
-                &["lambda", "reserved_concurrency"],
-                "reserved_concurrency 0 would stop the function from ever running".to_owned(),
-                "leave it out to share the account's concurrency, or set at least 1".to_owned(),
-            );
-        }
         self.source_dir(stack);
-        let mut total = 0;
         for (name, value) in &lambda.environment {
-            total += name.len() + value.len();
             let key = ["lambda", "environment", name.as_str()];
             if !is_env_var_name(name) {
                 self.error(
@@ -380,21 +396,31 @@ impl Checker<'_> {
                     ),
                 );
             }
-            if let Some(kind) = looks_like_secret(value) {
-                self.error(
+            if let Some(secret) = looks_like_secret(name, value) {
+                self.secret(
                     env,
                     &key,
-                    format!("environment variable `{name}` looks like it holds {kind}"),
-                    "generated files and Terraform state keep it in plain text: store it in SSM Parameter Store or Secrets Manager and pass its ARN instead".to_owned(),
+                    secret,
+                    &format!("environment variable `{}`", shown(name)),
                 );
             }
         }
-        if total > 4096 {
+        // Lambda measures the variables it is given, tapgen's own included, as one JSON object.
+        let mut all = lambda.environment.clone();
+        all.insert("LOG_BUCKET_NAME".to_owned(), stack.bucket_name());
+        all.insert("ENVIRONMENT".to_owned(), stack.environment.clone());
+        let size = serde_json::to_string(&all).map_or(0, |json| json.len());
+        if size > MAX_ENVIRONMENT_BYTES {
             self.error(
                 env,
                 &["lambda", "environment"],
-                format!("environment variables take {total} bytes, but Lambda allows 4 KB in all"),
-                "move large values to SSM Parameter Store and pass their names".to_owned(),
+                format!(
+                    "the environment variables of environment `{}` take {size} bytes as Lambda measures them, and Lambda allows {MAX_ENVIRONMENT_BYTES}",
+                    stack.environment
+                ),
+                format!(
+                    "Lambda counts the JSON object of every name and value, with the `LOG_BUCKET_NAME` and `ENVIRONMENT` tapgen adds; keep it within {MAX_ENVIRONMENT_BYTES} bytes by moving large values to SSM Parameter Store and passing their names"
+                ),
             );
         }
     }
@@ -496,37 +522,10 @@ impl Checker<'_> {
                 ),
             );
         }
-        if let Some(arn) = &stack.logs.kms_key_arn
-            && !is_arn(arn, "kms")
-        {
-            self.error(
-                env,
-                &["logs", "kms_key_arn"],
-                format!("`{arn}` is not a KMS key ARN"),
-                kms_help(),
-            );
+        if let Some(arn) = &stack.logs.kms_key_arn {
+            self.arn(stack, &["logs", "kms_key_arn"], arn, "kms", "a KMS key");
         }
         let bucket = &stack.bucket;
-        for (key, days) in [
-            ("expiration_days", bucket.expiration_days),
-            (
-                "noncurrent_expiration_days",
-                bucket.noncurrent_expiration_days,
-            ),
-            (
-                "abort_incomplete_upload_days",
-                bucket.abort_incomplete_upload_days,
-            ),
-        ] {
-            if days == 0 {
-                self.error(
-                    env,
-                    &["bucket", key],
-                    format!("{key} is 0, but S3 lifecycle rules count at least 1 day"),
-                    format!("set `{key}` to 1 or more"),
-                );
-            }
-        }
         if let Some(arn) = &bucket.kms_key_arn {
             if bucket.encryption != super::model::Encryption::AwsKms {
                 self.error(
@@ -535,13 +534,8 @@ impl Checker<'_> {
                     "bucket.kms_key_arn is set, but bucket.encryption is `AES256`, which ignores it".to_owned(),
                     "set `encryption = \"aws:kms\"` or remove `kms_key_arn`".to_owned(),
                 );
-            } else if !is_arn(arn, "kms") {
-                self.error(
-                    env,
-                    &["bucket", "kms_key_arn"],
-                    format!("`{arn}` is not a KMS key ARN"),
-                    kms_help(),
-                );
+            } else {
+                self.arn(stack, &["bucket", "kms_key_arn"], arn, "kms", "a KMS key");
             }
         }
     }
@@ -563,14 +557,7 @@ impl Checker<'_> {
                 "use 10, 30 or a multiple of 60, such as 300".to_owned(),
             );
         }
-        if alarms.evaluation_periods == 0 {
-            self.error(
-                env,
-                &["alarms", "evaluation_periods"],
-                "evaluation_periods is 0; an alarm needs at least one period".to_owned(),
-                "set `evaluation_periods` to 1 or more".to_owned(),
-            );
-        } else if u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods) > 86_400 {
+        if u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods) > 86_400 {
             self.error(
                 env,
                 &["alarms", "evaluation_periods"],
@@ -591,44 +578,81 @@ impl Checker<'_> {
             );
         }
         for arn in &alarms.sns_topic_arns {
-            if !is_arn(arn, "sns") {
-                self.error(
-                    env,
-                    &["alarms", "sns_topic_arns"],
-                    format!("`{arn}` is not an SNS topic ARN"),
-                    "use `arn:aws:sns:REGION:ACCOUNT:TOPIC`".to_owned(),
-                );
-            }
+            self.arn(
+                stack,
+                &["alarms", "sns_topic_arns"],
+                arn,
+                "sns",
+                "an SNS topic",
+            );
         }
     }
 
     fn tags(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
+        let count = stack.tags.len() + MANAGED_TAGS.len();
+        if count > MAX_TAGS {
+            self.error(
+                env,
+                &["tags"],
+                format!(
+                    "environment `{}` puts {count} tags on every resource, and AWS allows {MAX_TAGS}",
+                    stack.environment
+                ),
+                format!(
+                    "tapgen sets {} itself, so keep at most {} in `tags` (the project's and the environment's together)",
+                    ticked(MANAGED_TAGS),
+                    MAX_TAGS - MANAGED_TAGS.len()
+                ),
+            );
+        }
+        // IAM, whose roles carry the same tags, takes keys that differ only in case for one.
+        let mut seen_keys: std::collections::BTreeMap<String, &str> = MANAGED_TAGS
+            .iter()
+            .map(|key| (key.to_lowercase(), *key))
+            .collect();
         for (key, value) in &stack.tags {
             let path = ["tags", key.as_str()];
             let key_chars = key.chars().count();
-            if MANAGED_TAGS.contains(&key.as_str()) {
+            let label = shown(key);
+            let same_in_iam = seen_keys
+                .insert(key.to_lowercase(), key)
+                .filter(|other| other != key);
+            if MANAGED_TAGS
+                .iter()
+                .any(|managed| managed.eq_ignore_ascii_case(key))
+            {
                 self.error(
                     env,
                     &path,
-                    format!("tag `{key}` is set by tapgen on every resource"),
+                    format!("tag `{label}` is set by tapgen on every resource"),
                     format!(
-                        "tapgen manages {}; choose another key",
+                        "tapgen manages {} (IAM ignores the case of tag keys); choose another key",
                         ticked(MANAGED_TAGS)
                     ),
+                );
+            } else if let Some(other) = same_in_iam {
+                self.error(
+                    env,
+                    &path,
+                    format!(
+                        "tag keys `{}` and `{label}` differ only in case, which IAM takes for the same key",
+                        shown(other)
+                    ),
+                    "IAM refuses a role with both; keep one of the two keys".to_owned(),
                 );
             } else if key.to_lowercase().starts_with("aws:") {
                 self.error(
                     env,
                     &path,
-                    format!("tag key `{key}` uses the reserved `aws:` prefix"),
+                    format!("tag key `{label}` uses the reserved `aws:` prefix"),
                     "AWS reserves `aws:` tags for itself; drop the prefix".to_owned(),
                 );
             } else if !(1..=128).contains(&key_chars) || !key.chars().all(is_tag_char) {
                 self.error(
                     env,
                     &path,
-                    format!("tag key `{key}` is invalid"),
+                    format!("tag key `{label}` is invalid"),
                     "tag keys are 1 to 128 letters, digits, spaces and `_ . : / = + - @`"
                         .to_owned(),
                 );
@@ -637,11 +661,66 @@ impl Checker<'_> {
                 self.error(
                     env,
                     &path,
-                    format!("value of tag `{key}` is invalid"),
+                    format!("value of tag `{label}` is invalid"),
                     "tag values are at most 256 letters, digits, spaces and `_ . : / = + - @`"
                         .to_owned(),
                 );
             }
+            // Tags are plain text on every resource, in the console and in billing reports.
+            if let Some(secret) = looks_like_secret(key, value) {
+                self.secret(env, &path, secret, &format!("tag `{label}`"));
+            }
+        }
+    }
+
+    /// Reports a credential written into the config.
+    fn secret(&mut self, environment: Option<&str>, key: &[&str], secret: Secret, what: &str) {
+        let help = match secret {
+            Secret::Shape(_) => {
+                "generated files and Terraform state keep it in plain text: store it in SSM Parameter Store or Secrets Manager and pass its ARN instead"
+            }
+            Secret::Name(_) => {
+                "generated files and Terraform state keep it in plain text: store it in SSM Parameter Store or Secrets Manager and pass its ARN (or the parameter's path, such as `/app/db-password`) instead"
+            }
+        };
+        self.error(environment, key, secret.describe(what), help.to_owned());
+    }
+
+    /// Checks that `arn` is an ARN of `service` in a known region of the environment's partition.
+    fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, service: &str, what: &str) {
+        let env = Some(stack.environment.as_str());
+        let help = format!(
+            "use an ARN such as `{}`",
+            match service {
+                "kms" =>
+                    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                _ => "arn:aws:sns:us-east-1:123456789012:alerts",
+            }
+        );
+        let Some(partition) = arn_partition(arn, service) else {
+            self.error(
+                env,
+                key,
+                format!("`{}` is not {what} ARN", shown(arn)),
+                help,
+            );
+            return;
+        };
+        if let Some(expected) = regions::partition_of(&stack.region)
+            && expected.id != partition
+        {
+            self.error(
+                env,
+                key,
+                format!(
+                    "`{}` is in the `{partition}` partition, but environment `{}` runs in `{}` (region `{}`)",
+                    shown(arn),
+                    stack.environment,
+                    expected.id,
+                    stack.region
+                ),
+                format!("use {what} of the `{}` partition: `arn:{}:...`", expected.id, expected.id),
+            );
         }
     }
 
@@ -657,7 +736,10 @@ impl Checker<'_> {
                 if backend.bucket.is_empty() {
                     "backend.bucket is missing".to_owned()
                 } else {
-                    format!("backend bucket `{}` is invalid: {problem}", backend.bucket)
+                    format!(
+                        "backend bucket `{}` is invalid: {problem}",
+                        shown(&backend.bucket)
+                    )
                 },
                 "name the existing S3 bucket that holds Terraform state".to_owned(),
             );
@@ -670,13 +752,11 @@ impl Checker<'_> {
                 "use something like `orders/{env}/terraform.tfstate`".to_owned(),
             );
         }
-        if !is_region(&backend.region) {
-            self.error(
-                env,
-                &["backend", "region"],
-                format!("`{}` is not an AWS region name", backend.region),
-                "use a region code such as `us-east-1`".to_owned(),
-            );
+        // Without its own region the backend takes the environment's, checked already.
+        if backend.region != stack.region
+            && let Some((message, help)) = regions::check(&backend.region)
+        {
+            self.error(env, &["backend", "region"], message, help);
         }
     }
 }
@@ -687,10 +767,6 @@ fn ticked(items: &[&str]) -> String {
         .map(|item| format!("`{item}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn kms_help() -> String {
-    "use a key ARN such as `arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`".to_owned()
 }
 
 /// Letters, digits and hyphens, starting with a letter; lowercase only when `mixed_case` is false.
@@ -707,21 +783,116 @@ fn is_name(name: &str, mixed_case: bool) -> bool {
         })
 }
 
-/// SemVer 2.0 as the registries and `version` constraints read it, pre-release and build
-/// included (the grammar the `semver` crate implements).
-fn is_semver(version: &str) -> bool {
-    semver::Version::parse(version).is_ok()
+/// A namespace or name in a module registry address, in Terraform's grammar: 1 to 64 ASCII
+/// letters, digits, `-` and `_`, starting and ending with a letter or digit.
+fn is_registry_name(name: &str) -> bool {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    (1..=64).contains(&name.len())
+        && edge(name.chars().next())
+        && edge(name.chars().last())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn is_registry_address(address: &str) -> bool {
-    let parts: Vec<&str> = address.split('/').collect();
-    (parts.len() == 3 || parts.len() == 4)
-        && parts.iter().all(|part| {
-            part.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
-        })
+/// Terraform's (and OpenTofu's) grammar of module registry addresses,
+/// `[HOST/]NAMESPACE/NAME/SYSTEM`, as the reason an address breaks it.
+fn check_registry_address(address: &str) -> Result<(), String> {
+    if address.contains("//") {
+        return Err(
+            "tapgen's module is the whole package, so a `//subdirectory` has no place here"
+                .to_owned(),
+        );
+    }
+    if address.contains('?') {
+        return Err("registry addresses can't have a query string".to_owned());
+    }
+    if address.starts_with("./") || address.starts_with("../") || address.starts_with('/') {
+        return Err(
+            "it is a path; `local` is the way to use the module tapgen renders beside the roots"
+                .to_owned(),
+        );
+    }
+    let mut parts: Vec<&str> = address.split('/').collect();
+    let vcs_host = |part: &str| {
+        let host = part.to_ascii_lowercase();
+        host == "github.com" || host == "bitbucket.org"
+    };
+    if parts.first().is_some_and(|first| vcs_host(first)) {
+        return Err(format!(
+            "`{}` is a version-control host, not a module registry; publish the module to a registry",
+            shown(parts[0])
+        ));
+    }
+    if parts.len() != 3 && parts.len() != 4 {
+        return Err(format!(
+            "it has {} parts separated by `/`, and a registry address has 3 or 4",
+            parts.len()
+        ));
+    }
+    if parts.len() == 4 {
+        check_registry_host(parts[0])?;
+        parts.remove(0);
+    }
+    if !is_registry_name(parts[0]) {
+        if parts[0].contains('.') {
+            return Err(format!(
+                "`{}` looks like a host name, but a host is followed by three more parts: namespace, name and target system",
+                shown(parts[0])
+            ));
+        }
+        return Err(format!(
+            "namespace `{}` must be 1 to 64 letters, digits, `-` and `_`, starting and ending with a letter or digit",
+            shown(parts[0])
+        ));
+    }
+    if !is_registry_name(parts[1]) {
+        return Err(format!(
+            "module name `{}` must be 1 to 64 letters, digits, `-` and `_`, starting and ending with a letter or digit",
+            shown(parts[1])
+        ));
+    }
+    let system = parts[2];
+    if !((1..=64).contains(&system.len())
+        && system
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+    {
+        return Err(format!(
+            "target system `{}` must be 1 to 64 lowercase letters and digits, such as `aws`",
+            shown(system)
+        ));
+    }
+    Ok(())
+}
+
+/// A registry host: DNS labels with at least one dot, and an optional port. Terraform also
+/// takes internationalized names written in Unicode; tapgen asks for their ASCII form.
+fn check_registry_host(host: &str) -> Result<(), String> {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+    if !name.contains('.') {
+        return Err(format!(
+            "registry host `{}` must contain a dot, such as `registry.example.com`",
+            shown(host)
+        ));
+    }
+    if name.len() > 253 || !name.split('.').all(label_ok) || !port_ok {
+        return Err(format!(
+            "`{}` is not a valid host name: use letters, digits and hyphens between dots, and an optional `:PORT`",
+            shown(host)
+        ));
+    }
+    Ok(())
 }
 
 /// `git::URL` or `oci://HOST/REPOSITORY`, without a query: tapgen appends the version pin.
@@ -735,18 +906,6 @@ fn is_git_or_oci_source(source: &str) -> bool {
             && !rest.chars().any(char::is_whitespace)
             && (source.starts_with("git::") || rest.contains('/'))
     })
-}
-
-fn is_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn is_handler(handler: &str) -> bool {
@@ -767,18 +926,20 @@ fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
 }
 
-/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` for the given service.
-fn is_arn(arn: &str, service: &str) -> bool {
+/// The partition of `arn` when it is `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` for
+/// `service`, in a region of that partition.
+fn arn_partition(arn: &str, service: &str) -> Option<&'static str> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    parts.len() == 6
+    let partition = regions::partition(parts.get(1)?)?;
+    let valid = parts.len() == 6
         && parts[0] == "arn"
-        && parts[1].starts_with("aws")
         && parts[2] == service
-        && is_region(parts[3])
+        && partition.regions.contains(&parts[3])
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit())
         && !parts[5].is_empty()
-        && !parts[5].contains(char::is_whitespace)
+        && !parts[5].contains(char::is_whitespace);
+    valid.then_some(partition.id)
 }
 
 /// S3's bucket naming rules, as a reason when broken.
@@ -834,22 +995,70 @@ mod tests {
 
     #[test]
     fn small_grammars() {
-        assert!(is_region("eu-west-2"));
-        assert!(is_region("us-gov-west-1"));
-        assert!(!is_region("mars"));
-        assert!(is_semver("1.2.3"));
-        assert!(is_semver("1.2.3-rc.1"));
-        assert!(!is_semver("1.2"));
-        assert!(!is_semver("01.2.3"));
         assert!(is_handler("handler.handler"));
         assert!(is_handler("app.main.run"));
         assert!(!is_handler("handler"));
-        assert!(is_arn("arn:aws:sns:us-east-1:123456789012:alerts", "sns"));
-        assert!(!is_arn("arn:aws:sns:us-east-1:1234:alerts", "sns"));
-        assert!(is_registry_address(
-            "registry.example.com/acme/serverless-api/aws"
-        ));
-        assert!(is_registry_address("acme/serverless-api/aws"));
-        assert!(!is_registry_address("../modules/x"));
+        assert_eq!(
+            arn_partition("arn:aws:sns:us-east-1:123456789012:alerts", "sns"),
+            Some("aws")
+        );
+        assert_eq!(
+            arn_partition("arn:aws-cn:sns:cn-north-1:123456789012:alerts", "sns"),
+            Some("aws-cn")
+        );
+        assert_eq!(
+            arn_partition("arn:aws:sns:us-east-1:1234:alerts", "sns"),
+            None
+        );
+        // A region of another partition, an unknown region, an unknown partition.
+        assert_eq!(
+            arn_partition("arn:aws:sns:cn-north-1:123456789012:a", "sns"),
+            None
+        );
+        assert_eq!(
+            arn_partition("arn:aws:sns:us-east-9:123456789012:a", "sns"),
+            None
+        );
+        assert_eq!(
+            arn_partition("arn:awsx:sns:us-east-1:123456789012:a", "sns"),
+            None
+        );
+    }
+
+    /// Terraform's registry address grammar: what it accepts passes, what it refuses fails.
+    #[test]
+    fn registry_addresses_follow_terraform_grammar() {
+        for good in [
+            "registry.example.com/acme/serverless-api/aws",
+            "acme/serverless-api/aws",
+            "app.terraform.io/Acme_Corp/api_v2/aws",
+            "registry.example.com:8443/acme/x/aws",
+            "a/b/c",
+        ] {
+            assert_eq!(check_registry_address(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("github.com/acme/x", "version-control host"),
+            ("bitbucket.org/acme/x/aws", "version-control host"),
+            ("acme/server.less/aws", "module name `server.less`"),
+            ("example.com/acme/x", "looks like a host name"),
+            ("localhost/acme/x/aws", "must contain a dot"),
+            ("reg_istry.example.com/acme/x/aws", "not a valid host name"),
+            ("registry.example.com:0/acme/x/aws", "not a valid host name"),
+            ("acme-/x/aws", "namespace `acme-`"),
+            ("acme/-x/aws", "module name `-x`"),
+            ("acme/x/AWS", "target system `AWS`"),
+            ("acme/x/aws-provider", "target system"),
+            ("acme/x/aws//modules/y", "subdirectory"),
+            ("acme/x/aws?ref=v1", "query string"),
+            ("../modules/x", "it is a path"),
+            ("acme/x/y/z/aws", "5 parts"),
+            ("acme/x", "2 parts"),
+        ] {
+            let problem = check_registry_address(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+        assert!(!is_registry_name(&"a".repeat(65)));
+        assert!(is_registry_name(&"a".repeat(64)));
     }
 }
