@@ -122,11 +122,15 @@ pub struct Entry {
     pub kind: Kind,
     /// A regular file named like tapgen's temporary files.
     pub leftover: bool,
+    /// A dot-file (`.terraform.lock.hcl`, `.terraform-docs.yml`): tool state unless it
+    /// carries tapgen's mark, so it is never reported.
+    pub hidden: bool,
 }
 
 /// Everything below `root/dir`, not following links: files, links and special files (never
-/// folders), sorted. Dot-entries (`.terraform/`, `.terraform.lock.hcl`) are tool state and
-/// skipped, except those named like tapgen's own temporary files.
+/// folders), sorted. Dot-folders (`.terraform/`) are tool state and skipped; dot-files are
+/// listed as hidden, since tapgen writes some (`.terraform-docs.yml`) and must find them
+/// when they go stale.
 pub fn walk(root: &Path, dir: &Path) -> Result<Vec<Entry>, Error> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -149,9 +153,17 @@ pub fn walk(root: &Path, dir: &Path) -> Result<Vec<Entry>, Error> {
                     path,
                     kind,
                     leftover: kind == Kind::File,
+                    hidden: false,
                 });
             } else if name.starts_with('.') {
-                continue;
+                if kind == Kind::File {
+                    found.push(Entry {
+                        path,
+                        kind,
+                        leftover: false,
+                        hidden: true,
+                    });
+                }
             } else if kind == Kind::Folder {
                 pending.push(path);
             } else {
@@ -159,6 +171,7 @@ pub fn walk(root: &Path, dir: &Path) -> Result<Vec<Entry>, Error> {
                     path,
                     kind,
                     leftover: false,
+                    hidden: false,
                 });
             }
         }

@@ -1,11 +1,16 @@
-//! The section `terraform-docs markdown table` (v0.24.0, default settings) writes between
-//! `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->`, computed from tapgen's own HCL trees
-//! of one module folder, so that running terraform-docs on a rendered module changes nothing.
+//! The section terraform-docs v0.24.0 writes between `<!-- BEGIN_TF_DOCS -->` and
+//! `<!-- END_TF_DOCS -->` when it reads the `.terraform-docs.yml` tapgen renders beside each
+//! README ([`CONFIG`]), computed from tapgen's own HCL trees of one module folder, so that
+//! running `terraform-docs markdown table --output-file README.md --output-mode inject DIR`
+//! on a rendered module or example changes nothing.
 //!
 //! terraform-docs reads a folder's `.tf` files with terraform-config-inspect and prints six
 //! tables: Requirements, Providers, Modules, Resources, Inputs and Outputs, each sorted by
-//! name, names anchored, and text escaped for Markdown. The functions below follow its
-//! template (`format/templates/markdown_table*.tmpl`) and its escaping
+//! name, names anchored, and text escaped for Markdown. Its default Resources table links
+//! each resource to the provider's page on the public registry; [`CONFIG`] keeps every other
+//! default and replaces only that table with one that names the resources without links, so
+//! that no README points at a registry host. The functions below follow its templates
+//! (`format/templates/markdown_table*.tmpl`, and [`CONFIG`]'s `content`) and its escaping
 //! (`template/sanitizer.go`) rule by rule; the test command runs the real tool with
 //! `--output-mode inject --output-check` on every rendered module and example.
 
@@ -18,16 +23,53 @@ use std::sync::LazyLock;
 pub const BEGIN: &str = "<!-- BEGIN_TF_DOCS -->";
 pub const END: &str = "<!-- END_TF_DOCS -->";
 
-/// Where terraform-docs links each resource type: the provider's documentation page, built
-/// from the provider source (`hashicorp/aws`) and a version picked from the constraint.
-/// The host is hard-coded in terraform-docs (`terraform/resource.go`); it is repeated here,
-/// and only here, because the section must be byte-identical to what terraform-docs writes.
-/// Nothing ever connects to it: it is a link in a README.
-const RESOURCE_DOCS_BASE: &str = "https://registry.terraform.io/providers";
+/// The name of terraform-docs' configuration file, which it reads from the folder it
+/// documents before any other place.
+pub const CONFIG_FILE: &str = ".terraform-docs.yml";
+
+/// The `.terraform-docs.yml` beside each README (tapgen adds its header comment).
+///
+/// `content` is what terraform-docs' default `markdown table` layout writes, section by
+/// section (each section is sanitized on its own, `content` itself is not), except the
+/// Resources table: `.Spec` and `.GetMode` without the link the default puts on each name.
+/// The header from `main.tf` (a `/** */` comment, which tapgen never writes) comes first when
+/// there is one, as in the default. `formatter` lets `terraform-docs DIR` work without naming
+/// it; a formatter named on the command line wins. Every other setting keeps its default, and
+/// the output template (the markers) is the default one.
+pub const CONFIG: &str = r#"# terraform-docs reads this file from the folder it documents: its default `markdown table`
+# sections, with the Resources table naming each resource without a documentation link.
+formatter: markdown table
+
+content: |-
+  {{ with .Header }}{{ . }}
+
+  {{ end -}}
+  {{ .Requirements }}
+
+  {{ .Providers }}
+
+  {{ .Modules }}
+
+  ## Resources
+
+  {{ with .Module.Resources -}}
+  | Name | Type |
+  | ---- | ---- |
+  {{- range . }}
+  | {{ .Spec }} | {{ .GetMode }} |
+  {{- end }}
+  {{- else -}}
+  No resources.
+  {{- end }}
+
+  {{ .Inputs }}
+
+  {{ .Outputs }}
+"#;
 
 /// The injected section, markers included: what terraform-docs' default output template
-/// (`<!-- BEGIN_TF_DOCS -->\n{{ .Content }}\n<!-- END_TF_DOCS -->`) writes for the folder
-/// whose `.tf` files are `files` (file name, tree), in any order.
+/// (`<!-- BEGIN_TF_DOCS -->\n{{ .Content }}\n<!-- END_TF_DOCS -->`) writes with [`CONFIG`]
+/// for the folder whose `.tf` files are `files` (file name, tree), in any order.
 pub fn section(files: &[(&str, &Body)]) -> String {
     format!("{BEGIN}\n{}\n{END}", markdown_table(&Module::read(files)))
 }
@@ -47,7 +89,8 @@ struct Module {
 
 #[derive(Debug, Default)]
 struct RequiredProvider {
-    source: String,
+    /// Its `version` constraints; the Providers table joins them. (Its `source` fed only the
+    /// default Resources table's links, which [`CONFIG`] leaves out.)
     constraints: Vec<String>,
 }
 
@@ -180,12 +223,10 @@ impl Module {
                 match &provider.value {
                     Expr::Object(entries) => {
                         for field in entries {
-                            match (field.key.as_str(), &field.value) {
-                                ("source", Expr::String(source)) => entry.source = source.clone(),
-                                ("version", Expr::String(version)) => {
-                                    entry.constraints.push(version.clone());
-                                }
-                                _ => {}
+                            if let ("version", Expr::String(version)) =
+                                (field.key.as_str(), &field.value)
+                            {
+                                entry.constraints.push(version.clone());
                             }
                         }
                     }
@@ -208,39 +249,18 @@ fn anchor(prefix: &str, name: &str) -> String {
     )
 }
 
-/// The version terraform-docs puts in a resource's documentation link (`resourceVersion`):
-/// a constraint pinning one version (`5.1.0`, `= 5.1.0`) gives it, anything else `latest`.
-fn resource_version(constraints: &[String]) -> String {
-    let Some(last) = constraints.last() else {
-        return "latest".to_owned();
-    };
-    let parts: Vec<&str> = last.split(' ').collect();
-    match parts.as_slice() {
-        [one] => {
-            let first = one.chars().next();
-            if first.is_some_and(|c| c.is_ascii_digit()) {
-                (*one).to_owned()
-            } else if first == Some('=') {
-                one[1..].to_owned()
-            } else {
-                "latest".to_owned()
-            }
-        }
-        ["=", version] => (*version).to_owned(),
-        _ => "latest".to_owned(),
-    }
-}
-
+/// [`CONFIG`]'s `content`: the sections, each sanitized as terraform-docs renders it alone,
+/// a blank line between them. The Resources table is `content`'s own and is not sanitized.
 fn markdown_table(module: &Module) -> String {
     let sections = [
-        requirements(module),
-        providers(module),
-        modules(module),
+        sanitize(&requirements(module)),
+        sanitize(&providers(module)),
+        sanitize(&modules(module)),
         resources(module),
-        inputs(module),
-        outputs(module),
+        sanitize(&inputs(module)),
+        sanitize(&outputs(module)),
     ];
-    sanitize(&sections.join("\n"))
+    sections.join("\n\n")
 }
 
 fn table(title: &str, empty: &str, header: &str, rows: Vec<String>) -> String {
@@ -336,12 +356,13 @@ fn split_ref<'a>(source: &'a str, version: &'a str) -> (&'a str, &'a str) {
     }
 }
 
+/// [`CONFIG`]'s Resources table: `.Module.Resources` in terraform-docs' order, each row its
+/// `.Spec` (`<provider>_<type>.<name>`) and `.GetMode`, no link.
 fn resources(module: &Module) -> String {
     struct Row {
         managed: bool,
         spec: String,
         name: String,
-        url: String,
     }
     // One row per provider, mode, type and name; managed resources first, then data
     // sources, each sorted by `<provider>_<type>.<name>` byte order.
@@ -352,23 +373,6 @@ fn resources(module: &Module) -> String {
             .strip_prefix(&format!("{}_", resource.provider))
             .unwrap_or(&resource.kind)
             .to_owned();
-        let provider = module.required_providers.get(&resource.provider);
-        let source = provider
-            .map(|p| p.source.clone())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| format!("hashicorp/{}", resource.provider));
-        let version =
-            provider.map_or_else(|| "latest".to_owned(), |p| resource_version(&p.constraints));
-        let url = if source.matches('/').count() > 1 {
-            String::new()
-        } else {
-            let docs = if resource.managed {
-                "resources"
-            } else {
-                "data-sources"
-            };
-            format!("{RESOURCE_DOCS_BASE}/{source}/{version}/docs/{docs}/{kind}")
-        };
         rows.insert(
             (
                 resource.provider.clone(),
@@ -380,7 +384,6 @@ fn resources(module: &Module) -> String {
                 managed: resource.managed,
                 spec: format!("{}_{kind}.{}", resource.provider, resource.name),
                 name: resource.name.clone(),
-                url,
             },
         );
     }
@@ -391,27 +394,23 @@ fn resources(module: &Module) -> String {
             .then_with(|| a.spec.as_bytes().cmp(b.spec.as_bytes()))
             .then_with(|| a.name.cmp(&b.name))
     });
-    let rows = rows
+    if rows.is_empty() {
+        return "## Resources\n\nNo resources.".to_owned();
+    }
+    let rows: Vec<String> = rows
         .into_iter()
         .map(|row| {
-            let name = if row.url.is_empty() {
-                row.spec
-            } else {
-                format!("[{}]({})", row.spec, row.url)
-            };
             let mode = if row.managed {
                 "resource"
             } else {
                 "data source"
             };
-            format!("| {name} | {mode} |")
+            format!("| {} | {mode} |", row.spec)
         })
         .collect();
-    table(
-        "Resources",
-        "No resources.",
-        "| Name | Type |\n| ---- | ---- |",
-        rows,
+    format!(
+        "## Resources\n\n| Name | Type |\n| ---- | ---- |\n{}",
+        rows.join("\n")
     )
 }
 
@@ -751,14 +750,45 @@ mod tests {
     }
 
     #[test]
-    fn resource_link_version_is_pinned_only_by_an_exact_constraint() {
-        let v = |c: &str| resource_version(&[c.to_owned()]);
-        assert_eq!(v(">= 5.100, < 7.0"), "latest");
-        assert_eq!(v("5.1.0"), "5.1.0");
-        assert_eq!(v("= 5.1.0"), "5.1.0");
-        assert_eq!(v("=5.1.0"), "5.1.0");
-        assert_eq!(v("~> 5.0"), "latest");
-        assert_eq!(resource_version(&[]), "latest");
+    fn resources_are_named_without_links_managed_first_and_data_sources_after() {
+        let body = Body::new()
+            .block(crate::hcl::Block::resource(
+                "aws_s3_bucket",
+                "b",
+                Body::new(),
+            ))
+            .block(crate::hcl::Block::new(
+                "data",
+                &["aws_caller_identity", "c"],
+                Body::new(),
+            ))
+            .block(crate::hcl::Block::resource(
+                "aws_iam_role",
+                "a",
+                Body::new(),
+            ));
+        let text = section(&[("main.tf", &body)]);
+        assert!(text.contains(
+            "## Resources\n\n| Name | Type |\n| ---- | ---- |\n| aws_iam_role.a | resource |\n| aws_s3_bucket.b | resource |\n| aws_caller_identity.c | data source |\n\n## Inputs"
+        ), "{text}");
+        assert!(!text.contains("](http"), "{text}");
+        let empty = section(&[("main.tf", &Body::new())]);
+        assert!(
+            empty.contains("## Resources\n\nNo resources.\n\n## Inputs"),
+            "{empty}"
+        );
+        assert!(
+            empty.ends_with("## Outputs\n\nNo outputs.\n<!-- END_TF_DOCS -->"),
+            "{empty}"
+        );
+    }
+
+    #[test]
+    fn config_content_names_resources_by_spec_and_keeps_the_default_markers() {
+        assert!(CONFIG.contains("| {{ .Spec }} | {{ .GetMode }} |"));
+        assert!(!CONFIG.contains(".URL"));
+        // The output template stays terraform-docs' default, whose markers tapgen writes.
+        assert!(!CONFIG.contains("output:"));
     }
 
     #[test]

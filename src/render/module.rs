@@ -366,6 +366,16 @@ fn example_readme(spec: &ModuleSpec, example: &Example, tf: &[(String, Body)]) -
     )
 }
 
+/// The `.terraform-docs.yml` beside a README: terraform-docs reads it from the folder it
+/// documents, and with it writes exactly the section [`docs::section`] renders.
+fn terraform_docs_config(dir: &std::path::Path, command: &str) -> File {
+    File::new(
+        dir.join(docs::CONFIG_FILE),
+        Document::Yaml(docs::CONFIG.to_owned()),
+        command,
+    )
+}
+
 /// The module's `.tf` files: (file name, tree), in the order they are written.
 fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
     [
@@ -405,6 +415,7 @@ pub fn files(spec: &ModuleSpec, project: &Stack, package: &SharedBytes) -> Vec<F
         Document::Markdown(readme(spec, project, &tf, &examples)),
         command,
     ));
+    files.push(terraform_docs_config(&dir, command));
     for example in &examples {
         let example_dir = dir.join("examples").join(example.name);
         let example_tf: Vec<(String, Body)> = [
@@ -429,6 +440,7 @@ pub fn files(spec: &ModuleSpec, project: &Stack, package: &SharedBytes) -> Vec<F
             Document::Markdown(example_readme(spec, example, &example_tf)),
             command,
         ));
+        files.push(terraform_docs_config(&example_dir, command));
     }
     files
 }
