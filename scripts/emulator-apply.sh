@@ -293,7 +293,8 @@ while IFS= read -r type; do
     [[ $type == "$prefix"* ]] && covered=${service_of[$prefix]}
   done
   [[ -n $covered ]] || fail "resource type $type uses an AWS service this script sends to no emulator endpoint"
-done < <(grep -rhoE '^resource "aws_[a-z0-9_]+"' "$work/modules" "$root" | cut -d'"' -f2 | sort -u)
+# The module's own files and the root's: the module's examples are other roots, not applied here.
+done < <(grep -hoE '^resource "aws_[a-z0-9_]+"' "$work"/modules/*/*.tf "$root"/*.tf | cut -d'"' -f2 | sort -u)
 cat >"$root/emulator_override.tf" <<EOF
 # Written by scripts/emulator-apply.sh, not by tapgen. An override file: merged
 # into the provider "aws" block of main.tf (region and default_tags stay as
