@@ -298,6 +298,29 @@ fn publish_git_refuses_a_dirty_folder_a_folder_that_is_no_repository_and_no_iden
         "# mine, edited\n"
     );
 
+    // A file not yet tracked in the target folder is the user's too.
+    std::fs::write(repo.path().join("main.tf"), "# mine\n").unwrap();
+    std::fs::create_dir_all(repo.path().join("modules/api")).unwrap();
+    std::fs::write(repo.path().join("modules/api/draft.tf"), "# draft\n").unwrap();
+    let output = publish(&project, repo.path(), &["--path", "modules/api"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("modules/api/draft.tf"), "{stderr}");
+    assert_eq!(git(repo.path(), &["rev-parse", "main"]), head);
+    assert!(repo.path().join("modules/api/draft.tf").is_file());
+
+    // A folder outside the repository and a tag name git refuses: exit 2, nothing done.
+    for extra in [
+        &["--path", "../elsewhere"][..],
+        &["--path", "/abs"],
+        &["--path", "x", "--tag-prefix", "bad prefix"],
+    ] {
+        let output = publish(&project, repo.path(), extra);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert_eq!(git(repo.path(), &["tag"]), "");
+    }
+
     // Not a git work tree: exit 2 naming it.
     let plain = tempfile::tempdir().unwrap();
     let output = publish(&project, plain.path(), &[]);
