@@ -208,18 +208,25 @@ pub fn publish(release: &Release) -> Result<Outcome, Error> {
     } else {
         format!(":(top,literal){subdir}")
     };
-    temp.run(
-        &[
-            "rm",
-            "-r",
-            "-q",
-            "--cached",
-            "--ignore-unmatch",
-            "--",
-            &folder_spec,
-        ],
-        b"",
-    )?;
+    // Files tapgen wrote there go (the module may have dropped some); the user's own, such
+    // as a LICENSE or CI files beside the module, stay.
+    let listed = temp.run(&["ls-files", "-z", "-s", "--", &folder_spec], b"")?;
+    let mut stale = Vec::new();
+    for entry in listed.split('\0').filter(|entry| !entry.is_empty()) {
+        let Some((meta, path)) = entry.split_once('\t') else {
+            continue;
+        };
+        let Some(blob) = meta.split(' ').nth(1) else {
+            continue;
+        };
+        let bytes = git.run(&["cat-file", "blob", blob], b"")?;
+        if crate::output::starts_with_header(bytes.as_bytes()) {
+            stale.extend_from_slice(format!("0 {}\t{path}\0", "0".repeat(40)).as_bytes());
+        }
+    }
+    if !stale.is_empty() {
+        temp.run(&["update-index", "-z", "--index-info"], &stale)?;
+    }
     let mut index_info = Vec::new();
     for (path, bytes) in release.files {
         let blob = git.run(&["hash-object", "-w", "--no-filters", "--stdin"], bytes)?;
