@@ -122,6 +122,39 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                     .unwrap_or_else(|| loaded.base_dir.join("dist"));
                 package_module(&module, &files, &dir)
             }
+            Some(ModuleCommand::Publish(args)) => {
+                let paths = before.merge(args.paths, "module publish")?;
+                let loaded = load(&paths)?;
+                config::validate::validate(&loaded, &[])?;
+                let module = stack::module_spec(&loaded.config);
+                let root = output_root(&paths, &loaded);
+                let exclusions = package_exclusions(&loaded, &root);
+                let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
+                lint_rendered(&loaded, &module, &files)?;
+                let coordinates = publish::package::Coordinates::of(&module);
+                let outcome = publish::git::publish(&publish::git::Release {
+                    repo: &args.git,
+                    subdir: args.path.as_deref(),
+                    tag_prefix: args.tag_prefix.as_deref(),
+                    version: &module.version,
+                    address: &coordinates.address(),
+                    files: &publish::package::module_files(&module, &files)?,
+                })?;
+                let repo = args.git.display();
+                match outcome {
+                    publish::git::Outcome::Tagged { tag, commit } => ui::line(&format!(
+                        "published {} {} to `{repo}`: tag {tag} on commit {commit} (not pushed: `git push --follow-tags` when ready)",
+                        coordinates.address(),
+                        module.version
+                    ))?,
+                    publish::git::Outcome::Unchanged { tag } => ui::line(&format!(
+                        "{} {} is already published in `{repo}` as tag {tag} with this content: nothing to do",
+                        coordinates.address(),
+                        module.version
+                    ))?,
+                }
+                Ok(exit::SUCCESS)
+            }
         },
         Command::Registry { command } => match command {
             RegistryCommand::Add(args) => {

@@ -17,14 +17,14 @@ use tokio_rustls::rustls;
 const NS: &str = "tap";
 const NAME: &str = "serverless-api";
 
-fn config(version: &str) -> String {
+pub(crate) fn config(version: &str) -> String {
     format!(
         "[project]\nname = \"tap\"\n\n[module]\nnamespace = \"{NS}\"\nname = \"{NAME}\"\nversion = \"{version}\"\n"
     )
 }
 
 /// Runs `tapgen module package` in `project`; returns (sha256, archive path).
-fn package(project: &Project) -> (String, PathBuf) {
+pub(crate) fn package(project: &Project) -> (String, PathBuf) {
     let output = project
         .tapgen()
         .args(["module", "package"])
@@ -254,7 +254,7 @@ fn site_with(archives: &[&Path]) -> tempfile::TempDir {
     site
 }
 
-fn read_json(path: &Path) -> serde_json::Value {
+pub(crate) fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
@@ -837,7 +837,7 @@ fn required() -> bool {
     std::env::var_os("TAPGEN_REQUIRE_TOOLS").is_some_and(|v| v == "1")
 }
 
-fn on_path(name: &str) -> Option<PathBuf> {
+pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
@@ -845,7 +845,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// A tool the test needs: found, or a skip, or (under `TAPGEN_REQUIRE_TOOLS=1`) a failure.
-fn need(name: &str, found: Option<PathBuf>, hint: &str) -> Option<PathBuf> {
+pub(crate) fn need(name: &str, found: Option<PathBuf>, hint: &str) -> Option<PathBuf> {
     match found {
         Some(path) => Some(path),
         None if required() => panic!("TAPGEN_REQUIRE_TOOLS=1 but no {name}: {hint}"),

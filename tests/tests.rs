@@ -28,6 +28,8 @@ mod package;
 mod policies;
 /// Renders checked against the aws provider's own schema snapshot.
 mod provider_schema;
+/// `tapgen module publish --git`: commits and annotated tags that real tofu installs from.
+mod publish_git;
 /// Packages, registry folders and `registry serve`; real tofu, terraform and nginx install from them.
 mod publishing;
 /// Real OpenTofu and Terraform judge the output, where installed.

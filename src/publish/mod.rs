@@ -1,4 +1,5 @@
 //! Releasing the rendered module: a versioned, deterministic package that a module registry
 //! serves (see [`crate::registry`]).
 
+pub mod git;
 pub mod package;

@@ -140,6 +140,20 @@ pub fn hex(bytes: &[u8]) -> String {
 /// [`crate::render::module::files`]): they are the whole module, README and examples
 /// included, and nothing from environment roots, state or the Lambda code can be among them.
 pub fn build(spec: &ModuleSpec, files: &[File]) -> Result<Package, Error> {
+    let entries = module_files(spec, files)?;
+    let coordinates = Coordinates::of(spec);
+    let bytes = archive(&coordinates, &entries)
+        .map_err(|e| Error::io("build the package", coordinates.file_name(), e))?;
+    Ok(Package {
+        coordinates,
+        bytes,
+        files: entries.into_keys().collect(),
+    })
+}
+
+/// The files a release of the module holds, by `/`-separated path inside the module: what
+/// the package archives and what `module publish --git` commits.
+pub fn module_files(spec: &ModuleSpec, files: &[File]) -> Result<BTreeMap<String, Vec<u8>>, Error> {
     let root = Path::new("modules").join(&spec.name);
     let mut entries = BTreeMap::new();
     for file in files {
@@ -162,14 +176,7 @@ pub fn build(spec: &ModuleSpec, files: &[File]) -> Result<Package, Error> {
         })?;
         entries.insert(path, file.bytes());
     }
-    let coordinates = Coordinates::of(spec);
-    let bytes = archive(&coordinates, &entries)
-        .map_err(|e| Error::io("build the package", coordinates.file_name(), e))?;
-    Ok(Package {
-        coordinates,
-        bytes,
-        files: entries.into_keys().collect(),
-    })
+    Ok(entries)
 }
 
 /// `a/b/c` with `/` separators, for a relative path of plain UTF-8 components.

@@ -1,0 +1,353 @@
+//! `tapgen module publish --git`: the module committed into a git repository (its root or a
+//! subfolder) and tagged `v<version>`, the way git module sources consume it.
+//!
+//! The commit is prepared without touching the user's branch, index or work tree: blobs go in
+//! with `git hash-object -w`, the tree is built in a temporary index (`GIT_INDEX_FILE`) and
+//! committed with `git commit-tree`. Only when the tag check has passed does anything visible
+//! change, in this order: the annotated tag (`git tag -a`, which refuses an existing tag, so
+//! it is the atomic check against a concurrent publish), the work tree and index (`git
+//! read-tree -m -u OLD NEW`, a two-tree fast-forward that keeps the user's changes elsewhere
+//! and refuses to lose any), then the branch (`git update-ref HEAD NEW OLD`). A failure after
+//! the tag takes the tag back. Nothing is ever forced or pushed.
+
+use crate::error::Error;
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Component, Path};
+use std::process::{Command, Stdio};
+
+/// What `publish` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new commit (or the current one, when it already held the module) was tagged.
+    Tagged { tag: String, commit: String },
+    /// The tag already held exactly this module.
+    Unchanged { tag: String },
+}
+
+/// A release to publish: the module's files (paths inside the module) and where they go.
+pub struct Release<'a> {
+    pub repo: &'a Path,
+    pub subdir: Option<&'a Path>,
+    pub tag_prefix: Option<&'a str>,
+    pub version: &'a str,
+    /// Such as `tap/serverless-api/aws`, for the commit and tag messages.
+    pub address: &'a str,
+    pub files: &'a BTreeMap<String, Vec<u8>>,
+}
+
+struct Git<'a> {
+    repo: &'a Path,
+    index: Option<&'a Path>,
+}
+
+impl Git<'_> {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("git");
+        command.arg("-C").arg(self.repo).args(args);
+        // The repository is the one named, not one the caller's environment points at.
+        for name in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] {
+            command.env_remove(name);
+        }
+        if let Some(index) = self.index {
+            command.env("GIT_INDEX_FILE", index);
+        }
+        command.env("LC_ALL", "C");
+        command
+    }
+
+    /// Runs git with `input` on stdin; Ok(stdout) or Err(stderr).
+    fn try_run(&self, args: &[&str], input: &[u8]) -> Result<String, String> {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run `git`: {e}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(input)
+                .map_err(|e| format!("cannot write to `git {}`: {e}", args.join(" ")))?;
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(|e| format!("cannot run `git`: {e}"))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout)
+                .trim_end()
+                .to_owned())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+        }
+    }
+
+    /// Runs git; its failure is a git failure (exit 3) with its stderr.
+    fn run(&self, args: &[&str], input: &[u8]) -> Result<String, Error> {
+        self.try_run(args, input).map_err(|stderr| Error::Tool {
+            message: format!(
+                "`git {}` failed in `{}`:\n{stderr}",
+                args.join(" "),
+                self.repo.display()
+            ),
+            help: None,
+        })
+    }
+
+    /// The object `rev` names, or None if there is none.
+    fn resolve(&self, rev: &str) -> Option<String> {
+        self.try_run(&["rev-parse", "-q", "--verify", rev], b"")
+            .ok()
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// `a/b` of a relative path of plain UTF-8 components, or None.
+fn tree_path(path: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_str()?),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(parts.join("/"))
+}
+
+pub fn publish(release: &Release) -> Result<Outcome, Error> {
+    let repo = release.repo;
+    let git = Git { repo, index: None };
+    let not_a_work_tree = |detail: &str| {
+        Error::usage(
+            format!(
+                "`{}` is not the top of a git work tree{detail}",
+                repo.display()
+            ),
+            Some("give `--git` the folder of a clone (`git clone URL DIR`, or `git init DIR` for a new repository); `--path SUBDIR` picks a folder inside it".to_owned()),
+        )
+    };
+    match git.try_run(
+        &["rev-parse", "--is-inside-work-tree", "--show-prefix"],
+        b"",
+    ) {
+        Ok(out) => {
+            let mut lines = out.lines();
+            if lines.next() != Some("true") {
+                return Err(not_a_work_tree(""));
+            }
+            if let Some(prefix) = lines.next().filter(|p| !p.is_empty()) {
+                return Err(not_a_work_tree(&format!(
+                    " (it is the folder `{prefix}` inside one)"
+                )));
+            }
+        }
+        Err(stderr) if stderr.starts_with("cannot run") => {
+            return Err(Error::Tool {
+                message: stderr,
+                help: Some("install git and put it on PATH".to_owned()),
+            });
+        }
+        Err(stderr) => return Err(not_a_work_tree(&format!(": {stderr}"))),
+    }
+
+    let subdir = match release.subdir {
+        None => String::new(),
+        Some(path) => tree_path(path).ok_or_else(|| {
+            Error::usage(
+                format!(
+                    "`--path {}` is not a folder inside the repository",
+                    path.display()
+                ),
+                Some("give a relative path such as `modules/api`, without `..`".to_owned()),
+            )
+        })?,
+    };
+    let prefix = release.tag_prefix.map(|p| p.trim_end_matches('/'));
+    let tag = match prefix {
+        Some(prefix) if !prefix.is_empty() => format!("{prefix}/v{}", release.version),
+        _ => format!("v{}", release.version),
+    };
+    if git
+        .try_run(&["check-ref-format", &format!("refs/tags/{tag}")], b"")
+        .is_err()
+    {
+        return Err(Error::usage(
+            format!("`{tag}` is not a valid git tag name"),
+            Some("`--tag-prefix` takes a path such as `modules/api`: no spaces, `..`, `~`, `^`, `:` or `*`".to_owned()),
+        ));
+    }
+    for (variable, _) in [("GIT_AUTHOR_IDENT", ()), ("GIT_COMMITTER_IDENT", ())] {
+        if let Err(stderr) = git.try_run(&["var", variable], b"") {
+            return Err(Error::usage(
+                format!("git has no identity to author the release commit with:\n{stderr}"),
+                Some("set one with `git config user.name \"NAME\"` and `git config user.email EMAIL` (add `--global` for every repository)".to_owned()),
+            ));
+        }
+    }
+
+    // The new tree, built in a temporary index from HEAD's with the folder replaced.
+    let scratch = tempfile::tempdir()
+        .map_err(|e| Error::io("create a scratch folder in", std::env::temp_dir(), e))?;
+    let index = scratch.path().join("index");
+    let temp = Git {
+        repo,
+        index: Some(&index),
+    };
+    let old = git.resolve("HEAD^{commit}");
+    match &old {
+        Some(commit) => {
+            temp.run(&["read-tree", commit], b"")?;
+        }
+        None => {
+            temp.run(&["read-tree", "--empty"], b"")?;
+        }
+    }
+    let folder_spec = if subdir.is_empty() {
+        ":(top)".to_owned()
+    } else {
+        format!(":(top,literal){subdir}")
+    };
+    // Files tapgen wrote there go (the module may have dropped some); the user's own, such
+    // as a LICENSE or CI files beside the module, stay.
+    let listed = temp.run(&["ls-files", "-z", "-s", "--", &folder_spec], b"")?;
+    let mut stale = Vec::new();
+    for entry in listed.split('\0').filter(|entry| !entry.is_empty()) {
+        let Some((meta, path)) = entry.split_once('\t') else {
+            continue;
+        };
+        let Some(blob) = meta.split(' ').nth(1) else {
+            continue;
+        };
+        let bytes = git.run(&["cat-file", "blob", blob], b"")?;
+        if crate::output::starts_with_header(bytes.as_bytes()) {
+            stale.extend_from_slice(format!("0 {}\t{path}\0", "0".repeat(40)).as_bytes());
+        }
+    }
+    if !stale.is_empty() {
+        temp.run(&["update-index", "-z", "--index-info"], &stale)?;
+    }
+    let mut index_info = Vec::new();
+    for (path, bytes) in release.files {
+        let blob = git.run(&["hash-object", "-w", "--no-filters", "--stdin"], bytes)?;
+        let full = if subdir.is_empty() {
+            path.clone()
+        } else {
+            format!("{subdir}/{path}")
+        };
+        index_info.extend_from_slice(format!("100644 {blob}\t{full}\0").as_bytes());
+    }
+    temp.run(
+        &["update-index", "-z", "--add", "--index-info"],
+        &index_info,
+    )?;
+    let tree = temp.run(&["write-tree"], b"")?;
+    let folder = |tree_or_commit: &str| {
+        if subdir.is_empty() {
+            git.resolve(&format!("{tree_or_commit}^{{tree}}"))
+        } else {
+            git.resolve(&format!("{tree_or_commit}:{subdir}"))
+        }
+    };
+    let module_tree = folder(&tree);
+    let shown_folder = if subdir.is_empty() {
+        "the repository's root".to_owned()
+    } else {
+        format!("`{subdir}/`")
+    };
+
+    // An existing tag: the same module is a no-op, another one is refused.
+    if let Some(tagged) = git.resolve(&format!("refs/tags/{tag}^{{commit}}")) {
+        if folder(&tagged) == module_tree {
+            return Ok(Outcome::Unchanged { tag });
+        }
+        return Err(Error::usage(
+            format!(
+                "tag `{tag}` already exists in `{}` with other content in {shown_folder} (commit {})",
+                repo.display(),
+                short(&tagged)
+            ),
+            Some("a released version never changes: raise `module.version` in tapgen.toml, such as to the next patch version".to_owned()),
+        ));
+    }
+
+    // The user's changes in the folder are theirs: refuse rather than overwrite them.
+    let status = git.run(
+        &[
+            "status",
+            "--porcelain",
+            "--untracked-files=all",
+            "--",
+            &folder_spec,
+        ],
+        b"",
+    )?;
+    if !status.is_empty() {
+        return Err(Error::usage(
+            format!(
+                "{shown_folder} of `{}` has changes that are not committed:\n{}",
+                repo.display(),
+                status
+                    .lines()
+                    .map(|l| format!("  {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            Some("commit or stash them first (`git stash -u`); publishing replaces that folder with the module".to_owned()),
+        ));
+    }
+
+    let old_tree = match &old {
+        Some(commit) => git.run(&["rev-parse", &format!("{commit}^{{tree}}")], b"")?,
+        None => git.run(&["mktree"], b"")?,
+    };
+    let commit = match &old {
+        // HEAD already holds exactly this tree: tag it rather than commit nothing.
+        Some(commit) if old_tree == tree => commit.clone(),
+        _ => {
+            let message = format!(
+                "Release {} {}\n\nRendered by tapgen {}.\n",
+                release.address,
+                release.version,
+                env!("CARGO_PKG_VERSION")
+            );
+            let mut args = vec!["commit-tree", tree.as_str()];
+            if let Some(parent) = &old {
+                args.extend(["-p", parent.as_str()]);
+            }
+            git.run(&args, message.as_bytes())?
+        }
+    };
+
+    let tag_message = format!("{} {}\n", release.address, release.version);
+    git.run(
+        &["tag", "-a", "-F", "-", &tag, &commit],
+        tag_message.as_bytes(),
+    )?;
+    let tag_object = git.resolve(&format!("refs/tags/{tag}"));
+    let take_back_tag = || {
+        if let Some(object) = &tag_object {
+            let _ = git.try_run(
+                &["update-ref", "-d", &format!("refs/tags/{tag}"), object],
+                b"",
+            );
+        }
+    };
+    if old.as_deref() != Some(commit.as_str()) {
+        if let Err(error) = git.run(&["read-tree", "-m", "-u", &old_tree, &tree], b"") {
+            take_back_tag();
+            return Err(error);
+        }
+        let expected_old = old.clone().unwrap_or_default();
+        if let Err(error) = git.run(&["update-ref", "HEAD", &commit, &expected_old], b"") {
+            let _ = git.try_run(&["read-tree", "-m", "-u", &tree, &old_tree], b"");
+            take_back_tag();
+            return Err(error);
+        }
+    }
+    Ok(Outcome::Tagged { tag, commit })
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
