@@ -109,28 +109,16 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             Some(ModuleCommand::Package(paths)) => {
                 let paths = before.merge(paths, "module package")?;
-                let loaded = load(&paths)?;
-                config::validate::validate(&loaded, &[])?;
-                let module = stack::module_spec(&loaded.config);
-                let root = output_root(&paths, &loaded);
-                let exclusions = package_exclusions(&loaded, &root);
-                let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
-                lint_rendered(&loaded, &module, &files)?;
+                let (loaded, module, files) = release(&paths)?;
                 let dir = paths
                     .out
                     .clone()
-                    .unwrap_or_else(|| loaded.base_dir.join("dist"));
+                    .unwrap_or_else(|| loaded.base_dir.join(DIST_DIR));
                 package_module(&module, &files, &dir)
             }
             Some(ModuleCommand::Publish(args)) => {
                 let paths = before.merge(args.paths, "module publish")?;
-                let loaded = load(&paths)?;
-                config::validate::validate(&loaded, &[])?;
-                let module = stack::module_spec(&loaded.config);
-                let root = output_root(&paths, &loaded);
-                let exclusions = package_exclusions(&loaded, &root);
-                let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
-                lint_rendered(&loaded, &module, &files)?;
+                let (_, module, files) = release(&paths)?;
                 let coordinates = publish::package::Coordinates::of(&module);
                 let outcome = publish::git::publish(&publish::git::Release {
                     repo: &args.git,
@@ -295,6 +283,18 @@ fn refuse_stale(changes: &Changes, env: &str, paths: &ConfigArgs) -> Result<i32,
         stale.join("\n")
     ))?;
     Ok(exit::DRIFT)
+}
+
+/// The module as a release holds it: loaded, validated, rendered in memory and linted, for
+/// `module package` and `module publish`.
+fn release(paths: &ConfigArgs) -> Result<(config::Loaded, stack::ModuleSpec, Vec<File>), Error> {
+    let loaded = load(paths)?;
+    config::validate::validate(&loaded, &[])?;
+    let module = stack::module_spec(&loaded.config);
+    let exclusions = package_exclusions(&loaded, &output_root(paths, &loaded));
+    let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
+    lint_rendered(&loaded, &module, &files)?;
+    Ok((loaded, module, files))
 }
 
 /// Runs `module lint` on the module as it would be packaged: the in-memory render, written
