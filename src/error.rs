@@ -125,6 +125,15 @@ impl Error {
 /// The most characters of a user's value that a message shows.
 pub const SHOWN_CHARS: usize = 40;
 
+/// Items in backticks, comma-separated, as messages list choices: `` `a`, `b` ``.
+pub fn ticked<T: AsRef<str>>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{}`", item.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A value as shown in a message: at most [`SHOWN_CHARS`] characters, control characters
 /// escaped so that the message stays on its lines.
 pub fn shown(text: &str) -> String {

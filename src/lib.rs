@@ -238,11 +238,7 @@ fn load(paths: &ConfigArgs) -> Result<config::Loaded, Error> {
             "note: no `{}` here: using tapgen's embedded default config (project `{}`, environments {})\n  = help: `tapgen init` writes it out to edit; `--config FILE` reads another",
             config::load::CONFIG_FILE_NAME,
             loaded.config.project.name,
-            stack::environments(&loaded.config)
-                .iter()
-                .map(|env| format!("`{env}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            error::ticked(&stack::environments(&loaded.config))
         ))?;
     }
     Ok(loaded)

@@ -125,12 +125,7 @@ pub fn check(region: &str) -> Option<(String, String)> {
         None => format!(
             "AWS regions are written like `us-east-1`; the {} partition has {}",
             PARTITIONS[0].name,
-            PARTITIONS[0]
-                .regions
-                .iter()
-                .map(|r| format!("`{r}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::error::ticked(PARTITIONS[0].regions)
         ),
     };
     Some((

@@ -12,7 +12,7 @@
 
 use super::model::ConfigFile;
 use super::source::Source;
-use crate::error::{Diagnostic, key_path, quoted as escaped, shown};
+use crate::error::{Diagnostic, key_path, quoted as escaped, shown, ticked};
 use serde_json::{Map, Value as Json};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -675,12 +675,4 @@ const TOP_LEVEL: &str = "";
 
 fn last(path: &[String]) -> &str {
     path.last().map_or("", String::as_str)
-}
-
-fn ticked(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|item| format!("`{item}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

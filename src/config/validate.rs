@@ -12,7 +12,7 @@ use super::load::Loaded;
 use super::regions;
 use super::secrets::{Secret, looks_like_secret};
 use super::source::Source;
-use crate::error::{Diagnostic, Error, shown};
+use crate::error::{Diagnostic, Error, shown, ticked};
 use crate::stack::{self, Stack};
 use std::collections::BTreeSet;
 
@@ -68,7 +68,7 @@ pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Err
                     format!("environment `{environment}` is not declared in `{}`", loaded.source.name),
                     Some(format!(
                         "{suggestion}declared environments: {}; add an `[env.{environment}]` table to declare it",
-                        declared.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                        ticked(&declared)
                     )),
                 ));
             }
@@ -759,14 +759,6 @@ impl Checker<'_> {
             self.error(env, &["backend", "region"], message, help);
         }
     }
-}
-
-fn ticked(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|item| format!("`{item}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Letters, digits and hyphens, starting with a letter; lowercase only when `mixed_case` is false.
