@@ -12,7 +12,7 @@
 //! (see [`disk`]); a link or special file where a generated file or folder goes stops the
 //! run before anything is read or written.
 
-mod disk;
+pub(crate) mod disk;
 pub mod lock;
 
 use crate::error::Error;

@@ -467,25 +467,6 @@ fn collect(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<Vec<En
     Ok(files)
 }
 
-/// Opens a file to package without following a symlink or blocking: a file swapped for a
-/// FIFO since the walk must be refused, not block the render.
-fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
-    }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other(
-            "it is no longer a regular file (it changed while tapgen was packaging)",
-        ));
-    }
-    Ok(file)
-}
-
 /// Whether `metadata` is executable by anyone; such files are packaged 0755, others 0644.
 fn is_executable(metadata: &Metadata) -> bool {
     #[cfg(unix)]
@@ -519,7 +500,10 @@ fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<V
     };
     let mut unzipped: u64 = 0;
     for entry in files {
-        let file = open_regular(&entry.path).map_err(|e| Error::io("read", &entry.path, e))?;
+        // Not following a link, not blocking: a file swapped for a FIFO since the walk is
+        // refused, not left to block the render.
+        let file = crate::output::disk::open_regular(&entry.path)
+            .map_err(|e| Error::io("read", &entry.path, e))?;
         let metadata = file
             .metadata()
             .map_err(|e| Error::io("read", &entry.path, e))?;
