@@ -20,7 +20,6 @@ use crate::hcl::{self, Body};
 use disk::{Entry, Kind, TEMP_PREFIX};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt::Write as _;
 use std::io::{Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -204,14 +203,11 @@ impl Content {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .take(DIGEST_LEN / 2)
-        .fold(String::new(), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+/// The recorded digest: the first [`DIGEST_LEN`] hex digits of a SHA-256.
+fn short_hex(sha256: &[u8]) -> String {
+    let mut digits = crate::publish::package::hex(sha256);
+    digits.truncate(DIGEST_LEN);
+    digits
 }
 
 /// The digest a generated file records: of its path below the output folder (with `/`
@@ -227,12 +223,12 @@ fn path_digest(relative: &Path, content_sha256: &[u8; 32]) -> Option<String> {
     }
     hasher.update(b"\0");
     hasher.update(content_sha256);
-    Some(hex(&hasher.finalize()))
+    Some(short_hex(&hasher.finalize()))
 }
 
 /// The digest tapgen 0.1 recorded: of the content alone.
 fn legacy_digest(content: &str) -> String {
-    hex(&Sha256::digest(content.as_bytes()))
+    short_hex(&Sha256::digest(content.as_bytes()))
 }
 
 fn with_header(relative: &Path, content: &str, command: &str, open: &str, close: &str) -> Vec<u8> {
