@@ -434,6 +434,37 @@ fn bad_publish_values_are_refused_each_at_its_line_and_key() {
     );
 }
 
+#[test]
+fn module_source_with_credentials_or_an_oci_source_with_build_metadata_is_refused_like_publish() {
+    // The same rules hold for `module.source`, which every root and the README show.
+    for (module, key, reason) in [
+        (
+            "version = \"1.2.0\"\nsource = \"git::https://bot:hunter2@git.example.com/acme/api.git\"\n",
+            "module.source",
+            "looks like it holds a URL with a password",
+        ),
+        (
+            "version = \"1.2.0+build.5\"\nsource = \"oci://registry.example.com/tap/serverless-api\"\n",
+            "module.version",
+            "can't be an OCI tag, which has no `+`",
+        ),
+    ] {
+        let project =
+            Project::with_config(&format!("[project]\nname = \"tap\"\n\n[module]\n{module}"));
+        let output = project
+            .tapgen()
+            .args(["terraform", "--all"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("(key `{key}`)")) && stderr.contains(reason),
+            "{stderr}"
+        );
+    }
+}
+
 /// A config for the usage snippet's cases: the module `orders-api` 1.4.0 of namespace `acme`,
 /// taken from `modules/` by the roots, with `publish` as its `[publish]` lines.
 fn orders(version: &str, namespace: bool, publish: &str) -> String {

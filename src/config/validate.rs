@@ -1389,4 +1389,100 @@ mod tests {
         assert!(!is_registry_name(&"a".repeat(65)));
         assert!(is_registry_name(&"a".repeat(64)));
     }
+
+    /// The OCI distribution grammar: what registries accept passes, the rest says why not.
+    #[test]
+    fn oci_repositories_follow_the_distribution_grammar() {
+        for good in [
+            "registry.example.com/acme/serverless-api",
+            "localhost:5000/api",
+            "localhost/api",
+            "127.0.0.1:5000/a/b",
+            "Registry.Example.com/a.b/c_d/e__f/g--h",
+        ] {
+            assert_eq!(check_oci_repository(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("registry.example.com", "no repository"),
+            ("registry.example.com/a//b", "empty part"),
+            ("registry.example.com/a/", "empty part"),
+            ("registry.example.com/a___b", "must be lowercase"),
+            ("registry.example.com/a.", "must be lowercase"),
+            ("registry.example.com/A", "uppercase"),
+            ("api/x", "not a registry host"),
+            ("-x.example.com/a", "not a valid host name"),
+            ("registry.example.com:0/a", "not a valid port"),
+            ("oci://registry.example.com/a", "`oci://`"),
+            ("https://registry.example.com/a", "scheme"),
+            ("registry.example.com/a:1", "a tag"),
+            ("registry.example.com/a@sha256:ab", "a digest"),
+        ] {
+            let problem = check_oci_repository(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+        let long = format!("registry.example.com/{}", "a".repeat(250));
+        assert!(check_oci_repository(&long).is_err_and(|p| p.contains("at most 255")));
+    }
+
+    #[test]
+    fn registry_namespace_addresses_are_host_and_namespace() {
+        for good in [
+            "registry.example.com/acme",
+            "registry.example.com:8443/Acme_Corp",
+            "127.0.0.1:8443/tap",
+        ] {
+            assert_eq!(check_registry_namespace_address(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("registry.example.com", "no namespace"),
+            ("registry.example.com/acme/x/aws", "4 parts"),
+            ("github.com/acme", "version-control host"),
+            ("localhost/acme", "must contain a dot"),
+            ("registry.example.com/ac.me", "namespace `ac.me`"),
+            ("https://registry.example.com/acme", "scheme"),
+        ] {
+            let problem = check_registry_namespace_address(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn git_repositories_are_work_trees_or_urls_a_module_source_can_name() {
+        for good in [
+            "../terraform-aws-api",
+            "/srv/git/clone with spaces",
+            "https://git.example.com/acme/api.git",
+            "ssh://git@git.example.com:2222/acme/api.git",
+            "git@git.example.com:acme/api.git",
+            "file:///srv/git/api.git",
+        ] {
+            assert_eq!(check_git_repository(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("", "empty"),
+            ("git::https://git.example.com/a.git", "`git::`"),
+            ("https://git.example.com/a b.git", "spaces"),
+            ("https://git.example.com/a.git?ref=x", "query"),
+            ("https://git.example.com/a.git#main", "query"),
+            ("https://", "no host"),
+            ("https://git.example.com/a.git//sub", "`git_path`"),
+            ("git@git.example.com:a.git//sub", "`git_path`"),
+            ("s3://bucket/a", "can't clone over `s3`"),
+        ] {
+            let problem = check_git_repository(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+        assert_eq!(check_git_path("modules/api"), Ok(()));
+        assert_eq!(check_git_path("./modules//api/"), Ok(()));
+        for (bad, reason) in [
+            ("", "root"),
+            ("./", "root"),
+            ("../api", "not a folder inside"),
+            ("/api", "not a folder inside"),
+            ("modules/a?b", "`?`"),
+        ] {
+            let problem = check_git_path(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+    }
 }

@@ -490,3 +490,52 @@ fn publish_into(repo: &Path, shown: &str, release: &Release) -> Result<Outcome, 
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// git's own reading of a repository name: URL, scp-like ssh, or path.
+    #[test]
+    fn repositories_are_read_as_git_reads_them() {
+        for url in [
+            "https://git.example.com/a.git",
+            "file:///srv/a.git",
+            "git+ssh://git.example.com/a.git",
+            "git@git.example.com:a.git",
+            "host:a",
+        ] {
+            assert!(is_url(url), "{url}");
+        }
+        for path in ["../a", "/srv/a", "a", "./a:b", "dir/a:b", "C"] {
+            assert!(!is_url(path), "{path}");
+            assert_eq!(Repository::parse(path), Repository::WorkTree(path.into()));
+        }
+    }
+
+    #[test]
+    fn tag_prefixes_follow_git_check_ref_format() {
+        assert_eq!(tag_name(Some("modules/api"), "1.2.0"), "modules/api/v1.2.0");
+        assert_eq!(tag_name(None, "1.2.0"), "v1.2.0");
+        for good in ["api", "modules/api", "a-b_c.d"] {
+            assert_eq!(check_tag_prefix(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("", "empty"),
+            ("api/", "ends with `/`"),
+            ("/api", "starts with `/`"),
+            ("a b", "spaces"),
+            ("a~b", "`~`"),
+            ("a:b", "`:`"),
+            ("a\\b", "`\\`"),
+            ("a..b", "`..`"),
+            ("a//b", "`//`"),
+            ("a@{b", "`@{`"),
+            ("a/.b", "start with `.`"),
+            ("a.lock/b", "end with `.lock`"),
+        ] {
+            let problem = check_tag_prefix(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad:?}: {problem}");
+        }
+    }
+}
