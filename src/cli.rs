@@ -73,6 +73,7 @@ Examples:
   tapgen module                      render modules/<name>/
   tapgen module --check              exit 1 and print a diff if it is stale
   tapgen module package              write dist/<namespace>-<name>-aws-<version>.tar.gz
+  tapgen module publish              release it to every target [publish] sets
   tapgen module publish --git REPO   commit it into a git repository, tagged v<version>
   tapgen module lint                 check it the way a module registry does")]
     Module(ModuleArgs),
@@ -168,21 +169,29 @@ the same bytes from any checkout at any time. stdout gets `SHA256  PATH`, the fo
 version that DIR already holds exits 2 and leaves the archive as it was.")]
     Package(ConfigArgs),
 
-    /// Commit the module into a git repository and tag it `v<version>`
+    /// Publish the module: to the targets `[publish]` sets, or to the one the flags name
     #[command(after_help = "\
 Examples:
+  tapgen module publish              every target [publish] in tapgen.toml sets
   tapgen module publish --git ../terraform-aws-api
                                      commit at its root, tag v<version>
   tapgen module publish --git ../infra --path modules/api --tag-prefix modules/api
                                      a monorepo: commit under modules/api/, tag modules/api/v<version>
+  tapgen module publish --git https://git.example.com/acme/terraform-aws-api.git
+                                     clone it, commit, tag, and push the branch and the tag
+
+Without flags, publishes to every target `[publish]` sets: `git`, `registry_site` (the
+package added to a registry folder, as `module package` and `registry add` do) and `oci`.
+`--git`, `--tag-prefix` and `--path` publish to git alone, taking what they leave out from
+`[publish]` (`git`, `tag_prefix`, `git_path`).
 
 Roots then use `source = \"git::https://HOST/ORG/REPO.git?ref=v<version>\"` (add
 `//SUBDIR` before `?` for a subfolder). The folder is replaced by the module (files the
 module no longer has are removed); the rest of the repository is kept. The commit goes on
 the current branch, authored by git's own user.name and user.email; the work tree follows.
-Nothing is pushed: `git push --follow-tags` when ready. A version never changes: an
-existing tag with other content exits 2 with nothing committed or moved; the same content
-is a no-op. Uncommitted changes in the folder exit 2.")]
+A work tree is never pushed: `git push --follow-tags` when ready. A version never changes:
+an existing tag with other content exits 2 with nothing committed or moved; the same
+content is a no-op. Uncommitted changes in the folder exit 2.")]
     Publish(PublishArgs),
 
     /// Check a module the way a registry does before accepting it; exit 2 listing every problem
@@ -204,15 +213,18 @@ pub struct PublishArgs {
     #[command(flatten)]
     pub paths: ConfigArgs,
 
-    /// The work tree of a git repository (a clone) to commit the module into
+    /// The work tree of a git repository (a clone) to commit the module into, or a URL to
+    /// clone, commit to and push to [default: `publish.git`]
     #[arg(long, value_name = "REPO")]
-    pub git: PathBuf,
+    pub git: Option<PathBuf>,
 
-    /// Tag `PREFIX/v<version>` instead of `v<version>`, for a monorepo of modules
+    /// Tag `PREFIX/v<version>` instead of `v<version>`, for a monorepo of modules [default:
+    /// `publish.tag_prefix`]
     #[arg(long, value_name = "PREFIX")]
     pub tag_prefix: Option<String>,
 
-    /// Folder inside the repository for the module [default: its root]
+    /// Folder inside the repository for the module [default: `publish.git_path`, else its
+    /// root]
     #[arg(long, value_name = "SUBDIR")]
     pub path: Option<PathBuf>,
 }

@@ -110,36 +110,34 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             Some(ModuleCommand::Package(paths)) => {
                 let paths = before.merge(paths, "module package")?;
                 let (loaded, module, files) = release(&paths)?;
-                let dir = paths
-                    .out
-                    .clone()
-                    .unwrap_or_else(|| loaded.base_dir.join(DIST_DIR));
-                package_module(&module, &files, &dir)
+                package_module(&module, &files, &dist_dir(&paths, &loaded))?;
+                Ok(exit::SUCCESS)
             }
             Some(ModuleCommand::Publish(args)) => {
                 let paths = before.merge(args.paths, "module publish")?;
-                let (_, module, files) = release(&paths)?;
-                let coordinates = publish::package::Coordinates::of(&module);
-                let outcome = publish::git::publish(&publish::git::Release {
-                    repo: &args.git,
-                    subdir: args.path.as_deref(),
+                let (loaded, module, files) = release(&paths)?;
+                let flags = publish::Flags {
+                    git: args.git.as_deref(),
                     tag_prefix: args.tag_prefix.as_deref(),
-                    version: &module.version,
-                    address: &coordinates.address(),
-                    files: &publish::package::module_files(&module, &files)?,
-                })?;
-                let repo = args.git.display();
-                match outcome {
-                    publish::git::Outcome::Tagged { tag, commit } => ui::line(&format!(
-                        "published {} {} to `{repo}`: tag {tag} on commit {commit} (not pushed: `git push --follow-tags` when ready)",
-                        coordinates.address(),
-                        module.version
-                    ))?,
-                    publish::git::Outcome::Unchanged { tag } => ui::line(&format!(
-                        "{} {} is already published in `{repo}` as tag {tag} with this content: nothing to do",
-                        coordinates.address(),
-                        module.version
-                    ))?,
+                    path: args.path.as_deref(),
+                };
+                let plan = publish::plan(
+                    &flags,
+                    &module.publish,
+                    &loaded.base_dir,
+                    &loaded.source.name,
+                )?;
+                // The one place each kind of target is published.
+                for target in &plan.targets {
+                    match target {
+                        publish::Target::Oci(_) => return Err(oci_unavailable()), // OCI: push to the repository here
+                        publish::Target::Git(git) => publish_git(&module, &files, git)?,
+                        publish::Target::RegistrySite(site) => {
+                            let archive =
+                                package_module(&module, &files, &dist_dir(&paths, &loaded))?;
+                            add_to_site(site, &[archive])?;
+                        }
+                    }
                 }
                 Ok(exit::SUCCESS)
             }
@@ -147,15 +145,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Registry { command } => match command {
             RegistryCommand::Add(args) => {
                 before.refuse("registry add")?;
-                for added in registry::site::add(&args.site, &args.archives)? {
-                    ui::line(&format!(
-                        "{} {} {} (sha256 {})",
-                        if added.created { "added" } else { "unchanged:" },
-                        added.coordinates.address(),
-                        added.coordinates.version,
-                        added.sha256
-                    ))?;
-                }
+                add_to_site(&args.site, &args.archives)?;
                 Ok(exit::SUCCESS)
             }
             RegistryCommand::Serve(args) => {
@@ -321,8 +311,79 @@ fn lint_rendered(
     lint::module(scratch.path(), &version, false).map(drop)
 }
 
-/// Writes the module's package into `dir` (once per version) and prints `SHA256  PATH`.
-fn package_module(module: &stack::ModuleSpec, files: &[File], dir: &Path) -> Result<i32, Error> {
+/// Where `module package` writes archives: `--out`, else `dist/` beside the config.
+fn dist_dir(paths: &ConfigArgs, loaded: &config::Loaded) -> PathBuf {
+    paths
+        .out
+        .clone()
+        .unwrap_or_else(|| loaded.base_dir.join(DIST_DIR))
+}
+
+/// `tapgen registry add SITE ARCHIVE...`: adds the archives and says what each became.
+fn add_to_site(site: &Path, archives: &[PathBuf]) -> Result<(), Error> {
+    for added in registry::site::add(site, archives)? {
+        ui::line(&format!(
+            "{} {} {} (sha256 {})",
+            if added.created { "added" } else { "unchanged:" },
+            added.coordinates.address(),
+            added.coordinates.version,
+            added.sha256
+        ))?;
+    }
+    Ok(())
+}
+
+/// Commits the module into a git repository with its release tag, and says what happened.
+fn publish_git(
+    module: &stack::ModuleSpec,
+    files: &[File],
+    target: &publish::GitTarget,
+) -> Result<(), Error> {
+    let coordinates = publish::package::Coordinates::of(module);
+    let outcome = publish::git::publish(
+        &target.repository,
+        &publish::git::Release {
+            subdir: target.subdir.as_deref(),
+            tag_prefix: target.tag_prefix.as_deref(),
+            version: &module.version,
+            address: &coordinates.address(),
+            files: &publish::package::module_files(module, files)?,
+        },
+    )?;
+    let repo = target.repository.shown();
+    let pushed = match target.repository {
+        publish::git::Repository::WorkTree(_) => "not pushed: `git push --follow-tags` when ready",
+        publish::git::Repository::Url(_) => "pushed with its branch",
+    };
+    ui::line(&match outcome {
+        publish::git::Outcome::Tagged { tag, commit } => format!(
+            "published {} {} to `{repo}`: tag {tag} on commit {commit} ({pushed})",
+            coordinates.address(),
+            module.version
+        ),
+        publish::git::Outcome::Unchanged { tag } => format!(
+            "{} {} is already published in `{repo}` as tag {tag} with this content: nothing to do",
+            coordinates.address(),
+            module.version
+        ),
+    })
+}
+
+/// What publishing to an OCI repository says in a build without it.
+fn oci_unavailable() -> Error {
+    Error::usage(
+        "OCI publishing is not available in this build",
+        Some("leave `oci` out of `[publish]` to publish to the other targets".to_owned()),
+    )
+}
+
+/// Writes the module's package into `dir` (once per version), prints `SHA256  PATH` and
+/// returns the path.
+fn package_module(
+    module: &stack::ModuleSpec,
+    files: &[File],
+    dir: &Path,
+) -> Result<PathBuf, Error> {
     let package = publish::package::build(module, files)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
     let path = dir.join(package.coordinates.file_name());
@@ -356,7 +417,7 @@ fn package_module(module: &stack::ModuleSpec, files: &[File], dir: &Path) -> Res
         }
     }
     ui::out(&format!("{}  {}\n", package.sha256_hex(), path.display()))?;
-    Ok(exit::SUCCESS)
+    Ok(path)
 }
 
 const MODULES_DIR: &str = "modules";
@@ -410,13 +471,17 @@ pub fn render_terraform(
 
 /// What a Lambda package never holds, should the handler folder contain it: tapgen's output
 /// under `root` (all of `envs/` and `modules/`, so that environments and modules no longer
-/// in the config count too), module packages in `dist/`, the config file and the schema
-/// file the README suggests.
+/// in the config count too), module packages in `dist/`, the config file, the schema file
+/// the README suggests, and the folders `[publish]` releases the module into.
 pub fn package_exclusions(loaded: &config::Loaded, root: &Path) -> package::Exclusions {
     let mut paths = vec![root.join(ENVS_DIR), root.join(MODULES_DIR)];
     paths.push(loaded.base_dir.join(DIST_DIR));
     paths.extend(loaded.path.clone());
     paths.push(loaded.base_dir.join("tapgen.schema.json"));
+    paths.extend(publish::local_folders(
+        &stack::module_spec(&loaded.config).publish,
+        &loaded.base_dir,
+    ));
     package::Exclusions::new(paths)
 }
 

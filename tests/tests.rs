@@ -28,6 +28,9 @@ mod package;
 mod policies;
 /// Renders checked against the aws provider's own schema snapshot.
 mod provider_schema;
+/// `[publish]`: `module publish` with no flags to every target it sets, flags for one target,
+/// located errors for bad values, and the README's usage snippet from where it is published.
+mod publish_config;
 /// `tapgen module publish --git`: commits and annotated tags that real tofu installs from.
 mod publish_git;
 /// Packages, registry folders and `registry serve`; real tofu, terraform and nginx install from them.

@@ -495,8 +495,13 @@ impl Walker<'_> {
     /// Whether a string is in Unicode NFC, the form HCL turns every string literal into;
     /// reports it when not, since AWS would then get other characters than the ones written.
     fn normalized(&mut self, path: &[String], span: Option<Range<usize>>, text: &str) -> bool {
-        // A path on disk, not a value that reaches Terraform.
-        if path.ends_with(&["lambda".to_owned(), "source_dir".to_owned()]) {
+        // Paths on disk, not values that reach Terraform.
+        const PATHS_ON_DISK: &[[&str; 2]] =
+            &[["lambda", "source_dir"], ["publish", "registry_site"]];
+        if PATHS_ON_DISK
+            .iter()
+            .any(|disk| path.len() >= 2 && path[path.len() - 2..] == disk[..])
+        {
             return true;
         }
         if unicode_normalization::is_nfc(text) {

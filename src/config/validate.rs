@@ -88,6 +88,8 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     };
     let module = stack::module_spec(config);
     checker.project(config, &module);
+    checker.publish(config);
+    checker.oci_tag(config, &module);
     for environment in &stack::environments(config) {
         let resolved = stack::resolve(config, environment, &module);
         checker.environment_name(environment);
@@ -202,8 +204,11 @@ impl Checker<'_> {
                 "use 1 to 64 lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit".to_owned(),
             );
         }
-        // The namespace defaults to the project name, so a bad default is the name's fault.
-        if !is_registry_name(&module.namespace) {
+        // The namespace defaults to the registry's, whose address `publish` checks, else to
+        // the project name, so a bad default is the name's fault.
+        let namespace_from_registry =
+            config.module.namespace.is_none() && config.publish.registry.is_some();
+        if !namespace_from_registry && !is_registry_name(&module.namespace) {
             let (key, what): (&[&str], _) = if config.module.namespace.is_some() {
                 (&["module", "namespace"], "module namespace")
             } else {
@@ -238,6 +243,7 @@ impl Checker<'_> {
         let Some(source) = &config.module.source else {
             return;
         };
+        self.credential_in_address(&["module", "source"], source);
         if source == "local" || is_git_or_oci_source(source) {
             return;
         }
@@ -273,6 +279,132 @@ impl Checker<'_> {
                 format!(
                     "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
                 ),
+            );
+        }
+    }
+
+    /// `[publish]`: each value in the form its target takes, and the registry's namespace the
+    /// module's own.
+    fn publish(&mut self, config: &super::ConfigFile) {
+        let publish = &config.publish;
+        if let Some(git) = &publish.git {
+            match check_git_repository(git) {
+                Err(problem) => self.error(
+                    None,
+                    &["publish", "git"],
+                    format!("git repository `{}` is invalid: {problem}", shown(git)),
+                    "use the path of a clone's work tree, such as `../terraform-aws-api`, or a URL such as `https://git.example.com/acme/terraform-aws-api.git`".to_owned(),
+                ),
+                Ok(()) => self.credential_in_address(&["publish", "git"], git),
+            }
+        }
+        if let Some(prefix) = &publish.tag_prefix
+            && let Err(problem) = crate::publish::git::check_tag_prefix(prefix)
+        {
+            self.error(
+                None,
+                &["publish", "tag_prefix"],
+                format!(
+                    "tag prefix `{}` can't start a git tag name: {problem}",
+                    shown(prefix)
+                ),
+                "use a path such as `modules/api`; the tag is then `modules/api/v<version>`"
+                    .to_owned(),
+            );
+        }
+        if let Some(path) = &publish.git_path
+            && let Err(problem) = check_git_path(path)
+        {
+            self.error(
+                None,
+                &["publish", "git_path"],
+                format!("git path `{}` is invalid: {problem}", shown(path)),
+                "use a relative folder such as `modules/api`, or leave `git_path` out for the repository's root".to_owned(),
+            );
+        }
+        if let Some(reference) = &publish.oci
+            && let Err(problem) = check_oci_repository(reference)
+        {
+            self.error(
+                None,
+                &["publish", "oci"],
+                format!("OCI repository `{}` is invalid: {problem}", shown(reference)),
+                "write `HOST/REPOSITORY` or `HOST:PORT/REPOSITORY`, such as `registry.example.com/acme/serverless-api`".to_owned(),
+            );
+        }
+        if let Some(registry) = &publish.registry {
+            if let Err(problem) = check_registry_namespace_address(registry) {
+                self.error(
+                    None,
+                    &["publish", "registry"],
+                    format!("registry `{}` is not `HOST/NAMESPACE`: {problem}", shown(registry)),
+                    "write the host and the namespace, such as `registry.example.com/acme`; tapgen adds `/<name>/aws`".to_owned(),
+                );
+            } else if let (Some(namespace), Some(theirs)) = (
+                &config.module.namespace,
+                registry.split_once('/').map(|(_, ns)| ns),
+            ) && namespace != theirs
+            {
+                self.error(
+                    None,
+                    &["publish", "registry"],
+                    format!(
+                        "registry `{}` has the namespace `{}`, but the module is published under `module.namespace` `{}`",
+                        shown(registry),
+                        shown(theirs),
+                        shown(namespace)
+                    ),
+                    format!(
+                        "make the two the same, or leave `module.namespace` out: it defaults to the registry's (`{}`)",
+                        shown(theirs)
+                    ),
+                );
+            }
+        }
+        if publish
+            .registry_site
+            .as_deref()
+            .is_some_and(|site| site.trim().is_empty())
+        {
+            self.error(
+                None,
+                &["publish", "registry_site"],
+                "`registry_site` is empty".to_owned(),
+                "name the registry folder, such as `site`, relative to this file".to_owned(),
+            );
+        }
+    }
+
+    /// An address that ends up in the README or in every root must hold no credentials.
+    fn credential_in_address(&mut self, key: &[&str], address: &str) {
+        if let Some(secret) = looks_like_secret(key.last().copied().unwrap_or_default(), address) {
+            let what = format!("`{}`", crate::error::key_path(key));
+            self.error(
+                None,
+                key,
+                format!(
+                    "{}: the files tapgen writes would show it in plain text",
+                    secret.describe(&what)
+                ),
+                "leave credentials out of the address: git and OCI clients take them from a credential helper, an SSH key or their login".to_owned(),
+            );
+        }
+    }
+
+    /// An OCI tag (`?tag=<version>`) has no `+`: a version with build metadata can't be one.
+    fn oci_tag(&mut self, config: &super::ConfigFile, module: &stack::ModuleSpec) {
+        let oci =
+            config.publish.oci.is_some() || matches!(module.source, stack::ModuleSource::Oci(_));
+        if oci && module.version.contains('+') {
+            self.error(
+                None,
+                &["module", "version"],
+                format!(
+                    "module version `{}` can't be an OCI tag, which has no `+`",
+                    shown(&module.version)
+                ),
+                "leave out the `+BUILD` part: OCI repositories are tagged with the version"
+                    .to_owned(),
             );
         }
     }
@@ -806,11 +938,7 @@ fn check_registry_address(address: &str) -> Result<(), String> {
         );
     }
     let mut parts: Vec<&str> = address.split('/').collect();
-    let vcs_host = |part: &str| {
-        let host = part.to_ascii_lowercase();
-        host == "github.com" || host == "bitbucket.org"
-    };
-    if parts.first().is_some_and(|first| vcs_host(first)) {
+    if parts.first().is_some_and(|first| is_vcs_host(first)) {
         return Err(format!(
             "`{}` is a version-control host, not a module registry; publish the module to a registry",
             shown(parts[0])
@@ -853,6 +981,214 @@ fn check_registry_address(address: &str) -> Result<(), String> {
         return Err(format!(
             "target system `{}` must be 1 to 64 lowercase letters and digits, such as `aws`",
             shown(system)
+        ));
+    }
+    Ok(())
+}
+
+/// A version-control host, which serves git repositories and no module registry.
+fn is_vcs_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    host == "github.com" || host == "bitbucket.org"
+}
+
+/// `publish.registry`: `HOST/NAMESPACE`, as the reason it is not.
+fn check_registry_namespace_address(address: &str) -> Result<(), String> {
+    if address.contains("://") {
+        return Err(
+            "it has a scheme; write the host alone, such as `registry.example.com`".to_owned(),
+        );
+    }
+    let parts: Vec<&str> = address.split('/').collect();
+    let [host, namespace] = parts[..] else {
+        return Err(if parts.len() == 1 {
+            "it has no namespace after the host".to_owned()
+        } else {
+            format!(
+                "it has {} parts separated by `/`, and it takes 2",
+                parts.len()
+            )
+        });
+    };
+    if is_vcs_host(host) {
+        return Err(format!(
+            "`{}` is a version-control host, not a module registry; for git, set `git`",
+            shown(host)
+        ));
+    }
+    check_registry_host(host)?;
+    if !is_registry_name(namespace) {
+        return Err(format!(
+            "namespace `{}` must be 1 to 64 letters, digits, `-` and `_`, starting and ending with a letter or digit",
+            shown(namespace)
+        ));
+    }
+    Ok(())
+}
+
+/// `publish.git`: a work tree's path, or a URL git can clone that a module source can name,
+/// as the reason it is neither.
+fn check_git_repository(repository: &str) -> Result<(), String> {
+    if repository.trim().is_empty() {
+        return Err("it is empty".to_owned());
+    }
+    if repository.starts_with("git::") {
+        return Err("tapgen adds `git::` itself: write the URL alone".to_owned());
+    }
+    if !crate::publish::git::is_url(repository) {
+        return Ok(());
+    }
+    if repository.contains(|c: char| c.is_whitespace() || c.is_control() || c == '"' || c == '\\') {
+        return Err("a URL can't hold spaces, quotes or backslashes".to_owned());
+    }
+    if repository.contains(['?', '#']) {
+        return Err("tapgen adds `?ref=<tag>` itself: leave out the query".to_owned());
+    }
+    let rest = match repository.split_once("://") {
+        Some((scheme, rest)) => {
+            const SCHEMES: &[&str] = &["https", "http", "ssh", "git", "file"];
+            if !SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) {
+                return Err(format!(
+                    "git can't clone over `{}`; use {}",
+                    shown(scheme),
+                    ticked(
+                        &SCHEMES
+                            .iter()
+                            .map(|s| format!("{s}://"))
+                            .collect::<Vec<_>>()
+                    )
+                ));
+            }
+            if scheme != "file" && rest.split('/').next().is_none_or(str::is_empty) {
+                return Err("it has no host".to_owned());
+            }
+            rest
+        }
+        None => repository,
+    };
+    if rest.trim_start_matches('/').contains("//") {
+        return Err("a `//FOLDER` inside the repository goes in `git_path`".to_owned());
+    }
+    Ok(())
+}
+
+/// `publish.git_path`: a folder inside the repository that a module source's `//FOLDER`
+/// can name, as the reason it is not.
+fn check_git_path(path: &str) -> Result<(), String> {
+    match crate::publish::git::tree_path(std::path::Path::new(path)) {
+        None => Err(
+            "it is not a folder inside the repository (an absolute path, or one with `..`)"
+                .to_owned(),
+        ),
+        Some(folder) if folder.is_empty() => Err("it names the repository's root".to_owned()),
+        Some(folder) => match folder
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "-._~+@/".contains(*c)))
+        {
+            Some(c) => Err(format!(
+                "a module source's `//FOLDER` can't hold {}; use letters, digits and `-._~+@`",
+                if c.is_whitespace() {
+                    "spaces".to_owned()
+                } else {
+                    format!("`{c}`")
+                }
+            )),
+            None => Ok(()),
+        },
+    }
+}
+
+/// The longest name, host included, that OCI registries take (Docker's limit).
+const OCI_NAME_LIMIT: usize = 255;
+
+/// `publish.oci`: `HOST[:PORT]/REPOSITORY` in the OCI distribution grammar, as the reason it
+/// is not.
+pub fn check_oci_repository(reference: &str) -> Result<(), String> {
+    static COMPONENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$")
+            .unwrap_or_else(|_| unreachable!())
+    });
+    if reference.starts_with("oci://") {
+        return Err("tapgen adds `oci://` itself: leave it out".to_owned());
+    }
+    if reference.contains("://") {
+        return Err("it has a scheme; write the host alone".to_owned());
+    }
+    let (host, repository) = reference.split_once('/').unwrap_or((reference, ""));
+    if repository.is_empty() {
+        return Err(format!(
+            "it has no repository after the host `{}`",
+            shown(host)
+        ));
+    }
+    if repository.contains('@') {
+        return Err(
+            "a digest (`@sha256:...`) has no place here: each release is tagged with its version"
+                .to_owned(),
+        );
+    }
+    if repository.contains(':') {
+        return Err(
+            "a tag (`:TAG`) has no place here: each release is tagged with its version".to_owned(),
+        );
+    }
+    check_oci_host(host)?;
+    for part in repository.split('/') {
+        if part.is_empty() {
+            return Err("the repository has an empty part (`//`, or a `/` at the end)".to_owned());
+        }
+        if part.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(format!(
+                "repository `{}` has uppercase letters, and OCI repository names are lowercase",
+                shown(repository)
+            ));
+        }
+        if !COMPONENT.is_match(part) {
+            return Err(format!(
+                "`{}` must be lowercase letters and digits, separated by `.`, `_`, `__` or `-`",
+                shown(part)
+            ));
+        }
+    }
+    if reference.len() > OCI_NAME_LIMIT {
+        return Err(format!(
+            "it has {} characters, and OCI registries take at most {OCI_NAME_LIMIT}",
+            reference.len()
+        ));
+    }
+    Ok(())
+}
+
+/// An OCI registry host: `localhost`, or DNS labels with a dot or a port, as OCI clients tell
+/// a host from the first part of a repository.
+fn check_oci_host(host: &str) -> Result<(), String> {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    if port.is_some_and(|p| !p.parse::<u16>().is_ok_and(|p| p > 0)) {
+        return Err(format!(
+            "`{}` is not a valid port",
+            shown(port.unwrap_or_default())
+        ));
+    }
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if !name.split('.').all(label_ok) {
+        return Err(format!(
+            "`{}` is not a valid host name: use letters, digits and hyphens between dots",
+            shown(name)
+        ));
+    }
+    if !(name.contains('.') || port.is_some() || name == "localhost") {
+        return Err(format!(
+            "`{}` is not a registry host (it has no dot or port): write the host first, such as `registry.example.com/{}`",
+            shown(name),
+            shown(host)
         ));
     }
     Ok(())
@@ -1052,5 +1388,101 @@ mod tests {
         }
         assert!(!is_registry_name(&"a".repeat(65)));
         assert!(is_registry_name(&"a".repeat(64)));
+    }
+
+    /// The OCI distribution grammar: what registries accept passes, the rest says why not.
+    #[test]
+    fn oci_repositories_follow_the_distribution_grammar() {
+        for good in [
+            "registry.example.com/acme/serverless-api",
+            "localhost:5000/api",
+            "localhost/api",
+            "127.0.0.1:5000/a/b",
+            "Registry.Example.com/a.b/c_d/e__f/g--h",
+        ] {
+            assert_eq!(check_oci_repository(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("registry.example.com", "no repository"),
+            ("registry.example.com/a//b", "empty part"),
+            ("registry.example.com/a/", "empty part"),
+            ("registry.example.com/a___b", "must be lowercase"),
+            ("registry.example.com/a.", "must be lowercase"),
+            ("registry.example.com/A", "uppercase"),
+            ("api/x", "not a registry host"),
+            ("-x.example.com/a", "not a valid host name"),
+            ("registry.example.com:0/a", "not a valid port"),
+            ("oci://registry.example.com/a", "`oci://`"),
+            ("https://registry.example.com/a", "scheme"),
+            ("registry.example.com/a:1", "a tag"),
+            ("registry.example.com/a@sha256:ab", "a digest"),
+        ] {
+            let problem = check_oci_repository(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+        let long = format!("registry.example.com/{}", "a".repeat(250));
+        assert!(check_oci_repository(&long).is_err_and(|p| p.contains("at most 255")));
+    }
+
+    #[test]
+    fn registry_namespace_addresses_are_host_and_namespace() {
+        for good in [
+            "registry.example.com/acme",
+            "registry.example.com:8443/Acme_Corp",
+            "127.0.0.1:8443/tap",
+        ] {
+            assert_eq!(check_registry_namespace_address(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("registry.example.com", "no namespace"),
+            ("registry.example.com/acme/x/aws", "4 parts"),
+            ("github.com/acme", "version-control host"),
+            ("localhost/acme", "must contain a dot"),
+            ("registry.example.com/ac.me", "namespace `ac.me`"),
+            ("https://registry.example.com/acme", "scheme"),
+        ] {
+            let problem = check_registry_namespace_address(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn git_repositories_are_work_trees_or_urls_a_module_source_can_name() {
+        for good in [
+            "../terraform-aws-api",
+            "/srv/git/clone with spaces",
+            "https://git.example.com/acme/api.git",
+            "ssh://git@git.example.com:2222/acme/api.git",
+            "git@git.example.com:acme/api.git",
+            "file:///srv/git/api.git",
+        ] {
+            assert_eq!(check_git_repository(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("", "empty"),
+            ("git::https://git.example.com/a.git", "`git::`"),
+            ("https://git.example.com/a b.git", "spaces"),
+            ("https://git.example.com/a.git?ref=x", "query"),
+            ("https://git.example.com/a.git#main", "query"),
+            ("https://", "no host"),
+            ("https://git.example.com/a.git//sub", "`git_path`"),
+            ("git@git.example.com:a.git//sub", "`git_path`"),
+            ("s3://bucket/a", "can't clone over `s3`"),
+        ] {
+            let problem = check_git_repository(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+        assert_eq!(check_git_path("modules/api"), Ok(()));
+        assert_eq!(check_git_path("./modules//api/"), Ok(()));
+        for (bad, reason) in [
+            ("", "root"),
+            ("./", "root"),
+            ("../api", "not a folder inside"),
+            ("/api", "not a folder inside"),
+            ("modules/a?b", "`?`"),
+        ] {
+            let problem = check_git_path(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
     }
 }

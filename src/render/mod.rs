@@ -48,13 +48,56 @@ pub(crate) fn terraform_block(required_version: &str) -> Block {
 }
 
 /// Where a root takes the module from, and the `version` argument a registry source needs:
-/// the one address every root and the module README's usage snippet write.
+/// the one address every root writes, and the usage snippet where `[publish]` names none.
 pub fn module_source(spec: &ModuleSpec) -> (String, Option<String>) {
     match &spec.source {
         ModuleSource::Local => (format!("../../modules/{}", spec.name), None),
         ModuleSource::Registry(address) => (address.clone(), Some(spec.version.clone())),
         ModuleSource::Git(url) => (format!("{url}?ref=v{}", spec.version), None),
         ModuleSource::Oci(url) => (format!("{url}?tag={}", spec.version), None),
+    }
+}
+
+/// Where the module README's usage snippet installs the module from: where `[publish]`
+/// releases it for others to install (its `registry`, else its `oci` repository, else its
+/// `git` URL; a work tree on the publisher's disk means nothing to a reader), else
+/// [`module_source`].
+pub fn usage_source(spec: &ModuleSpec) -> (String, Option<String>) {
+    let publish = &spec.publish;
+    if let Some(registry) = &publish.registry {
+        return (
+            format!(
+                "{registry}/{}/{}",
+                spec.name,
+                crate::publish::package::SYSTEM
+            ),
+            Some(compatible_versions(&spec.version)),
+        );
+    }
+    if let Some(repository) = &publish.oci {
+        return (format!("oci://{repository}?tag={}", spec.version), None);
+    }
+    if let Some(crate::publish::git::Repository::Url(url)) = &publish.git {
+        // The folder as the commit holds it (`./modules//api` is `modules/api`).
+        let folder = publish
+            .git_path
+            .as_deref()
+            .and_then(|path| crate::publish::git::tree_path(std::path::Path::new(path)))
+            .filter(|path| !path.is_empty())
+            .map(|path| format!("//{path}"))
+            .unwrap_or_default();
+        let tag = crate::publish::git::tag_name(publish.tag_prefix.as_deref(), &spec.version);
+        return (format!("git::{url}{folder}?ref={tag}"), None);
+    }
+    module_source(spec)
+}
+
+/// `~> MAJOR.MINOR`: this release and every later one of the same major version. A
+/// pre-release is pinned exactly, since a constraint range never selects one.
+fn compatible_versions(version: &str) -> String {
+    match semver::Version::parse(version) {
+        Ok(parsed) if parsed.pre.is_empty() => format!("~> {}.{}", parsed.major, parsed.minor),
+        _ => version.to_owned(),
     }
 }
 

@@ -6,7 +6,7 @@ use super::root::PACKAGE_FILE;
 use super::variables;
 use super::{
     REQUIRED_VERSION, alarms, apigateway, checkov_skips, diagram, docs, extend, iam, lambda, logs,
-    module_source, r, s3, terraform_block,
+    r, s3, terraform_block, usage_source,
 };
 use crate::hcl::{Block, Body, Expr};
 use crate::output::{Document, File, SharedBytes};
@@ -149,7 +149,7 @@ fn outputs_document() -> Body {
 /// `module "<name>" { source = ...; version = ... }`: the call a root writes, with the
 /// module's address from the config and every required input at the project's value.
 fn usage(spec: &ModuleSpec, project: &Stack) -> Body {
-    let (source, version) = module_source(spec);
+    let (source, version) = usage_source(spec);
     let mut body = Body::new()
         .attr("source", source)
         .opt_attr("version", version);
