@@ -117,18 +117,25 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 package_module(&module, &files, &dir)
             }
             Some(ModuleCommand::Publish(args)) => {
+                let target = args.target()?;
                 let paths = before.merge(args.paths, "module publish")?;
                 let (_, module, files) = release(&paths)?;
+                let repo = match target {
+                    cli::PublishTarget::Git(repo) => repo,
+                    cli::PublishTarget::Oci(target) => {
+                        return publish_oci(&module, &files, &target);
+                    }
+                };
                 let coordinates = publish::package::Coordinates::of(&module);
                 let outcome = publish::git::publish(&publish::git::Release {
-                    repo: &args.git,
+                    repo: &repo,
                     subdir: args.path.as_deref(),
                     tag_prefix: args.tag_prefix.as_deref(),
                     version: &module.version,
                     address: &coordinates.address(),
                     files: &publish::package::module_files(&module, &files)?,
                 })?;
-                let repo = args.git.display();
+                let repo = repo.display();
                 match outcome {
                     publish::git::Outcome::Tagged { tag, commit } => ui::line(&format!(
                         "published {} {} to `{repo}`: tag {tag} on commit {commit} (not pushed: `git push --follow-tags` when ready)",
@@ -319,6 +326,43 @@ fn lint_rendered(
         source: Some((&loaded.source, KEY)),
     };
     lint::module(scratch.path(), &version, false).map(drop)
+}
+
+/// Pushes the module to an OCI repository, tagged with its version; prints `DIGEST  REF`.
+fn publish_oci(
+    module: &stack::ModuleSpec,
+    files: &[File],
+    target: &publish::oci::Target,
+) -> Result<i32, Error> {
+    let coordinates = publish::package::Coordinates::of(module);
+    let tag = publish::oci::tag_of(&module.version)?;
+    let artifact = publish::oci::artifact(
+        &coordinates,
+        &publish::package::module_files(module, files)?,
+    )?;
+    let reference = target.reference(&tag);
+    let digest = match publish::oci::publish(target, &tag, &artifact)? {
+        publish::oci::Outcome::Pushed { digest } => {
+            ui::line(&format!(
+                "published {} {} to `{reference}` ({} files, manifest {digest})\n  roots use: source = \"{}\"",
+                coordinates.address(),
+                module.version,
+                artifact.files,
+                target.source(&tag)
+            ))?;
+            digest
+        }
+        publish::oci::Outcome::Unchanged { digest } => {
+            ui::line(&format!(
+                "{} {} is already published at `{reference}` with this content (manifest {digest}): nothing to do",
+                coordinates.address(),
+                module.version
+            ))?;
+            digest
+        }
+    };
+    ui::out(&format!("{digest}  {reference}\n"))?;
+    Ok(exit::SUCCESS)
 }
 
 /// Writes the module's package into `dir` (once per version) and prints `SHA256  PATH`.

@@ -2,4 +2,5 @@
 //! serves (see [`crate::registry`]).
 
 pub mod git;
+pub mod oci;
 pub mod package;
