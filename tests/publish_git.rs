@@ -51,7 +51,7 @@ fn published(project: &Project, repo: &Path, extra: &[&str]) -> String {
 }
 
 /// The regular files of the package `tapgen module package` writes: what a release holds.
-fn package_files(project: &Project) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn package_files(project: &Project) -> BTreeMap<String, Vec<u8>> {
     let (_, path) = package(project);
     let bytes = std::fs::read(path).unwrap();
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
@@ -97,6 +97,14 @@ fn tree_files(repo: &Path, rev: &str, folder: &str) -> BTreeMap<String, Vec<u8>>
 /// `tofu init` of a root whose module `api` comes from `source`; the root and the folder
 /// the module was installed in.
 fn tofu_installs(source: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    tofu_installs_with(source, &[])
+}
+
+/// [`tofu_installs`] with more environment variables for tofu.
+pub(crate) fn tofu_installs_with(
+    source: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Option<(tempfile::TempDir, PathBuf)> {
     let tofu = need(
         "tofu",
         std::env::var_os("TAPGEN_TOFU")
@@ -127,6 +135,7 @@ fn tofu_installs(source: &str) -> Option<(tempfile::TempDir, PathBuf)> {
         .env("TF_IN_AUTOMATION", "1")
         .env("CHECKPOINT_DISABLE", "1")
         .env_remove("TF_CLI_ARGS")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(

@@ -358,7 +358,12 @@ async fn push(
         target.repository.clone(),
         tag.to_owned(),
     );
-    let fail = |action: &str, e: OciDistributionError| remote_error(target, credentials, action, e);
+    let read = format!(
+        "read the tag `{tag}` of `{}/{}`",
+        target.registry, target.repository
+    );
+    let write = format!("push to `{}/{}`", target.registry, target.repository);
+    let fail = |what: &str, e: OciDistributionError| remote_error(target, credentials, what, e);
 
     const ACCEPTED: &[&str] = &[
         MANIFEST_MEDIA_TYPE,
@@ -391,22 +396,22 @@ async fn push(
             };
         }
         Err(e) if is_not_found(&e) => {}
-        Err(e) => return Err(fail("read", e)),
+        Err(e) => return Err(fail(&read, e)),
     }
 
     client
         .push_blob(&reference, artifact.zip.clone(), &artifact.layer_digest)
         .await
-        .map_err(|e| fail("push to", e))?;
+        .map_err(|e| fail(&write, e))?;
     client
         .push_blob(&reference, CONFIG, &digest(CONFIG))
         .await
-        .map_err(|e| fail("push to", e))?;
+        .map_err(|e| fail(&write, e))?;
     let content_type = http::HeaderValue::from_static(MANIFEST_MEDIA_TYPE);
     client
         .push_manifest_raw(&reference, artifact.manifest.clone(), content_type)
         .await
-        .map_err(|e| fail("push to", e))?;
+        .map_err(|e| fail(&write, e))?;
     Ok(Outcome::Pushed {
         digest: artifact.manifest_digest.clone(),
     })
@@ -517,12 +522,11 @@ fn is_certificate_problem(error: &(dyn std::error::Error + 'static)) -> bool {
 fn remote_error(
     target: &Target,
     credentials: &Credentials,
-    action: &str,
+    what: &str,
     error: OciDistributionError,
 ) -> Error {
     let registry = &target.registry;
     let file = credentials.file.display();
-    let what = format!("{action} `{registry}/{}`", target.repository);
     if is_unauthorized(&error) {
         return match credentials.auth {
             RegistryAuth::Anonymous => Error::Remote {
