@@ -46,6 +46,10 @@ struct Registry {
 
 impl Registry {
     fn start(binary: &Path, tls: &Tls, htpasswd: Option<&Path>) -> Self {
+        Self::start_with(binary, &tls.cert(), &tls.key(), htpasswd)
+    }
+
+    fn start_with(binary: &Path, cert: &Path, key: &Path, htpasswd: Option<&Path>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let auth = htpasswd
@@ -59,8 +63,8 @@ impl Registry {
         let config = format!(
             "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: \"{storage}\"\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: tapgen-test-secret\n  tls:\n    certificate: \"{cert}\"\n    key: \"{key}\"\n{auth}",
             storage = dir.path().join("storage").display(),
-            cert = tls.cert().display(),
-            key = tls.key().display(),
+            cert = cert.display(),
+            key = key.display(),
         );
         std::fs::write(dir.path().join("config.yml"), config).unwrap();
         let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
@@ -335,6 +339,10 @@ fn publish_oci_pushes_a_module_package_that_tofu_installs_and_oras_pulls_back() 
     sorted.sort();
     assert_eq!(names, sorted);
     assert_eq!(unzipped, expected);
+    assert!(
+        !unzipped.keys().any(|name| name.ends_with(".zip")),
+        "no Lambda code in a module package: {names:?}"
+    );
 
     // Real OpenTofu installs it from the `oci://` source, and gets the same files.
     let empty = docker_config(None);
@@ -509,13 +517,13 @@ fn publish_oci_to_a_registry_that_asks_for_credentials_reads_them_from_the_docke
 }
 
 #[test]
-fn publish_oci_to_a_registry_whose_certificate_is_not_trusted_exits_3_with_the_ssl_cert_file_hint()
-{
-    let Some(registry) = registry_binary() else {
+fn publish_oci_to_a_registry_whose_certificate_is_not_trusted_exits_3_saying_what_to_trust_or_serve()
+ {
+    let Some(binary) = registry_binary() else {
         return;
     };
     let tls = Tls::new();
-    let registry = Registry::start(&registry, &tls, None);
+    let registry = Registry::start(&binary, &tls, None);
     let project = Project::with_config(&config("1.2.0"));
     let docker = docker_config(None);
     // Another CA than the one that signed the registry's certificate.
@@ -536,6 +544,38 @@ fn publish_oci_to_a_registry_whose_certificate_is_not_trusted_exits_3_with_the_s
         "{stderr}"
     );
     assert!(registry.blobs().is_empty());
+
+    // A self-signed certificate that is its own CA, which Go's TLS takes and rustls does
+    // not: the hint says what to serve instead.
+    let own = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.subject_alt_names = vec![rcgen::SanType::IpAddress(
+        std::net::Ipv4Addr::LOCALHOST.into(),
+    )];
+    let cert = params.self_signed(&key).unwrap();
+    std::fs::write(own.path().join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(own.path().join("key.pem"), key.serialize_pem()).unwrap();
+    let registry = Registry::start_with(
+        &binary,
+        &own.path().join("cert.pem"),
+        &own.path().join("key.pem"),
+        None,
+    );
+    let output = publish_with(
+        &project,
+        &registry.repository(),
+        &own.path().join("cert.pem"),
+        docker.path(),
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("serves a CA certificate as its own"),
+        "{stderr}"
+    );
 }
 
 #[test]

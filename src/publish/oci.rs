@@ -511,9 +511,6 @@ fn is_certificate_problem(error: &(dyn std::error::Error + 'static)) -> bool {
             }
         }
         next = error.source().or(inner);
-        if next.is_some_and(|n| std::ptr::eq(n, error)) {
-            break;
-        }
     }
     false
 }
@@ -562,9 +559,18 @@ fn remote_error(
     if let OciDistributionError::RequestError(request) = &error {
         let cause = chain(request);
         if is_certificate_problem(request) {
+            // webpki's name for a self-signed certificate that is its own CA, which Go's
+            // TLS (OpenTofu's) accepts and rustls does not.
+            let help = if cause.contains("CaUsedAsEndEntity") {
+                "the registry serves a CA certificate as its own: give it a certificate that a CA signed (the CA in `SSL_CERT_FILE`)"
+            } else {
+                "for a registry whose certificate a private CA signed, set `SSL_CERT_FILE` to a PEM file holding that CA (OpenTofu reads it too)"
+            };
             return Error::Remote {
-                message: format!("cannot {what}: the registry's TLS certificate is not trusted: {cause}"),
-                help: Some("for a registry whose certificate a private CA signed, set `SSL_CERT_FILE` to a PEM file holding that CA (OpenTofu reads it too)".to_owned()),
+                message: format!(
+                    "cannot {what}: the registry's TLS certificate is not trusted: {cause}"
+                ),
+                help: Some(help.to_owned()),
             };
         }
         return Error::Remote {
@@ -581,6 +587,9 @@ fn remote_error(
 }
 
 /// The roots in `SSL_CERT_FILE`, trusted besides the system's, as OpenTofu trusts them.
+/// rustls-platform-verifier reads the variable too (through rustls-native-certs); reading it
+/// here as well makes a file that is missing or holds no certificate an error that names it,
+/// rather than a TLS failure later, and keeps trust from hanging on that crate's choice.
 fn extra_roots() -> Result<Vec<Certificate>, Error> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject as _;
@@ -745,8 +754,12 @@ fn from_helper(helper: &str, registry: &str, file: &Path) -> Result<RegistryAuth
         .wait_with_output()
         .map_err(|e| failed(e.to_string()))?;
     if !output.status.success() {
-        let said = String::from_utf8_lossy(&output.stdout).trim().to_owned()
-            + String::from_utf8_lossy(&output.stderr).trim();
+        let said = [&output.stdout, &output.stderr]
+            .map(|bytes| String::from_utf8_lossy(bytes).trim().to_owned())
+            .into_iter()
+            .filter(|text| !text.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
         // The helper's protocol: this message means it holds nothing for the registry.
         if said.contains("credentials not found") {
             return Ok(RegistryAuth::Anonymous);
