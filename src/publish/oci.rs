@@ -56,6 +56,19 @@ impl Target {
         };
         const SHAPE: &str =
             "write `HOST:PORT/REPOSITORY`, such as `registry.example.com:5000/acme/serverless-api`";
+        // Checked first, so that every later message can quote parts of the value as they are.
+        if let Some(bad) = text.chars().find(|c| !c.is_ascii_graphic()) {
+            return Err(refuse(
+                format!("it holds {}", crate::error::quoted(&bad.to_string())),
+                "a repository is ASCII letters, digits and `.`, `_`, `-`, `/`, `:` only".to_owned(),
+            ));
+        }
+        if text.len() > MAX_NAME_LEN {
+            return Err(refuse(
+                format!("it is {} characters long", text.len()),
+                format!("registries take at most {MAX_NAME_LEN} characters of `HOST/REPOSITORY`"),
+            ));
+        }
         if let Some((scheme, rest)) = text.split_once("://") {
             return Err(refuse(
                 format!("it starts with `{scheme}://`"),
@@ -112,12 +125,6 @@ impl Target {
                 };
                 return Err(refuse(problem, help));
             }
-        }
-        if text.len() > MAX_NAME_LEN {
-            return Err(refuse(
-                format!("it is {} characters long", text.len()),
-                format!("registries take at most {MAX_NAME_LEN} characters of `HOST/REPOSITORY`"),
-            ));
         }
         Ok(Self {
             registry: registry.to_owned(),
@@ -825,6 +832,9 @@ mod tests {
                 "`a..b` is not a repository name part",
             ),
             ("bad_host.com/x", "is not a host name"),
+            ("127.0.0.1:5000/a b", "it holds \" \""),
+            ("127.0.0.1:5000/a\nb", "it holds \"\\u000A\""),
+            ("127.0.0.1:5000/é", "it holds \"\\u00E9\""),
         ] {
             let error = Target::parse(text).expect_err(text).to_string();
             assert!(error.contains(expected), "{text}: {error}");
