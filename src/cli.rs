@@ -181,7 +181,7 @@ Examples:
   tapgen module publish --oci registry.example.com:5000/acme/serverless-api
                                      push an OpenTofu module package, tag <version>
 
-Roots then use `source = \"git::https://HOST/ORG/REPO.git?ref=v<version>\"` (add
+With --git, roots use `source = \"git::https://HOST/ORG/REPO.git?ref=v<version>\"` (add
 `//SUBDIR` before `?` for a subfolder). The folder is replaced by the module (files the
 module no longer has are removed); the rest of the repository is kept. The commit goes on
 the current branch, authored by git's own user.name and user.email; the work tree follows.
