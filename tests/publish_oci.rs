@@ -424,6 +424,29 @@ fn publish_oci_again_is_a_no_op_and_other_content_under_the_version_is_refused()
     let next = printed_digest(&stdout, &format!("{}:1.2.1", registry.repository()));
     assert_ne!(next, digest);
     assert_eq!(oras_digest(&oras_bin, &tls, &reference, &[]), digest);
+
+    // A tag that another tool filled with something that is no module package is refused
+    // the same way, and stays as it was.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("notes.txt"), "not a module\n").unwrap();
+    let foreign = format!("{}:2.0.0", registry.repository());
+    oras(
+        &oras_bin,
+        &tls,
+        &["push", &foreign, "notes.txt"],
+        other.path(),
+    );
+    let pushed = oras_digest(&oras_bin, &tls, &foreign, &[]);
+    second.write("tapgen.toml", config("2.0.0").as_bytes());
+    let output = publish(&second);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("tag `2.0.0`")
+            && stderr.contains("which is not an OpenTofu module package"),
+        "{stderr}"
+    );
+    assert_eq!(oras_digest(&oras_bin, &tls, &foreign, &[]), pushed);
 }
 
 #[test]
