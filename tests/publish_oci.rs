@@ -425,15 +425,15 @@ fn publish_oci_again_is_a_no_op_and_other_content_under_the_version_is_refused()
     assert_ne!(next, digest);
     assert_eq!(oras_digest(&oras_bin, &tls, &reference, &[]), digest);
 
-    // A tag that another tool filled with something that is no module package is refused
-    // the same way, and stays as it was.
+    // A tag that another tool filled with something that is no module package (a zip
+    // layer, but not OpenTofu's artifact type) is refused the same way, and stays as it was.
     let other = tempfile::tempdir().unwrap();
     std::fs::write(other.path().join("notes.txt"), "not a module\n").unwrap();
     let foreign = format!("{}:2.0.0", registry.repository());
     oras(
         &oras_bin,
         &tls,
-        &["push", &foreign, "notes.txt"],
+        &["push", &foreign, "notes.txt:archive/zip"],
         other.path(),
     );
     let pushed = oras_digest(&oras_bin, &tls, &foreign, &[]);
