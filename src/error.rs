@@ -14,7 +14,8 @@ pub mod exit {
     pub const DRIFT: i32 = 1;
     /// Bad command line or bad config: nothing was written.
     pub const USAGE: i32 = 2;
-    /// Reading or writing files failed, or an external tool failed.
+    /// Reading or writing files failed, an external tool failed, or a registry could not be
+    /// reached or refused the request.
     pub const IO: i32 = 3;
 }
 
@@ -93,6 +94,14 @@ pub enum Error {
         message: String,
         help: Option<String>,
     },
+
+    /// A remote service (an OCI registry) could not be reached, was not trusted, or refused
+    /// the request or the credentials.
+    #[error("{message}{}", help_suffix(.help))]
+    Remote {
+        message: String,
+        help: Option<String>,
+    },
 }
 
 impl Error {
@@ -102,7 +111,7 @@ impl Error {
             | Error::Usage { .. }
             | Error::HandEdited { .. }
             | Error::InTheWay { .. } => exit::USAGE,
-            Error::Io { .. } | Error::Tool { .. } => exit::IO,
+            Error::Io { .. } | Error::Tool { .. } | Error::Remote { .. } => exit::IO,
         }
     }
 

@@ -118,6 +118,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 let (loaded, module, files) = release(&paths)?;
                 let flags = publish::Flags {
                     git: args.git.as_deref(),
+                    oci: args.oci.as_deref(),
                     tag_prefix: args.tag_prefix.as_deref(),
                     path: args.path.as_deref(),
                 };
@@ -130,7 +131,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 // The one place each kind of target is published.
                 for target in &plan.targets {
                     match target {
-                        publish::Target::Oci(_) => return Err(oci_unavailable()), // OCI: push to the repository here
+                        publish::Target::Oci(oci) => publish_oci(&module, &files, oci)?,
                         publish::Target::Git(git) => publish_git(&module, &files, git)?,
                         publish::Target::RegistrySite(site) => {
                             let archive =
@@ -369,12 +370,40 @@ fn publish_git(
     })
 }
 
-/// What publishing to an OCI repository says in a build without it.
-fn oci_unavailable() -> Error {
-    Error::usage(
-        "OCI publishing is not available in this build",
-        Some("leave `oci` out of `[publish]` to publish to the other targets".to_owned()),
-    )
+/// Pushes the module to an OCI repository, tagged with its version; prints `DIGEST  REF`.
+fn publish_oci(
+    module: &stack::ModuleSpec,
+    files: &[File],
+    target: &publish::oci::Target,
+) -> Result<(), Error> {
+    let coordinates = publish::package::Coordinates::of(module);
+    let tag = publish::oci::tag_of(&module.version)?;
+    let artifact = publish::oci::artifact(
+        &coordinates,
+        &publish::package::module_files(module, files)?,
+    )?;
+    let reference = target.reference(&tag);
+    let digest = match publish::oci::publish(target, &tag, &artifact)? {
+        publish::oci::Outcome::Pushed { digest } => {
+            ui::line(&format!(
+                "published {} {} to `{reference}` ({} files, manifest {digest})\n  roots use: source = \"{}\"",
+                coordinates.address(),
+                module.version,
+                artifact.files,
+                target.source(&tag)
+            ))?;
+            digest
+        }
+        publish::oci::Outcome::Unchanged { digest } => {
+            ui::line(&format!(
+                "{} {} is already published at `{reference}` with this content (manifest {digest}): nothing to do",
+                coordinates.address(),
+                module.version
+            ))?;
+            digest
+        }
+    };
+    ui::out(&format!("{digest}  {reference}\n"))
 }
 
 /// Writes the module's package into `dir` (once per version), prints `SHA256  PATH` and

@@ -489,12 +489,7 @@ pub fn build(dir: &Path, exclusions: &Exclusions) -> Result<Vec<u8>, Error> {
 
 fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<Vec<u8>, Error> {
     let files = collect(dir, exclusions, limits)?;
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(6))
-        .last_modified_time(DateTime::default())
-        .system(zip::System::Unix);
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let mut zip = Zip::new();
     let zip_error = |e: zip::result::ZipError| {
         Error::io("build Lambda package from", dir, std::io::Error::other(e))
     };
@@ -507,16 +502,10 @@ fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<V
         let metadata = file
             .metadata()
             .map_err(|e| Error::io("read", &entry.path, e))?;
-        let mode = if is_executable(&metadata) {
-            0o755
-        } else {
-            0o644
-        };
-        zip.start_file(entry.name.as_str(), options.unix_permissions(mode))
-            .map_err(zip_error)?;
-        // Read whole, then compressed in one call: deflate's output depends on how its input
-        // is split, and reads may come back short (network file systems), so streaming
-        // could give different bytes on another machine. Bounded: a file that grew since
+        let executable = is_executable(&metadata);
+        // Read whole, then compressed in one call (see `Zip::add`): reads may come back
+        // short (network file systems), so streaming could give different bytes on another
+        // machine. Bounded: a file that grew since
         // the walk cannot take more memory than the limit allows.
         let remaining = limits.unzipped.saturating_sub(unzipped);
         let mut contents = Vec::with_capacity(usize::try_from(entry.len).unwrap_or(0));
@@ -538,10 +527,10 @@ fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<V
                 }],
             ));
         }
-        zip.write_all(&contents)
-            .map_err(|e| Error::io("build Lambda package from", dir, e))?;
+        zip.add(&entry.name, executable, &contents)
+            .map_err(zip_error)?;
     }
-    let bytes = zip.finish().map_err(zip_error)?.into_inner();
+    let bytes = zip.finish().map_err(zip_error)?;
     let zipped = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if zipped > limits.zipped {
         return Err(refuse(
@@ -557,6 +546,51 @@ fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<V
         ));
     }
     Ok(bytes)
+}
+
+/// A zip archive that comes out byte-identical for the same files added in the same order:
+/// every entry deflated at one level, dated 1980-01-01 00:00 (the earliest a zip records),
+/// marked as made on Unix with mode 0755 or 0644 only, and no extra fields. Used for the
+/// Lambda package and for the module package of `module publish --oci`.
+pub struct Zip {
+    writer: ZipWriter<Cursor<Vec<u8>>>,
+}
+
+impl Default for Zip {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Zip {
+    pub fn new() -> Self {
+        Self {
+            writer: ZipWriter::new(Cursor::new(Vec::new())),
+        }
+    }
+
+    /// Adds one file, given whole and so compressed in one call: deflate's output depends on
+    /// how its input is split. Callers add files sorted by name.
+    pub fn add(
+        &mut self,
+        name: &str,
+        executable: bool,
+        bytes: &[u8],
+    ) -> zip::result::ZipResult<()> {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(6))
+            .last_modified_time(DateTime::default())
+            .system(zip::System::Unix)
+            .unix_permissions(if executable { 0o755 } else { 0o644 });
+        self.writer.start_file(name, options)?;
+        self.writer.write_all(bytes)?;
+        Ok(())
+    }
+
+    pub fn finish(self) -> zip::result::ZipResult<Vec<u8>> {
+        Ok(self.writer.finish()?.into_inner())
+    }
 }
 
 /// Makes room for an archive comment of `len` bytes at the end of a package built by

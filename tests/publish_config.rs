@@ -250,7 +250,7 @@ fn publish_with_neither_flags_nor_targets_exits_2_naming_the_flag_and_the_keys()
         let stderr = refused(&project, &[]);
         assert!(
             stderr.contains("nothing to publish to")
-                && stderr.contains("pass `--git REPO`, or set `git`, `registry_site` or `oci` under `[publish]` in `tapgen.toml`")
+                && stderr.contains("pass `--git REPO` or `--oci HOST:PORT/REPO`, or set `git`, `registry_site` or `oci` under `[publish]` in `tapgen.toml`")
                 && stderr.contains(extra),
             "{stderr}"
         );
@@ -267,17 +267,22 @@ fn publish_with_neither_flags_nor_targets_exits_2_naming_the_flag_and_the_keys()
 }
 
 #[test]
-fn an_oci_target_is_refused_in_this_build_before_any_other_target_is_published() {
+fn an_oci_target_that_cannot_be_reached_stops_the_run_before_any_other_target_is_published() {
+    // A loopback port nothing listens on: the push fails at once, with exit 3.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let target = repo();
     let project = project(&format!(
-        "oci = \"registry.example.com/tap/serverless-api\"\ngit = \"{}\"\nregistry_site = \"site\"\n",
+        "oci = \"127.0.0.1:{port}/tap/serverless-api\"\ngit = \"{}\"\nregistry_site = \"site\"\n",
         target.path().display()
     ));
-    let stderr = refused(&project, &[]);
-    assert!(
-        stderr.contains("OCI publishing is not available in this build"),
-        "{stderr}"
-    );
+    let output = publish(&project, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
     assert_eq!(git(target.path(), &["tag"]), "");
     assert!(!project.path().join("site").exists());
 }

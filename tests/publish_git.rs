@@ -97,6 +97,14 @@ pub(crate) fn tree_files(repo: &Path, rev: &str, folder: &str) -> BTreeMap<Strin
 /// `tofu init` of a root whose module `api` comes from `source`; the root and the folder
 /// the module was installed in.
 pub(crate) fn tofu_installs(source: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    tofu_installs_with(source, &[])
+}
+
+/// [`tofu_installs`] with more environment variables for tofu.
+pub(crate) fn tofu_installs_with(
+    source: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Option<(tempfile::TempDir, PathBuf)> {
     let tofu = need(
         "tofu",
         std::env::var_os("TAPGEN_TOFU")
@@ -127,6 +135,7 @@ pub(crate) fn tofu_installs(source: &str) -> Option<(tempfile::TempDir, PathBuf)
         .env("TF_IN_AUTOMATION", "1")
         .env("CHECKPOINT_DISABLE", "1")
         .env_remove("TF_CLI_ARGS")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(

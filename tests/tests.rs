@@ -33,6 +33,9 @@ mod provider_schema;
 mod publish_config;
 /// `tapgen module publish --git`: commits and annotated tags that real tofu installs from.
 mod publish_git;
+/// `tapgen module publish --oci`: OpenTofu module packages in a real OCI registry (with and
+/// without credentials) that real tofu installs and oras pulls back.
+mod publish_oci;
 /// Packages, registry folders and `registry serve`; real tofu, terraform and nginx install from them.
 mod publishing;
 /// Real OpenTofu and Terraform judge the output, where installed.

@@ -3,6 +3,7 @@
 //! where one `tapgen module publish` releases it.
 
 pub mod git;
+pub mod oci;
 pub mod package;
 
 use crate::error::Error;
@@ -19,8 +20,8 @@ pub struct Plan {
 /// One place the module is released to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
-    /// An OCI repository, `HOST/REPOSITORY` or `HOST:PORT/REPOSITORY`, tagged with the version.
-    Oci(String),
+    /// An OCI repository, tagged with the version.
+    Oci(oci::Target),
     /// A git repository, tagged `v<version>` or `PREFIX/v<version>`.
     Git(GitTarget),
     /// A registry folder laid out as `tapgen registry add` lays it out.
@@ -39,6 +40,7 @@ pub struct GitTarget {
 #[derive(Debug, Default)]
 pub struct Flags<'a> {
     pub git: Option<&'a Path>,
+    pub oci: Option<&'a str>,
     pub tag_prefix: Option<&'a str>,
     pub path: Option<&'a Path>,
 }
@@ -92,6 +94,11 @@ pub fn plan(
                 .or_else(|| publish.tag_prefix.clone()),
         })
     };
+    if let Some(reference) = flags.oci {
+        return Ok(Plan {
+            targets: vec![Target::Oci(oci::Target::parse(reference)?)],
+        });
+    }
     if flags.git_target() {
         let repository = match (flags.git, &publish.git) {
             (Some(path), _) => path.to_str().map_or_else(
@@ -117,7 +124,7 @@ pub fn plan(
     // pushed nothing else has been published yet.
     let mut targets = Vec::new();
     if let Some(reference) = &publish.oci {
-        targets.push(Target::Oci(reference.clone()));
+        targets.push(Target::Oci(oci::Target::parse(reference)?));
     }
     if let Some(repository) = &publish.git {
         targets.push(git_target(from_config(repository)));
@@ -132,9 +139,9 @@ pub fn plan(
             ""
         };
         return Err(Error::usage(
-            "nothing to publish to: no `--git` flag, and no target under `[publish]`",
+            "nothing to publish to: no `--git` or `--oci` flag, and no target under `[publish]`",
             Some(format!(
-                "pass `--git REPO`, or set `git`, `registry_site` or `oci` under `[publish]` in `{config_name}`{registry_only}"
+                "pass `--git REPO` or `--oci HOST:PORT/REPO`, or set `git`, `registry_site` or `oci` under `[publish]` in `{config_name}`{registry_only}"
             )),
         ));
     }
