@@ -254,6 +254,7 @@ fn body_problems(body: &Body, declared: &Declared, problems: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hcl::TypeExpr;
 
     const BUCKET: Resource = Resource::new("aws_s3_bucket", "logs");
     const PARTITION: DataSource = DataSource::new("aws_partition", "current");
@@ -263,7 +264,7 @@ mod tests {
             .block(Block::new(
                 "variable",
                 &["project"],
-                Body::new().attr("type", super::super::TypeExpr::String),
+                Body::new().attr("type", TypeExpr::String),
             ))
             .block(Block::new(
                 "locals",
@@ -293,10 +294,7 @@ mod tests {
             path_module(),
             Expr::template("{}/*", vec![BUCKET.attr("arn")]),
         ] {
-            assert_eq!(
-                unresolved(&[&folder(reference.clone())]),
-                Vec::<String>::new()
-            );
+            assert_eq!(unresolved(&[&folder(reference)]), Vec::<String>::new());
         }
     }
 
