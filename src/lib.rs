@@ -557,7 +557,7 @@ fn render_module(
         &project.lambda.source_dir,
         exclusions,
     )?;
-    Ok(render::module::files(module, &project, &package))
+    render::module::files(module, &project, &package)
 }
 
 /// Renders the roots of `stacks`, packaging each distinct Lambda source folder once.
@@ -578,7 +578,7 @@ fn render_environments_with(
     let mut files = Vec::new();
     for stack in stacks {
         let package = package_of(packages, base_dir, &stack.lambda.source_dir, exclusions)?;
-        files.extend(render::root::files(stack, package));
+        files.extend(render::root::files(stack, package)?);
     }
     Ok(files)
 }

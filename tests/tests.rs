@@ -40,5 +40,7 @@ mod publish_oci;
 mod publishing;
 /// Real OpenTofu and Terraform judge the output, where installed.
 mod real_tools;
+/// Every reference between rendered resources, inputs, locals and module outputs resolves.
+mod references;
 /// Every printed document parses back (hcl-rs) to the tree it was printed from.
 mod roundtrip;

@@ -15,7 +15,10 @@ pub mod root;
 mod s3;
 pub mod variables;
 
+use crate::error::Error;
+use crate::hcl::reference::local;
 use crate::hcl::{Block, Body, Expr, ObjectEntry};
+use crate::output::{Document, File};
 use crate::stack::{ModuleSource, ModuleSpec};
 
 /// Providers both roots and the module accept: 5.100 is what machine images carry, and 6.x
@@ -101,14 +104,9 @@ fn compatible_versions(version: &str) -> String {
     }
 }
 
-/// A reference such as `aws_s3_bucket.logs.arn`.
-pub(crate) fn r(path: &str) -> Expr {
-    Expr::reference(path)
-}
-
 /// `tags = local.tags`, which every taggable resource carries.
 pub(crate) fn tagged(body: Body) -> Body {
-    body.attr("tags", r("local.tags"))
+    body.attr("tags", local("tags"))
 }
 
 /// A `jsonencode`d IAM policy document.
@@ -182,4 +180,114 @@ pub(crate) fn checkov_skips(skips: &[(&str, &str)]) -> Body {
 pub(crate) fn extend(mut body: Body, rest: Body) -> Body {
     body.items.extend(rest.items);
     body
+}
+
+/// `files`, once every name in their HCL documents is checked ([`crate::hcl::check`]). A
+/// name in tapgen's code that is not an identifier is a bug in tapgen: it is reported, and
+/// nothing is written, rather than written as a file `tofu` cannot read.
+pub(crate) fn checked(files: Vec<File>) -> Result<Vec<File>, Error> {
+    for file in &files {
+        if let Document::Hcl(body) = &file.document
+            && let Err(invalid) = crate::hcl::check(body)
+        {
+            return Err(Error::usage(
+                format!(
+                    "internal error: tapgen built `{}` with a name that is not valid HCL: {invalid}",
+                    file.path.display()
+                ),
+                "this is a bug in tapgen, not in the config: please report it".to_owned(),
+            ));
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hcl::reference::unresolved;
+    use crate::output::SharedBytes;
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    /// The default config rendered: the module, its examples and every environment root.
+    fn default_render() -> Vec<File> {
+        let loaded = crate::config::load::parse(
+            "tapgen.toml",
+            crate::config::DEFAULT_CONFIG.to_owned(),
+            PathBuf::from("."),
+        )
+        .unwrap();
+        let spec = crate::stack::module_spec(&loaded.config);
+        let project = crate::stack::project_stack(&loaded.config, &spec);
+        let package = SharedBytes::new(Vec::new());
+        let mut files = module::files(&spec, &project, &package).unwrap();
+        for environment in crate::stack::environments(&loaded.config) {
+            let stack = crate::stack::resolve(&loaded.config, &environment, &spec);
+            files.extend(root::files(&stack, package.clone()).unwrap());
+        }
+        files
+    }
+
+    /// The HCL trees of `files`, by the folder they are written to.
+    fn by_folder(files: &[File]) -> BTreeMap<&Path, Vec<&Body>> {
+        let mut folders: BTreeMap<&Path, Vec<&Body>> = BTreeMap::new();
+        for file in files {
+            if let (Document::Hcl(body), Some(dir)) = (&file.document, file.path.parent()) {
+                folders.entry(dir).or_default().push(body);
+            }
+        }
+        folders
+    }
+
+    #[test]
+    fn every_reference_in_every_folder_names_something_declared_there() {
+        let files = default_render();
+        let folders = by_folder(&files);
+        // The module, its two examples and three environments.
+        assert_eq!(folders.len(), 6, "{:?}", folders.keys());
+        let mut references = 0;
+        for (dir, bodies) in &folders {
+            assert_eq!(
+                unresolved(bodies),
+                Vec::<String>::new(),
+                "{}",
+                dir.display()
+            );
+            for body in bodies {
+                count_references(body, &mut references);
+            }
+        }
+        assert!(references > 200, "only {references} references checked");
+    }
+
+    fn count_references(body: &Body, count: &mut usize) {
+        for item in &body.items {
+            match item {
+                crate::hcl::Item::Attribute(attr) => {
+                    attr.value.for_each_traversal(&mut |_| *count += 1)
+                }
+                crate::hcl::Item::Block(block) => count_references(&block.body, count),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_that_is_not_an_identifier_is_an_error_and_nothing_is_written() {
+        let files = vec![File::new(
+            PathBuf::from("modules/m/main.tf"),
+            Document::Hcl(Body::new().attr("not valid", true)),
+            "tapgen module",
+        )];
+        let error = checked(files).map(|_| ()).unwrap_err().to_string();
+        assert!(error.contains("internal error"), "{error}");
+        assert!(error.contains("modules/m/main.tf"), "{error}");
+        assert!(
+            error.contains("`not valid` is not an HCL identifier"),
+            "{error}"
+        );
+        // Every document tapgen renders passes the same check.
+        assert!(checked(default_render()).is_ok());
+    }
 }
