@@ -51,7 +51,7 @@ fn benches(c: &mut Criterion) {
     let package = tapgen::lambda_package(&base.join("lambda"), &Default::default())
         .unwrap_or_else(|_| panic!("package"));
     let project = tapgen::stack::project_stack(&loaded.config, &module);
-    let mut files = tapgen::render::module::files(&module, &project, &package);
+    let mut files = tapgen::render::module::files(&module, &project, &package).expect("renders");
     files.extend(tapgen::render::root::files(&stacks[0], package.clone()));
     let bytes: usize = tapgen::plan(base.clone(), &files, Default::default())
         .files
@@ -80,7 +80,8 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("render_trees", |b| {
         b.iter(|| {
-            let mut files = tapgen::render::module::files(black_box(&module), &project, &package);
+            let mut files = tapgen::render::module::files(black_box(&module), &project, &package)
+                .expect("renders");
             files.extend(tapgen::render::root::files(
                 black_box(&stacks[0]),
                 package.clone(),

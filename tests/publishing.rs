@@ -129,6 +129,7 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
         &project,
         &tapgen::output::SharedBytes::new(b"zip".to_vec()),
     )
+    .expect("renders")
     .iter()
     .filter(|f| f.path.extension().is_none_or(|ext| ext != "zip"))
     .map(|f| {

@@ -8,6 +8,7 @@ use super::{
     REQUIRED_VERSION, alarms, apigateway, checkov_skips, diagram, docs, extend, iam, lambda, logs,
     module_source, r, s3, terraform_block,
 };
+use crate::error::Error;
 use crate::hcl::{Block, Body, Expr};
 use crate::output::{Document, File, SharedBytes};
 use crate::stack::{ModuleSpec, Stack};
@@ -333,7 +334,7 @@ fn readme(
     project: &Stack,
     tf: &[(String, Body)],
     examples: &[Example],
-) -> String {
+) -> Result<String, Error> {
     let files = tf_files(tf);
     let examples: Vec<minijinja::Value> = examples
         .iter()
@@ -353,7 +354,11 @@ fn readme(
     )
 }
 
-fn example_readme(spec: &ModuleSpec, example: &Example, tf: &[(String, Body)]) -> String {
+fn example_readme(
+    spec: &ModuleSpec,
+    example: &Example,
+    tf: &[(String, Body)],
+) -> Result<String, Error> {
     crate::templates::render(
         "example-readme.md",
         minijinja::context! {
@@ -397,8 +402,13 @@ fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
 
 /// The files of `modules/<name>/`, paths relative to the output folder. `project` is the
 /// project's own values ([`crate::stack::project_stack`]) and `package` its Lambda package,
-/// which each example carries so that it plans as it stands.
-pub fn files(spec: &ModuleSpec, project: &Stack, package: &SharedBytes) -> Vec<File> {
+/// which each example carries so that it plans as it stands. Fails only on a bug in tapgen
+/// (a README template that does not render), before anything is written.
+pub fn files(
+    spec: &ModuleSpec,
+    project: &Stack,
+    package: &SharedBytes,
+) -> Result<Vec<File>, Error> {
     let dir = PathBuf::from("modules").join(&spec.name);
     let command = "tapgen module";
     let tf = module_tf(spec);
@@ -412,7 +422,7 @@ pub fn files(spec: &ModuleSpec, project: &Stack, package: &SharedBytes) -> Vec<F
         .collect();
     files.push(File::new(
         dir.join("README.md"),
-        Document::Markdown(readme(spec, project, &tf, &examples)),
+        Document::Markdown(readme(spec, project, &tf, &examples)?),
         command,
     ));
     files.push(terraform_docs_config(&dir, command));
@@ -437,10 +447,10 @@ pub fn files(spec: &ModuleSpec, project: &Stack, package: &SharedBytes) -> Vec<F
         ));
         files.push(File::new(
             example_dir.join("README.md"),
-            Document::Markdown(example_readme(spec, example, &example_tf)),
+            Document::Markdown(example_readme(spec, example, &example_tf)?),
             command,
         ));
         files.push(terraform_docs_config(&example_dir, command));
     }
-    files
+    Ok(files)
 }
