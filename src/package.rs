@@ -229,7 +229,7 @@ impl Walk<'_> {
                         target.display()
                     )
                 },
-                "Lambda gets only what is inside the folder: copy what the handler needs into it, or remove the link",
+                "copy what the handler needs into the folder, or remove the link: Lambda gets only what is inside the folder",
             );
             return Ok(());
         }
@@ -281,7 +281,7 @@ impl Walk<'_> {
         if !metadata.is_file() {
             self.problem(
                 format!("`{inner}` is {}", special_kind(metadata)),
-                "a Lambda package holds only files and folders: move it out of the folder",
+                "move it out of the folder: a Lambda package holds only files and folders",
             );
             return;
         }

@@ -176,7 +176,7 @@ pub fn publish(release: &Release) -> Result<Outcome, Error> {
     {
         return Err(Error::usage(
             format!("`{tag}` is not a valid git tag name"),
-            Some("`--tag-prefix` takes a path such as `modules/api`: no spaces, `..`, `~`, `^`, `:` or `*`".to_owned()),
+            Some("give `--tag-prefix` a path such as `modules/api`, without spaces, `..`, `~`, `^`, `:` or `*`".to_owned()),
         ));
     }
     for (variable, _) in [("GIT_AUTHOR_IDENT", ()), ("GIT_COMMITTER_IDENT", ())] {
