@@ -19,6 +19,7 @@ Exit codes:
      nothing was written
   3  reading or writing files (stdout and stderr too) failed, another run held the lock, an
      external tool failed, or a registry could not be reached or refused the credentials
+  70 a bug in tapgen (the message says so); nothing was written
 
 Without --config, tapgen reads ./tapgen.toml, or its embedded default (environments dev,
 staging and prod) where there is none, and then says so on stderr.";
@@ -447,7 +448,7 @@ impl ConfigArgs {
             Some((flag, _)) => Err(Error::usage(
                 format!("`{flag}` means nothing to `tapgen {command}`, which reads no config"),
                 Some(
-                    "`--config` and `--out` go with `terraform`, `module` and `validate`"
+                    "remove it: `--config` and `--out` go with `terraform`, `module` and `validate`"
                         .to_owned(),
                 ),
             )),

@@ -225,12 +225,15 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
 fn load(paths: &ConfigArgs) -> Result<config::Loaded, Error> {
     let loaded = config::load(paths.config.as_deref())?;
     if loaded.source.name == config::DEFAULT_CONFIG_NAME {
-        ui::line(&format!(
-            "note: no `{}` here: using tapgen's embedded default config (project `{}`, environments {})\n  = help: `tapgen init` writes it out to edit; `--config FILE` reads another",
-            config::load::CONFIG_FILE_NAME,
-            loaded.config.project.name,
-            error::ticked(&stack::environments(&loaded.config))
-        ))?;
+        ui::note(
+            &format!(
+                "no `{}` here: using tapgen's embedded default config (project `{}`, environments {})",
+                config::load::CONFIG_FILE_NAME,
+                loaded.config.project.name,
+                error::ticked(&stack::environments(&loaded.config))
+            ),
+            Some("run `tapgen init` to write it out and edit it, or pass `--config FILE` to read another".to_owned()),
+        )?;
     }
     Ok(loaded)
 }
@@ -247,29 +250,29 @@ fn refuse_stale(changes: &Changes, env: &str, paths: &ConfigArgs) -> Result<i32,
             command.push_str(&format!(" {flag} {}", value.display()));
         }
     }
-    let stale: Vec<String> = changes
-        .create
-        .iter()
-        .map(|path| format!("  missing: {}", path.display()))
-        .chain(
-            changes
-                .update
-                .iter()
-                .map(|path| format!("  differs: {}", path.display())),
-        )
-        .chain(
-            changes
-                .remove
-                .iter()
-                .map(|path| format!("  no longer generated: {}", path.display())),
-        )
-        .collect();
-    ui::line(&format!(
-        "error: the render of `{env}` is stale against the config ({}); validating it would check code the config no longer describes\n{}\n  = help: render first with `{command}` (add `--check` to see the diff), then run `tapgen validate` again",
-        summary(changes),
-        stale.join("\n")
-    ))?;
+    let stale = error::Stale {
+        summary: summary(changes),
+        files: stale_files(changes),
+        validating: Some((env.to_owned(), command)),
+    };
+    ui::line(&stale.render())?;
     Ok(exit::DRIFT)
+}
+
+/// Every stale file, and how it is stale.
+fn stale_files(changes: &Changes) -> Vec<(error::Staleness, PathBuf)> {
+    let each = |how: error::Staleness, paths: &[PathBuf]| {
+        paths
+            .iter()
+            .map(move |path| (how, path.clone()))
+            .collect::<Vec<_>>()
+    };
+    [
+        each(error::Staleness::Missing, &changes.create),
+        each(error::Staleness::Differs, &changes.update),
+        each(error::Staleness::NoLongerGenerated, &changes.remove),
+    ]
+    .concat()
 }
 
 /// The module as a release holds it: loaded, validated, rendered in memory and linted, for
@@ -441,7 +444,7 @@ fn package_module(
                     publish::package::hex_sha256(&existing),
                     package.sha256_hex()
                 ),
-                Some("a released version never changes: raise `module.version` in tapgen.toml, such as to the next patch version".to_owned()),
+                Some("raise `module.version` in `tapgen.toml`, such as to the next patch version: a released version never changes".to_owned()),
             ));
         }
     }
@@ -609,10 +612,12 @@ fn apply(plan: Plan, args: &WriteArgs) -> Result<i32, Error> {
             return Ok(exit::SUCCESS);
         }
         ui::out(&changes.diff)?;
-        ui::line(&format!(
-            "error: generated files are stale: {}\n  = help: run the same command without `--check` to update them",
-            summary(&changes)
-        ))?;
+        let stale = error::Stale {
+            summary: summary(&changes),
+            files: Vec::new(),
+            validating: None,
+        };
+        ui::line(&stale.render())?;
         return Ok(exit::DRIFT);
     }
     let changes = output::write(&plan, args.force)?;
@@ -637,7 +642,7 @@ fn summary(changes: &Changes) -> String {
 
 fn report_foreign(changes: &Changes) -> Result<(), Error> {
     for (path, why) in &changes.left_alone {
-        ui::line(&format!("note: left `{}` alone: {why}", path.display()))?;
+        ui::note(&format!("left `{}` alone: {why}", path.display()), None)?;
     }
     Ok(())
 }

@@ -15,6 +15,8 @@
 //! accepts. A symlink to a file or folder inside the folder is packaged as its target.
 
 use crate::error::Error;
+// A problem that makes the folder unpackageable, as one line and what to do about it.
+use crate::error::Unpackageable as Problem;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -99,12 +101,6 @@ struct Entry {
     path: PathBuf,
     /// Its length when the folder was walked.
     len: u64,
-}
-
-/// A problem that makes the folder unpackageable, as one line and what to do about it.
-struct Problem {
-    message: String,
-    help: &'static str,
 }
 
 /// The state of one walk of the handler folder.
@@ -233,7 +229,7 @@ impl Walk<'_> {
                         target.display()
                     )
                 },
-                "Lambda gets only what is inside the folder: copy what the handler needs into it, or remove the link",
+                "copy what the handler needs into the folder, or remove the link: Lambda gets only what is inside the folder",
             );
             return Ok(());
         }
@@ -285,7 +281,7 @@ impl Walk<'_> {
         if !metadata.is_file() {
             self.problem(
                 format!("`{inner}` is {}", special_kind(metadata)),
-                "a Lambda package holds only files and folders: move it out of the folder",
+                "move it out of the folder: a Lambda package holds only files and folders",
             );
             return;
         }
@@ -383,27 +379,12 @@ fn show_limit(bytes: u64) -> String {
 
 fn refuse(dir: &Path, mut problems: Vec<Problem>) -> Error {
     let count = problems.len();
-    let hidden = count.saturating_sub(MAX_PROBLEMS_SHOWN);
     problems.truncate(MAX_PROBLEMS_SHOWN);
-    let mut message = format!(
-        "cannot package the Lambda source folder `{}`: {}",
-        dir.display(),
-        if count == 1 {
-            "1 problem".to_owned()
-        } else {
-            format!("{count} problems")
-        }
-    );
-    for problem in &problems {
-        message.push_str(&format!(
-            "\n  --> {}\n   = help: {}",
-            problem.message, problem.help
-        ));
+    Error::Unpackageable {
+        dir: dir.to_path_buf(),
+        problems,
+        count,
     }
-    if hidden > 0 {
-        message.push_str(&format!("\n  ... and {hidden} more"));
-    }
-    Error::usage(message, None)
 }
 
 /// Files under `dir` to package, sorted by their name inside the zip, or every reason the

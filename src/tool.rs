@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Where to get OpenTofu or Terraform, for the hint when neither is found.
-const INSTALL_HINT: &str = "install OpenTofu (https://opentofu.org/docs/intro/install/) or Terraform and put `tofu` or `terraform` on PATH, or set TAPGEN_TOFU to the binary's path";
+const INSTALL_HINT: &str = "install OpenTofu (https://opentofu.org/docs/intro/install/) or Terraform and put `tofu` or `terraform` on `PATH`, or set `TAPGEN_TOFU` to the binary's path";
 
 /// The tool to run: `$TAPGEN_TOFU`, else `tofu` on PATH, else `terraform` on PATH.
 ///
@@ -25,7 +25,8 @@ pub fn find() -> Result<PathBuf, Error> {
                 .find(|candidate| is_executable(candidate))
         })
         .ok_or_else(|| Error::Tool {
-            message: "neither `tofu` nor `terraform` is on PATH".to_owned(),
+            message: "neither `tofu` nor `terraform` is on `PATH`".to_owned(),
+            output: String::new(),
             help: Some(INSTALL_HINT.to_owned()),
         })
 }
@@ -49,9 +50,10 @@ fn chosen_tool(path: &Path) -> Result<PathBuf, Error> {
         }
     };
     Err(Error::Tool {
-        message: format!("TAPGEN_TOFU {problem}"),
+        message: format!("`TAPGEN_TOFU` {problem}"),
+        output: String::new(),
         help: Some(
-            "point TAPGEN_TOFU at the `tofu` or `terraform` binary, or unset it to use the one on PATH"
+            "point `TAPGEN_TOFU` at the `tofu` or `terraform` binary, or unset it to use the one on `PATH`"
                 .to_owned(),
         ),
     })
@@ -88,13 +90,15 @@ fn run(tool: &Path, dir: &Path, args: &[&str]) -> Result<(), Error> {
         return Ok(());
     }
     Err(Error::Tool {
-        message: format!(
-            "`{shown}` failed in `{}`:\n{}{}",
-            dir.display(),
+        message: format!("`{shown}` failed in `{}`:", dir.display()),
+        output: format!(
+            "{}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         ),
-        help: None,
+        help: Some(format!(
+            "the output above is `{shown}`'s own: fix what it reports (a provider it cannot download, a release too old for the render), then run `tapgen validate` again"
+        )),
     })
 }
 

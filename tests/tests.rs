@@ -14,6 +14,8 @@ mod cli_trust;
 /// The config's rules: NFC, SemVer, registry addresses, regions, AWS limits, secrets, and
 /// every error at once, in file order, each located under its full key.
 mod config_rules;
+/// Whole messages pinned: stderr and stdout compared in full for each representative error.
+mod errors;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
 /// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,

@@ -10,9 +10,9 @@
 
 use super::load::Loaded;
 use super::regions;
-use super::secrets::{Secret, looks_like_secret};
+use super::secrets::looks_like_secret;
 use super::source::Source;
-use crate::error::{Diagnostic, Error, shown, ticked};
+use crate::error::{ArnOf, Diagnostic, Error, Holder, Problem, Rule, shown, ticked};
 use crate::stack::{self, Stack};
 use std::collections::BTreeSet;
 
@@ -61,16 +61,16 @@ pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Err
         .iter()
         .map(|environment| {
             if !is_declared.contains(environment) {
-                let suggestion = crate::suggest::closest(environment, declared.iter().map(String::as_str))
-                    .map(|best| format!("did you mean `{best}`? "))
-                    .unwrap_or_default();
-                return Err(Error::usage(
-                    format!("environment `{environment}` is not declared in `{}`", loaded.source.name),
-                    Some(format!(
-                        "{suggestion}declared environments: {}; add an `[env.{environment}]` table to declare it",
-                        ticked(&declared)
-                    )),
-                ));
+                return Err(Error::UndeclaredEnvironment {
+                    name: environment.clone(),
+                    file: loaded.source.name.clone(),
+                    closest: crate::suggest::closest(
+                        environment,
+                        declared.iter().map(String::as_str),
+                    )
+                    .map(str::to_owned),
+                    declared: declared.clone(),
+                });
             }
             Ok(stack::resolve(config, environment, &module))
         })
@@ -108,7 +108,7 @@ struct Checker<'a> {
 }
 
 /// What makes two findings the same problem: line and column, key, advice.
-type Identity = (Option<(usize, usize)>, Option<String>, Option<String>);
+type Identity = (Option<(usize, usize)>, Option<String>, String);
 
 /// Where an environment's value of `key` may be written: the environment's overlay (where
 /// the key can be overlaid at all), then the project-wide key.
@@ -130,13 +130,7 @@ fn written_paths<'k>(environment: Option<&'k str>, key: &[&'k str]) -> [Vec<&'k 
 impl Checker<'_> {
     /// Reports a problem with `key` (its project-wide path, such as `lambda.memory_mb` or
     /// `project.region`) as resolved for `environment`.
-    fn error(
-        &mut self,
-        environment: Option<&str>,
-        key: &[&str],
-        message: String,
-        help: impl Into<Option<String>>,
-    ) {
+    fn error(&mut self, environment: Option<&str>, key: &[&str], problem: Problem) {
         let [overlay, base] = written_paths(environment, key);
         let written = |path: &&Vec<&str>| !path.is_empty() && self.source.contains(path);
         // The line that set the value: the environment's overlay, else the project-wide key.
@@ -163,16 +157,15 @@ impl Checker<'_> {
             .and_then(|path| self.source.span_of(&path))
             .unwrap_or(0..0);
         let diagnostic = Diagnostic {
-            message,
+            problem,
             key: shown_key,
             location: Some(self.source.location(span)),
             file: self.source.name.clone(),
-            help: help.into(),
         };
         let identity = (
             diagnostic.location.as_ref().map(|l| (l.line, l.column)),
             diagnostic.key.clone(),
-            diagnostic.help.clone(),
+            diagnostic.problem.help(),
         );
         if self.seen.insert(identity) {
             self.diagnostics.push(diagnostic);
@@ -185,23 +178,14 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["project", "name"],
-                format!(
-                    "project name `{}` can't be used in resource names",
-                    shown(name)
-                ),
-                "use letters, digits and hyphens, starting with a letter, such as `orders-api`"
-                    .to_owned(),
+                invalid(Rule::ProjectName, name, None),
             );
         }
         if !(is_name(&module.name, false) && is_registry_name(&module.name)) {
             self.error(
                 None,
                 &["module", "name"],
-                format!(
-                    "module name `{}` is not a valid registry module name",
-                    shown(&module.name)
-                ),
-                "use 1 to 64 lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit".to_owned(),
+                invalid(Rule::ModuleName, &module.name, None),
             );
         }
         // The namespace defaults to the registry's, whose address `publish` checks, else to
@@ -209,23 +193,12 @@ impl Checker<'_> {
         let namespace_from_registry =
             config.module.namespace.is_none() && config.publish.registry.is_some();
         if !namespace_from_registry && !is_registry_name(&module.namespace) {
-            let (key, what): (&[&str], _) = if config.module.namespace.is_some() {
-                (&["module", "namespace"], "module namespace")
+            let (key, rule): (&[&str], _) = if config.module.namespace.is_some() {
+                (&["module", "namespace"], Rule::ModuleNamespace)
             } else {
-                (
-                    &["project", "name"],
-                    "the module namespace (by default the project name, lowercased)",
-                )
+                (&["project", "name"], Rule::DerivedNamespace)
             };
-            self.error(
-                None,
-                key,
-                format!(
-                    "{what} `{}` is not a valid registry namespace",
-                    shown(&module.namespace)
-                ),
-                "use letters, digits, hyphens and underscores, at most 64 characters, starting and ending with a letter or digit; or set `module.namespace`".to_owned(),
-            );
+            self.error(None, key, invalid(rule, &module.namespace, None));
         }
         // The version is printed into the module's README and pinned by registry roots:
         // only a whole, valid SemVer version goes there.
@@ -233,11 +206,11 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["module", "version"],
-                format!(
-                    "module version `{}` is not a semantic version: {problem}",
-                    shown(&module.version)
+                invalid(
+                    Rule::ModuleVersion,
+                    &module.version,
+                    Some(problem.to_string()),
                 ),
-                "write MAJOR.MINOR.PATCH with an optional `-PRERELEASE` and `+BUILD` of letters, digits, hyphens and dots, such as `1.2.0` or `1.3.0-rc.1`".to_owned(),
             );
         }
         let Some(source) = &config.module.source else {
@@ -251,12 +224,7 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["module", "source"],
-                format!(
-                    "module source `{}` is not a module registry address: {problem}",
-                    shown(source)
-                ),
-                "use `local`, `[HOST/]NAMESPACE/NAME/SYSTEM` such as `registry.example.com/acme/serverless-api/aws`, `git::URL` or `oci://HOST/REPOSITORY`; tapgen adds the version (`?ref=v<version>`, `?tag=<version>`) itself"
-                    .to_owned(),
+                invalid(Rule::ModuleSource, source, Some(problem)),
             );
             return;
         }
@@ -272,13 +240,10 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["module", "source"],
-                format!(
-                    "module source `{}` is not where this module is published: `tapgen module package` publishes it as `{published}`",
-                    shown(source)
-                ),
-                format!(
-                    "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
-                ),
+                Problem::ModuleSourceMismatch {
+                    source: source.clone(),
+                    published,
+                },
             );
         }
     }
@@ -292,8 +257,7 @@ impl Checker<'_> {
                 Err(problem) => self.error(
                     None,
                     &["publish", "git"],
-                    format!("git repository `{}` is invalid: {problem}", shown(git)),
-                    "use the path of a clone's work tree, such as `../terraform-aws-api`, or a URL such as `https://git.example.com/acme/terraform-aws-api.git`".to_owned(),
+                    invalid(Rule::GitRepository, git, Some(problem)),
                 ),
                 Ok(()) => self.credential_in_address(&["publish", "git"], git),
             }
@@ -304,12 +268,7 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["publish", "tag_prefix"],
-                format!(
-                    "tag prefix `{}` can't start a git tag name: {problem}",
-                    shown(prefix)
-                ),
-                "use a path such as `modules/api`; the tag is then `modules/api/v<version>`"
-                    .to_owned(),
+                invalid(Rule::TagPrefix, prefix, Some(problem)),
             );
         }
         if let Some(path) = &publish.git_path
@@ -318,8 +277,7 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["publish", "git_path"],
-                format!("git path `{}` is invalid: {problem}", shown(path)),
-                "use a relative folder such as `modules/api`, or leave `git_path` out for the repository's root".to_owned(),
+                invalid(Rule::GitPath, path, Some(problem)),
             );
         }
         if let Some(reference) = &publish.oci
@@ -328,8 +286,7 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["publish", "oci"],
-                format!("OCI repository `{}` is invalid: {problem}", shown(reference)),
-                "write `HOST/REPOSITORY` or `HOST:PORT/REPOSITORY`, such as `registry.example.com/acme/serverless-api`".to_owned(),
+                invalid(Rule::OciRepository, reference, Some(problem)),
             );
         }
         if let Some(registry) = &publish.registry {
@@ -337,8 +294,7 @@ impl Checker<'_> {
                 self.error(
                     None,
                     &["publish", "registry"],
-                    format!("registry `{}` is not `HOST/NAMESPACE`: {problem}", shown(registry)),
-                    "write the host and the namespace, such as `registry.example.com/acme`; tapgen adds `/<name>/aws`".to_owned(),
+                    invalid(Rule::RegistryAddress, registry, Some(problem)),
                 );
             } else if let (Some(namespace), Some(theirs)) = (
                 &config.module.namespace,
@@ -348,16 +304,11 @@ impl Checker<'_> {
                 self.error(
                     None,
                     &["publish", "registry"],
-                    format!(
-                        "registry `{}` has the namespace `{}`, but the module is published under `module.namespace` `{}`",
-                        shown(registry),
-                        shown(theirs),
-                        shown(namespace)
-                    ),
-                    format!(
-                        "make the two the same, or leave `module.namespace` out: it defaults to the registry's (`{}`)",
-                        shown(theirs)
-                    ),
+                    Problem::RegistryNamespaceMismatch {
+                        registry: registry.clone(),
+                        registry_namespace: theirs.to_owned(),
+                        namespace: namespace.clone(),
+                    },
                 );
             }
         }
@@ -369,8 +320,7 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["publish", "registry_site"],
-                "`registry_site` is empty".to_owned(),
-                "name the registry folder, such as `site`, relative to this file".to_owned(),
+                Problem::EmptyRegistrySite,
             );
         }
     }
@@ -378,15 +328,13 @@ impl Checker<'_> {
     /// An address that ends up in the README or in every root must hold no credentials.
     fn credential_in_address(&mut self, key: &[&str], address: &str) {
         if let Some(secret) = looks_like_secret(key.last().copied().unwrap_or_default(), address) {
-            let what = format!("`{}`", crate::error::key_path(key));
             self.error(
                 None,
                 key,
-                format!(
-                    "{}: the files tapgen writes would show it in plain text",
-                    secret.describe(&what)
-                ),
-                "leave credentials out of the address: git and OCI clients take them from a credential helper, an SSH key or their login".to_owned(),
+                Problem::CredentialInAddress {
+                    key: crate::error::key_path(key),
+                    secret,
+                },
             );
         }
     }
@@ -399,12 +347,9 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["module", "version"],
-                format!(
-                    "module version `{}` can't be an OCI tag, which has no `+`",
-                    shown(&module.version)
-                ),
-                "leave out the `+BUILD` part: OCI repositories are tagged with the version"
-                    .to_owned(),
+                Problem::OciTagVersion {
+                    version: module.version.clone(),
+                },
             );
         }
     }
@@ -420,11 +365,7 @@ impl Checker<'_> {
             self.error(
                 Some(environment),
                 &[],
-                format!(
-                    "environment name `{}` can't be used in resource names",
-                    shown(environment)
-                ),
-                "use 1 to 20 lowercase letters, digits and hyphens, starting with a letter, such as `staging`".to_owned(),
+                invalid(Rule::EnvironmentName, environment, None),
             );
         }
     }
@@ -432,8 +373,8 @@ impl Checker<'_> {
     fn stack(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
         self.names(stack);
-        if let Some((message, help)) = regions::check(&stack.region) {
-            self.error(env, &["project", "region"], message, help);
+        if let Some(problem) = regions::check(&stack.region) {
+            self.error(env, &["project", "region"], problem);
         }
         self.lambda(stack);
         self.api(stack);
@@ -450,23 +391,26 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["project", "name"],
-                format!("log bucket name `{bucket}` for environment `{}` is invalid: {problem}", stack.environment),
-                "S3 bucket names are 3 to 63 lowercase letters, digits, hyphens and dots; shorten the project or environment name".to_owned(),
+                Problem::LogBucketName {
+                    bucket,
+                    environment: stack.environment.clone(),
+                    reason: problem,
+                },
             );
         }
         let longest = stack.project.len() + 1 + stack.environment.len() + LONGEST_NAME_SUFFIX;
         if longest > NAME_LIMIT {
+            let prefix = format!("{}-{}", stack.project, stack.environment);
             self.error(
                 env,
                 &["project", "name"],
-                format!(
-                    "`{}-{}` is too long for resource names: IAM role names such as `{}-{}-apigw-cloudwatch` would be {longest} characters, and AWS allows {NAME_LIMIT}",
-                    stack.project, stack.environment, stack.project, stack.environment
-                ),
-                format!(
-                    "keep the project and environment names together under {} characters",
-                    NAME_LIMIT - LONGEST_NAME_SUFFIX
-                ),
+                Problem::NamesTooLong {
+                    longest_name: format!("{prefix}-apigw-cloudwatch"),
+                    prefix,
+                    length: longest,
+                    limit: NAME_LIMIT,
+                    suffix: LONGEST_NAME_SUFFIX,
+                },
             );
         }
     }
@@ -475,45 +419,28 @@ impl Checker<'_> {
         let env = Some(stack.environment.as_str());
         let lambda = &stack.lambda;
         if !SUPPORTED_RUNTIMES.contains(&lambda.runtime.as_str()) {
-            let deprecated = lambda.runtime.starts_with("python");
             self.error(
                 env,
                 &["lambda", "runtime"],
-                if deprecated {
-                    format!(
-                        "runtime `{}` is deprecated: AWS no longer accepts it for new functions",
-                        lambda.runtime
-                    )
-                } else {
-                    format!(
-                        "runtime `{}` is not a supported Python runtime",
-                        lambda.runtime
-                    )
+                Problem::Runtime {
+                    runtime: lambda.runtime.clone(),
+                    deprecated: lambda.runtime.starts_with("python"),
+                    supported: owned(SUPPORTED_RUNTIMES),
                 },
-                format!("supported runtimes: {}", ticked(SUPPORTED_RUNTIMES)),
             );
         }
         if !is_handler(&lambda.handler) {
             self.error(
                 env,
                 &["lambda", "handler"],
-                format!(
-                    "handler `{}` is not of the form `module.function`",
-                    lambda.handler
-                ),
-                "name the Python module and function, such as `handler.handler`".to_owned(),
+                invalid(Rule::Handler, &lambda.handler, None),
             );
         }
         self.source_dir(stack);
         for (name, value) in &lambda.environment {
             let key = ["lambda", "environment", name.as_str()];
             if !is_env_var_name(name) {
-                self.error(
-                    env,
-                    &key,
-                    format!("environment variable name `{name}` is invalid"),
-                    "use letters, digits and underscores, starting with a letter".to_owned(),
-                );
+                self.error(env, &key, invalid(Rule::VariableName, name, None));
             } else if MANAGED_VARIABLES.contains(&name.as_str())
                 || name.starts_with("AWS_")
                 || name.starts_with("LAMBDA_")
@@ -521,20 +448,15 @@ impl Checker<'_> {
                 self.error(
                     env,
                     &key,
-                    format!("environment variable `{name}` is reserved"),
-                    format!(
-                        "tapgen sets {}, and Lambda reserves names starting with `AWS_` and `LAMBDA_`; pick another name",
-                        ticked(MANAGED_VARIABLES)
-                    ),
+                    Problem::ReservedVariable {
+                        name: name.clone(),
+                        managed: owned(MANAGED_VARIABLES),
+                    },
                 );
             }
             if let Some(secret) = looks_like_secret(name, value) {
-                self.secret(
-                    env,
-                    &key,
-                    secret,
-                    &format!("environment variable `{}`", shown(name)),
-                );
+                let holder = Holder::EnvironmentVariable(name.clone());
+                self.error(env, &key, Problem::Secret { holder, secret });
             }
         }
         // Lambda measures the variables it is given, tapgen's own included, as one JSON object.
@@ -546,13 +468,11 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "environment"],
-                format!(
-                    "the environment variables of environment `{}` take {size} bytes as Lambda measures them, and Lambda allows {MAX_ENVIRONMENT_BYTES}",
-                    stack.environment
-                ),
-                format!(
-                    "Lambda counts the JSON object of every name and value, with the `LOG_BUCKET_NAME` and `ENVIRONMENT` tapgen adds; keep it within {MAX_ENVIRONMENT_BYTES} bytes by moving large values to SSM Parameter Store and passing their names"
-                ),
+                Problem::EnvironmentTooLarge {
+                    environment: stack.environment.clone(),
+                    bytes: size,
+                    limit: MAX_ENVIRONMENT_BYTES,
+                },
             );
         }
     }
@@ -569,8 +489,9 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "source_dir"],
-                format!("Lambda source folder `{}` does not exist", dir.display()),
-                "create it (`tapgen init` writes a handler), or point `lambda.source_dir` at the folder holding your handler".to_owned(),
+                Problem::MissingSourceDir {
+                    dir: dir.display().to_string(),
+                },
             );
         } else if let Some(file) = module_file
             && is_handler(&stack.lambda.handler)
@@ -579,15 +500,12 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "handler"],
-                format!(
-                    "handler `{}` needs `{}`, which does not exist",
-                    stack.lambda.handler,
-                    dir.join(&file).display()
-                ),
-                format!(
-                    "add `{file}` to `{}` or change `lambda.handler`",
-                    dir.display()
-                ),
+                Problem::MissingHandlerFile {
+                    handler: stack.lambda.handler.clone(),
+                    path: dir.join(&file).display().to_string(),
+                    file,
+                    dir: dir.display().to_string(),
+                },
             );
         }
     }
@@ -604,28 +522,35 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["api", "stage_name"],
-                format!("stage name `{}` is invalid", api.stage_name),
-                "use 1 to 128 letters, digits, hyphens and underscores, such as `v1`".to_owned(),
+                invalid(Rule::StageName, &api.stage_name, None),
             );
         }
-        if api.throttling_rate_limit > 10_000 {
-            self.error(
-                env,
-                &["api", "throttling_rate_limit"],
-                format!("throttling_rate_limit is {}, above API Gateway's account limit of 10000 requests per second", api.throttling_rate_limit),
-                "ask AWS for a quota increase first, or lower the limit".to_owned(),
-            );
-        }
-        if api.throttling_burst_limit > 5_000 {
-            self.error(
-                env,
-                &["api", "throttling_burst_limit"],
-                format!(
-                    "throttling_burst_limit is {}, above API Gateway's account limit of 5000",
-                    api.throttling_burst_limit
-                ),
-                "ask AWS for a quota increase first, or lower the limit".to_owned(),
-            );
+        for (name, value, limit, unit) in [
+            (
+                "throttling_rate_limit",
+                api.throttling_rate_limit,
+                10_000,
+                "requests per second",
+            ),
+            (
+                "throttling_burst_limit",
+                api.throttling_burst_limit,
+                5_000,
+                "",
+            ),
+        ] {
+            if u64::from(value) > limit {
+                self.error(
+                    env,
+                    &["api", name],
+                    Problem::AboveAccountLimit {
+                        name: name.to_owned(),
+                        value: value.into(),
+                        limit,
+                        unit,
+                    },
+                );
+            }
         }
     }
 
@@ -640,34 +565,23 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["logs", "retention_days"],
-                format!(
-                    "CloudWatch Logs does not accept a retention of {} days",
-                    stack.logs.retention_days
-                ),
-                format!(
-                    "the nearest allowed value is {nearest}; allowed: {}",
-                    RETENTION_DAYS
-                        .iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                Problem::NotOneOf {
+                    name: "retention_days".to_owned(),
+                    value: stack.logs.retention_days.to_string(),
+                    allowed: RETENTION_DAYS.iter().map(u32::to_string).collect(),
+                    closest: Some(nearest.to_string()),
+                },
             );
         }
         if let Some(arn) = &stack.logs.kms_key_arn {
-            self.arn(stack, &["logs", "kms_key_arn"], arn, "kms", "a KMS key");
+            self.arn(stack, &["logs", "kms_key_arn"], arn, ArnOf::KmsKey);
         }
         let bucket = &stack.bucket;
         if let Some(arn) = &bucket.kms_key_arn {
             if bucket.encryption != super::model::Encryption::AwsKms {
-                self.error(
-                    env,
-                    &["bucket", "kms_key_arn"],
-                    "bucket.kms_key_arn is set, but bucket.encryption is `AES256`, which ignores it".to_owned(),
-                    "set `encryption = \"aws:kms\"` or remove `kms_key_arn`".to_owned(),
-                );
+                self.error(env, &["bucket", "kms_key_arn"], Problem::KmsKeyIgnored);
             } else {
-                self.arn(stack, &["bucket", "kms_key_arn"], arn, "kms", "a KMS key");
+                self.arn(stack, &["bucket", "kms_key_arn"], arn, ArnOf::KmsKey);
             }
         }
     }
@@ -682,19 +596,17 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["alarms", "period_s"],
-                format!(
-                    "alarm period of {} s is not one CloudWatch accepts",
-                    alarms.period_s
-                ),
-                "use 10, 30 or a multiple of 60, such as 300".to_owned(),
+                Problem::AlarmPeriod {
+                    seconds: alarms.period_s,
+                },
             );
         }
-        if u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods) > 86_400 {
+        let window = u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods);
+        if window > 86_400 {
             self.error(
                 env,
                 &["alarms", "evaluation_periods"],
-                "period_s times evaluation_periods exceeds one day, CloudWatch's limit".to_owned(),
-                "lower `evaluation_periods` or `period_s`".to_owned(),
+                Problem::AlarmWindowTooLong { seconds: window },
             );
         }
         let timeout_ms = u64::from(stack.lambda.timeout_s) * 1000;
@@ -702,21 +614,14 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["alarms", "lambda_duration_p99_ms"],
-                format!(
-                    "lambda_duration_p99_ms is {}, longer than the {timeout_ms} ms timeout, so the alarm could never fire",
-                    alarms.lambda_duration_p99_ms
-                ),
-                "set it below the timeout, for example 80% of it".to_owned(),
+                Problem::AlarmNeverFires {
+                    value: alarms.lambda_duration_p99_ms,
+                    timeout_ms,
+                },
             );
         }
         for arn in &alarms.sns_topic_arns {
-            self.arn(
-                stack,
-                &["alarms", "sns_topic_arns"],
-                arn,
-                "sns",
-                "an SNS topic",
-            );
+            self.arn(stack, &["alarms", "sns_topic_arns"], arn, ArnOf::SnsTopic);
         }
     }
 
@@ -727,15 +632,12 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["tags"],
-                format!(
-                    "environment `{}` puts {count} tags on every resource, and AWS allows {MAX_TAGS}",
-                    stack.environment
-                ),
-                format!(
-                    "tapgen sets {} itself, so keep at most {} in `tags` (the project's and the environment's together)",
-                    ticked(MANAGED_TAGS),
-                    MAX_TAGS - MANAGED_TAGS.len()
-                ),
+                Problem::TooManyTags {
+                    environment: stack.environment.clone(),
+                    count,
+                    limit: MAX_TAGS,
+                    managed: owned(MANAGED_TAGS),
+                },
             );
         }
         // IAM, whose roles carry the same tags, takes keys that differ only in case for one.
@@ -746,7 +648,6 @@ impl Checker<'_> {
         for (key, value) in &stack.tags {
             let path = ["tags", key.as_str()];
             let key_chars = key.chars().count();
-            let label = shown(key);
             let same_in_iam = seen_keys
                 .insert(key.to_lowercase(), key)
                 .filter(|other| other != key);
@@ -757,102 +658,64 @@ impl Checker<'_> {
                 self.error(
                     env,
                     &path,
-                    format!("tag `{label}` is set by tapgen on every resource"),
-                    format!(
-                        "tapgen manages {} (IAM ignores the case of tag keys); choose another key",
-                        ticked(MANAGED_TAGS)
-                    ),
+                    Problem::ManagedTag {
+                        key: key.clone(),
+                        managed: owned(MANAGED_TAGS),
+                    },
                 );
             } else if let Some(other) = same_in_iam {
                 self.error(
                     env,
                     &path,
-                    format!(
-                        "tag keys `{}` and `{label}` differ only in case, which IAM takes for the same key",
-                        shown(other)
-                    ),
-                    "IAM refuses a role with both; keep one of the two keys".to_owned(),
+                    Problem::TagCaseClash {
+                        key: key.clone(),
+                        other: other.to_owned(),
+                    },
                 );
             } else if key.to_lowercase().starts_with("aws:") {
-                self.error(
-                    env,
-                    &path,
-                    format!("tag key `{label}` uses the reserved `aws:` prefix"),
-                    "AWS reserves `aws:` tags for itself; drop the prefix".to_owned(),
-                );
+                self.error(env, &path, Problem::ReservedTagPrefix { key: key.clone() });
             } else if !(1..=128).contains(&key_chars) || !key.chars().all(is_tag_char) {
-                self.error(
-                    env,
-                    &path,
-                    format!("tag key `{label}` is invalid"),
-                    "tag keys are 1 to 128 letters, digits, spaces and `_ . : / = + - @`"
-                        .to_owned(),
-                );
+                self.error(env, &path, invalid(Rule::TagKey, key, None));
             }
             if value.chars().count() > 256 || !value.chars().all(is_tag_char) {
-                self.error(
-                    env,
-                    &path,
-                    format!("value of tag `{label}` is invalid"),
-                    "tag values are at most 256 letters, digits, spaces and `_ . : / = + - @`"
-                        .to_owned(),
-                );
+                self.error(env, &path, invalid(Rule::TagValue, key, None));
             }
             // Tags are plain text on every resource, in the console and in billing reports.
             if let Some(secret) = looks_like_secret(key, value) {
-                self.secret(env, &path, secret, &format!("tag `{label}`"));
+                let holder = Holder::Tag(key.clone());
+                self.error(env, &path, Problem::Secret { holder, secret });
             }
         }
     }
 
-    /// Reports a credential written into the config.
-    fn secret(&mut self, environment: Option<&str>, key: &[&str], secret: Secret, what: &str) {
-        let help = match secret {
-            Secret::Shape(_) => {
-                "generated files and Terraform state keep it in plain text: store it in SSM Parameter Store or Secrets Manager and pass its ARN instead"
-            }
-            Secret::Name(_) => {
-                "generated files and Terraform state keep it in plain text: store it in SSM Parameter Store or Secrets Manager and pass its ARN (or the parameter's path, such as `/app/db-password`) instead"
-            }
-        };
-        self.error(environment, key, secret.describe(what), help.to_owned());
-    }
-
-    /// Checks that `arn` is an ARN of `service` in a known region of the environment's partition.
-    fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, service: &str, what: &str) {
+    /// Checks that `arn` is an ARN of what `of` names in a known region of the environment's
+    /// partition.
+    fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) {
         let env = Some(stack.environment.as_str());
-        let help = format!(
-            "use an ARN such as `{}`",
-            match service {
-                "kms" =>
-                    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                _ => "arn:aws:sns:us-east-1:123456789012:alerts",
-            }
-        );
+        let service = match of {
+            ArnOf::KmsKey => "kms",
+            ArnOf::SnsTopic => "sns",
+        };
         let Some(partition) = arn_partition(arn, service) else {
-            self.error(
-                env,
-                key,
-                format!("`{}` is not {what} ARN", shown(arn)),
-                help,
-            );
+            let problem = Problem::NotAnArn {
+                value: arn.to_owned(),
+                of,
+            };
+            self.error(env, key, problem);
             return;
         };
         if let Some(expected) = regions::partition_of(&stack.region)
             && expected.id != partition
         {
-            self.error(
-                env,
-                key,
-                format!(
-                    "`{}` is in the `{partition}` partition, but environment `{}` runs in `{}` (region `{}`)",
-                    shown(arn),
-                    stack.environment,
-                    expected.id,
-                    stack.region
-                ),
-                format!("use {what} of the `{}` partition: `arn:{}:...`", expected.id, expected.id),
-            );
+            let problem = Problem::WrongPartition {
+                value: arn.to_owned(),
+                of,
+                partition: partition.to_owned(),
+                environment: stack.environment.clone(),
+                expected: expected.id.to_owned(),
+                region: stack.region.clone(),
+            };
+            self.error(env, key, problem);
         }
     }
 
@@ -861,36 +724,47 @@ impl Checker<'_> {
         let Some(backend) = &stack.backend else {
             return;
         };
-        if let Err(problem) = check_bucket_name(&backend.bucket) {
+        if backend.bucket.is_empty() {
+            let problem = Problem::Missing {
+                table: "backend".to_owned(),
+                name: "bucket".to_owned(),
+                is_table: false,
+            };
+            self.error(env, &["backend", "bucket"], problem);
+        } else if let Err(problem) = check_bucket_name(&backend.bucket) {
             self.error(
                 env,
                 &["backend", "bucket"],
-                if backend.bucket.is_empty() {
-                    "backend.bucket is missing".to_owned()
-                } else {
-                    format!(
-                        "backend bucket `{}` is invalid: {problem}",
-                        shown(&backend.bucket)
-                    )
-                },
-                "name the existing S3 bucket that holds Terraform state".to_owned(),
+                invalid(Rule::BackendBucket, &backend.bucket, Some(problem)),
             );
         }
         if backend.key.is_empty() || backend.key.starts_with('/') {
             self.error(
                 env,
                 &["backend", "key"],
-                "backend.key must be a relative object key".to_owned(),
-                "use something like `orders/{env}/terraform.tfstate`".to_owned(),
+                invalid(Rule::BackendKey, &backend.key, None),
             );
         }
         // Without its own region the backend takes the environment's, checked already.
         if backend.region != stack.region
-            && let Some((message, help)) = regions::check(&backend.region)
+            && let Some(problem) = regions::check(&backend.region)
         {
-            self.error(env, &["backend", "region"], message, help);
+            self.error(env, &["backend", "region"], problem);
         }
     }
+}
+
+/// A value that breaks `rule`.
+fn invalid(rule: Rule, value: &str, reason: Option<String>) -> Problem {
+    Problem::Invalid {
+        rule,
+        value: value.to_owned(),
+        reason,
+    }
+}
+
+fn owned(items: &[&str]) -> Vec<String> {
+    items.iter().map(|item| (*item).to_owned()).collect()
 }
 
 /// Letters, digits and hyphens, starting with a letter; lowercase only when `mixed_case` is false.

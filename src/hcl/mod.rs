@@ -27,11 +27,20 @@ use std::fmt;
 pub struct Ident(Cow<'static, str>);
 
 /// A name that is not an HCL identifier.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not an HCL identifier (ASCII letters, digits, `_` and `-`, starting with a letter or `_`)"
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidIdent(pub String);
+
+impl std::fmt::Display for InvalidIdent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` is not an HCL identifier (ASCII letters, digits, `_` and `-`, starting with a letter or `_`)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InvalidIdent {}
 
 impl Ident {
     /// Checks `name` against HCL's identifier rule.

@@ -199,10 +199,11 @@ impl Git<'_> {
     fn run(&self, args: &[&str], input: &[u8]) -> Result<String, Error> {
         self.try_run(args, input).map_err(|stderr| Error::Tool {
             message: format!(
-                "`git {}` failed in `{}`:\n{stderr}",
+                "`git {}` failed in `{}`:",
                 args.join(" "),
                 self.repo.display()
             ),
+            output: stderr,
             help: None,
         })
     }
@@ -298,7 +299,8 @@ fn publish_into(repo: &Path, shown: &str, release: &Release) -> Result<Outcome, 
         Err(stderr) if stderr.starts_with("cannot run") => {
             return Err(Error::Tool {
                 message: stderr,
-                help: Some("install git and put it on PATH".to_owned()),
+                output: String::new(),
+                help: Some("install git and put it on `PATH`".to_owned()),
             });
         }
         Err(stderr) => return Err(not_a_work_tree(&format!(": {stderr}"))),
@@ -315,14 +317,15 @@ fn publish_into(repo: &Path, shown: &str, release: &Release) -> Result<Outcome, 
     {
         return Err(Error::usage(
             format!("`{tag}` is not a valid git tag name"),
-            Some("`--tag-prefix` takes a path such as `modules/api`: no spaces, `..`, `~`, `^`, `:` or `*`".to_owned()),
+            Some("give `--tag-prefix` a path such as `modules/api`, without spaces, `..`, `~`, `^`, `:` or `*`".to_owned()),
         ));
     }
     for (variable, _) in [("GIT_AUTHOR_IDENT", ()), ("GIT_COMMITTER_IDENT", ())] {
         if let Err(stderr) = git.try_run(&["var", variable], b"") {
-            return Err(Error::usage(
-                format!("git has no identity to author the release commit with:\n{stderr}"),
-                Some("set one with `git config user.name \"NAME\"` and `git config user.email EMAIL` (add `--global` for every repository)".to_owned()),
+            return Err(Error::usage_listing(
+                "git has no identity to author the release commit with:",
+                stderr.lines().map(str::to_owned).collect(),
+                "set one with `git config user.name \"NAME\"` and `git config user.email EMAIL` (add `--global` for every repository)",
             ));
         }
     }
@@ -407,7 +410,7 @@ fn publish_into(repo: &Path, shown: &str, release: &Release) -> Result<Outcome, 
                 "tag `{tag}` already exists in `{shown}` with other content in {shown_folder} (commit {})",
                 short(&tagged)
             ),
-            Some("a released version never changes: raise `module.version` in tapgen.toml, such as to the next patch version".to_owned()),
+            Some("raise `module.version` in `tapgen.toml`, such as to the next patch version: a released version never changes".to_owned()),
         ));
     }
 
@@ -423,16 +426,10 @@ fn publish_into(repo: &Path, shown: &str, release: &Release) -> Result<Outcome, 
         b"",
     )?;
     if !status.is_empty() {
-        return Err(Error::usage(
-            format!(
-                "{shown_folder} of `{shown}` has changes that are not committed:\n{}",
-                status
-                    .lines()
-                    .map(|l| format!("  {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-            Some("commit or stash them first (`git stash -u`); publishing replaces that folder with the module".to_owned()),
+        return Err(Error::usage_listing(
+            format!("{shown_folder} of `{shown}` has changes that are not committed:"),
+            status.lines().map(str::to_owned).collect(),
+            "commit or stash them first (`git stash -u`): publishing replaces that folder with the module",
         ));
     }
 

@@ -740,6 +740,7 @@ fn from_helper(helper: &str, registry: &str, file: &Path) -> Result<RegistryAuth
             "`{program} get`, the credential helper `{}` names for `{registry}`, failed: {detail}",
             file.display()
         ),
+        output: String::new(),
         help: Some(format!(
             "install `{program}` on PATH, or remove it from `{}` and put the credentials in `auths`",
             file.display()

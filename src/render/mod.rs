@@ -190,13 +190,10 @@ pub(crate) fn checked(files: Vec<File>) -> Result<Vec<File>, Error> {
         if let Document::Hcl(body) = &file.document
             && let Err(invalid) = crate::hcl::check(body)
         {
-            return Err(Error::usage(
-                format!(
-                    "internal error: tapgen built `{}` with a name that is not valid HCL: {invalid}",
-                    file.path.display()
-                ),
-                "this is a bug in tapgen, not in the config: please report it".to_owned(),
-            ));
+            return Err(Error::internal(format!(
+                "tapgen built `{}` with a name that is not valid HCL: {invalid}",
+                file.path.display()
+            )));
         }
     }
     Ok(files)
@@ -280,8 +277,10 @@ mod tests {
             Document::Hcl(Body::new().attr("not valid", true)),
             "tapgen module",
         )];
-        let error = checked(files).map(|_| ()).unwrap_err().to_string();
-        assert!(error.contains("internal error"), "{error}");
+        let error = checked(files).map(|_| ()).unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit::INTERNAL);
+        let error = error.to_string();
+        assert!(error.starts_with("error: internal: "), "{error}");
         assert!(error.contains("modules/m/main.tf"), "{error}");
         assert!(
             error.contains("`not valid` is not an HCL identifier"),

@@ -347,7 +347,7 @@ fn readme(
     project: &Stack,
     tf: &[(String, Body)],
     examples: &[Example],
-) -> String {
+) -> Result<String, Error> {
     let files = tf_files(tf);
     let examples: Vec<minijinja::Value> = examples
         .iter()
@@ -367,7 +367,11 @@ fn readme(
     )
 }
 
-fn example_readme(spec: &ModuleSpec, example: &Example, tf: &[(String, Body)]) -> String {
+fn example_readme(
+    spec: &ModuleSpec,
+    example: &Example,
+    tf: &[(String, Body)],
+) -> Result<String, Error> {
     crate::templates::render(
         "example-readme.md",
         minijinja::context! {
@@ -411,7 +415,8 @@ fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
 
 /// The files of `modules/<name>/`, paths relative to the output folder. `project` is the
 /// project's own values ([`crate::stack::project_stack`]) and `package` its Lambda package,
-/// which each example carries so that it plans as it stands.
+/// which each example carries so that it plans as it stands. Fails only on a bug in tapgen
+/// (a README template that does not render), before anything is written.
 pub fn files(
     spec: &ModuleSpec,
     project: &Stack,
@@ -431,7 +436,7 @@ pub fn files(
         .collect();
     files.push(File::new(
         dir.join("README.md"),
-        Document::Markdown(readme(spec, &call, project, &tf, &examples)),
+        Document::Markdown(readme(spec, &call, project, &tf, &examples)?),
         command,
     ));
     files.push(terraform_docs_config(&dir, command));
@@ -456,7 +461,7 @@ pub fn files(
         ));
         files.push(File::new(
             example_dir.join("README.md"),
-            Document::Markdown(example_readme(spec, example, &example_tf)),
+            Document::Markdown(example_readme(spec, example, &example_tf)?),
             command,
         ));
         files.push(terraform_docs_config(&example_dir, command));
