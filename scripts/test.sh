@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of tapgen, installing what the tests need at pinned versions first:
 # OpenTofu, terraform-docs, tflint and its AWS ruleset (each built from the Go module proxy),
-# an offline aws provider mirror, the Lambda handler's test dependencies, checkov and an AWS
-# emulator (moto), each in a cache outside the repo.
+# an offline aws provider mirror, uv (the installer of Lambda dependencies), the Lambda
+# handler's test dependencies, checkov and an AWS emulator (moto), each in a cache outside the repo.
 #
 # Usage: scripts/test.sh
 # Ends with one line "N passed, N failed" over every suite; exits non-zero if anything failed.
@@ -31,6 +31,11 @@ TFLINT_PLUGIN_DIR=$(dirname "$(scripts/install-go-tool.sh tflint-ruleset-aws | t
 export TAPGEN_TERRAFORM_DOCS TAPGEN_TFLINT TFLINT_PLUGIN_DIR
 "$TAPGEN_TERRAFORM_DOCS" --version
 "$TAPGEN_TFLINT" --version | sed -n 1p
+
+step "uv (pinned; the installer of Lambda dependencies, into $TAPGEN_TOOLS_DIR)"
+TAPGEN_PIP=$(scripts/install-uv.sh | tail -1)
+export TAPGEN_PIP
+"$TAPGEN_PIP" --version
 
 step "aws provider mirror for tofu and terraform"
 mirror_status=0
