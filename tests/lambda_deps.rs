@@ -371,6 +371,52 @@ fn a_dependency_with_no_wheel_for_the_platform_is_refused_naming_it_and_the_plat
 }
 
 #[test]
+fn hashes_are_honoured_a_matching_one_installs_and_a_wrong_one_is_refused() {
+    let Some(uv) = uv() else { return };
+    // The SHA-256 of six-1.16.0-py2.py3-none-any.whl, the only file of six 1.16.0 uv
+    // would install.
+    let good = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254";
+    let dir = handler(&format!("six==1.16.0 \\\n    --hash=sha256:{good}\n"));
+    let cache = tempfile::tempdir().unwrap();
+    let built = build(
+        dir.path(),
+        &tools(cache.path(), &uv),
+        target("x86_64"),
+        false,
+    )
+    .unwrap();
+    assert!(names(&built.function).iter().any(|n| n == "six.py"));
+
+    let wrong = handler(&format!("six==1.16.0 --hash=sha256:{}\n", "0".repeat(64)));
+    let error = build(
+        wrong.path(),
+        &tools(cache.path(), &uv),
+        target("x86_64"),
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(error.exit_code(), exit::USAGE, "{error}");
+    assert!(error.to_string().contains("do not check out"), "{error}");
+
+    // Once one requirement has a hash, every package needs one.
+    let partial = handler(&format!(
+        "six==1.16.0 --hash=sha256:{good}\nPyYAML==6.0.2\n"
+    ));
+    let error = build(
+        partial.path(),
+        &tools(cache.path(), &uv),
+        target("x86_64"),
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(error.exit_code(), exit::USAGE, "{error}");
+    assert!(
+        error.to_string().contains("every package must have one"),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_dependency_the_requirements_do_not_pin_is_refused_with_the_pin_to_add() {
     let Some(uv) = uv() else { return };
     // python-dateutil needs six, which this file does not pin.
@@ -518,4 +564,52 @@ fn a_uv_lock_project_installs_what_the_lock_pins_and_a_stale_lock_is_refused() {
         "{error}"
     );
     assert!(error.to_string().contains("run `uv lock`"), "{error}");
+}
+
+#[test]
+fn relative_handler_cache_and_installer_paths_mean_the_same_as_absolute_ones() {
+    let Some(uv) = uv() else { return };
+    // Tests run in the package's folder: paths relative to it, as a user would type them.
+    let root = std::env::current_dir().unwrap();
+    let scratch = tempfile::tempdir_in(root.join("target")).unwrap();
+    let relative = |path: &Path| path.strip_prefix(&root).unwrap().to_path_buf();
+    let handler_dir = scratch.path().join("handler");
+    std::fs::create_dir(&handler_dir).unwrap();
+    std::fs::write(handler_dir.join("handler.py"), HANDLER).unwrap();
+    std::fs::write(handler_dir.join("requirements.txt"), "six==1.16.0\n").unwrap();
+    let uv_copy = scratch.path().join("uv");
+    std::fs::copy(&uv, &uv_copy).unwrap();
+
+    let cache = scratch.path().join("cache");
+    let built = build(
+        &relative(&handler_dir),
+        &tools(&relative(&cache), &relative(&uv_copy)),
+        target("x86_64"),
+        false,
+    )
+    .unwrap();
+    assert!(names(&built.function).iter().any(|n| n == "six.py"));
+    let absolute_cache = tempfile::tempdir().unwrap();
+    let again = build(
+        &handler_dir,
+        &tools(absolute_cache.path(), &uv),
+        target("x86_64"),
+        false,
+    )
+    .unwrap();
+    assert_eq!(built.function, again.function);
+    // The entry and uv's own download cache are in the cache folder, not below the
+    // folder uv ran in.
+    assert!(cache.join("deps-v1").is_dir() && cache.join("uv").is_dir());
+    let entries: Vec<_> = std::fs::read_dir(cache.join("deps-v1"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1);
+    let mut held: Vec<String> = std::fs::read_dir(&entries[0])
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    held.sort();
+    assert_eq!(held, ["MANIFEST", "requirements.txt", "site"]);
 }

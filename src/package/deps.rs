@@ -134,7 +134,10 @@ pub struct Installed {
 /// The dependency set of `lock` for `target`: from the cache when an intact entry is
 /// there (no installer runs), else installed, normalized, checked and cached.
 pub fn install(lock: &Lock, target: Target, tools: &Tools) -> Result<Installed, Error> {
-    let cache = tools.cache_dir()?;
+    // Absolute: the installer runs in a folder of its own, where a relative path would
+    // name another place.
+    let cache = absolute(tools.cache_dir()?)?;
+    let cache = cache.as_path();
     let entries = cache.join(CACHE_FORMAT);
     let key = format!("{}-{}-{}", lock.sha256, target.runtime, target.architecture);
     let entry = entries.join(&key);
@@ -163,6 +166,7 @@ pub fn install(lock: &Lock, target: Target, tools: &Tools) -> Result<Installed, 
         }
     }
     let (uv, origin) = tools.installer(lock.file())?;
+    let uv = absolute(&uv)?;
     let version = uv_version(&uv)?;
     ui::line(&format!(
         "installing the dependencies of `{}` for {} with {version} (`{}`, {origin})",
@@ -172,6 +176,7 @@ pub fn install(lock: &Lock, target: Target, tools: &Tools) -> Result<Installed, 
     ))?;
     let started = Instant::now();
     std::fs::create_dir_all(&entries).map_err(|e| Error::io("create", &entries, e))?;
+    sweep(&entries);
     let staging = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempdir_in(&entries)
@@ -185,6 +190,8 @@ pub fn install(lock: &Lock, target: Target, tools: &Tools) -> Result<Installed, 
     std::fs::write(&requirements, lock::normalized(&pins))
         .map_err(|e| Error::io("write", &requirements, e))?;
     let site = staging.path().join(SITE);
+    // There even where the target's markers exclude every pin and nothing is installed.
+    std::fs::create_dir_all(&site).map_err(|e| Error::io("create", &site, e))?;
     let mut args: Vec<OsString> = vec!["pip".into(), "install".into(), "--target".into()];
     args.push(site.clone().into());
     for arg in [
@@ -247,6 +254,10 @@ pub fn install(lock: &Lock, target: Target, tools: &Tools) -> Result<Installed, 
     })
 }
 
+fn absolute(path: &Path) -> Result<PathBuf, Error> {
+    std::path::absolute(path).map_err(|e| Error::io("resolve", path, e))
+}
+
 fn shown_packages(packages: &[(String, String)]) -> String {
     match packages.len() {
         0 => "no packages".to_owned(),
@@ -255,6 +266,27 @@ fn shown_packages(packages: &[(String, String)]) -> String {
             .map(|(name, version)| format!("{name} {version}"))
             .collect::<Vec<_>>()
             .join(", "),
+    }
+}
+
+/// Removes what killed installs left: staging folders a day old (a running install's is
+/// younger). Best effort: a folder that cannot be removed now is tried again next time.
+fn sweep(entries: &Path) {
+    const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+    let Ok(read) = std::fs::read_dir(entries) else {
+        return;
+    };
+    for entry in read.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let left = name.starts_with(".tmp-") || name.starts_with(".stale-");
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > DAY));
+        if left && old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -327,7 +359,8 @@ fn output_text(output: &Output) -> String {
 /// (no dev groups, not the project itself). `--locked` refuses a lock that no longer
 /// matches `pyproject.toml`; `--offline`: exporting a lock needs no download.
 fn export(uv: &Path, project: &Path, lock_file: &Path, uv_cache: &Path) -> Result<Vec<Pin>, Error> {
-    let dir = project.parent().unwrap_or(Path::new("."));
+    let dir = absolute(project.parent().unwrap_or(Path::new(".")))?;
+    let dir = dir.as_path();
     let mut args: Vec<OsString> = vec!["export".into(), "--project".into(), dir.into()];
     for arg in [
         "--locked",
@@ -433,7 +466,14 @@ fn install_failure(output: &Output, pins: &[Pin], lock: &Lock, target: Target) -
             Some("pin versions that exist in the package index and agree with each other's requirements".to_owned()),
         );
     }
-    if text.contains("--require-hashes") || text.contains("Hash mismatch") {
+    if [
+        "Hash mismatch",
+        "Hash-checking is required",
+        "--require-hashes",
+    ]
+    .iter()
+    .any(|sign| text.contains(sign))
+    {
         return Error::usage(
             format!("the hashes of `{file}` do not check out\n{text}"),
             Some("once one requirement has a hash, every package must have one that matches: regenerate them (`uv pip compile --generate-hashes`)".to_owned()),
@@ -466,16 +506,27 @@ fn normalize(site: &Path) -> Result<(), Error> {
     for dist_info in &dist_infos {
         rewrite_record(site, dist_info)?;
     }
-    let install_path = std::fs::canonicalize(site).map_err(|e| Error::io("read", site, e))?;
-    let needle = install_path.to_string_lossy().into_owned();
-    let pattern = regex::bytes::Regex::new(&regex::escape(&needle))
-        .map_err(|e| Error::io("search", site, std::io::Error::other(e)))?;
+    // The folder as the installer was given it and with links resolved: either may be
+    // what it wrote. Both end in the staging folder's random name, so no file holds
+    // either by chance.
+    let given = absolute(site)?;
+    let resolved = std::fs::canonicalize(site).map_err(|e| Error::io("read", site, e))?;
+    let needles = [given, resolved].map(|path| path.to_string_lossy().into_owned());
+    let pattern = regex::bytes::Regex::new(
+        &needles
+            .iter()
+            .map(|n| regex::escape(n))
+            .collect::<Vec<_>>()
+            .join("|"),
+    )
+    .map_err(|e| Error::io("search", site, std::io::Error::other(e)))?;
     for (name, path) in files_under(site)? {
         let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
         if pattern.is_match(&bytes) {
             return Err(Error::Tool {
                 message: format!(
-                    "the installed file `{name}` holds the folder it was installed into (`{needle}`): a package built from it would differ on every machine"
+                    "the installed file `{name}` holds the folder it was installed into (`{}`): a package built from it would differ on every machine",
+                    needles[0]
                 ),
                 help: Some(
                     "report this to tapgen: the installer wrote a path tapgen does not remove"
