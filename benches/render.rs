@@ -51,8 +51,12 @@ fn benches(c: &mut Criterion) {
     let package = tapgen::lambda_package(&base.join("lambda"), &Default::default())
         .unwrap_or_else(|_| panic!("package"));
     let project = tapgen::stack::project_stack(&loaded.config, &module);
-    let mut files = tapgen::render::module::files(&module, &project, &package);
-    files.extend(tapgen::render::root::files(&stacks[0], package.clone()));
+    let mut files = tapgen::render::module::files(&module, &project, &package)
+        .unwrap_or_else(|_| panic!("render module"));
+    files.extend(
+        tapgen::render::root::files(&stacks[0], package.clone())
+            .unwrap_or_else(|_| panic!("render root")),
+    );
     let bytes: usize = tapgen::plan(base.clone(), &files, Default::default())
         .files
         .iter()
@@ -80,11 +84,12 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("render_trees", |b| {
         b.iter(|| {
-            let mut files = tapgen::render::module::files(black_box(&module), &project, &package);
-            files.extend(tapgen::render::root::files(
-                black_box(&stacks[0]),
-                package.clone(),
-            ));
+            let mut files = tapgen::render::module::files(black_box(&module), &project, &package)
+                .unwrap_or_default();
+            files.extend(
+                tapgen::render::root::files(black_box(&stacks[0]), package.clone())
+                    .unwrap_or_default(),
+            );
             black_box(files)
         })
     });

@@ -4,7 +4,8 @@
 # scripts/install-tofu.sh builds OpenTofu.
 #
 # Usage:  BIN=$(scripts/install-go-tool.sh TOOL | tail -1)
-#   TOOL is one of: terraform-docs, tflint, tflint-ruleset-aws.
+#   TOOL is one of: terraform-docs, tflint, tflint-ruleset-aws, distribution (the OCI
+#   registry server of the `module publish --oci` tests), oras (an OCI client).
 #   Progress goes to stderr; the last stdout line is the path to the binary.
 # Env:    TAPGEN_TOOLS_DIR  cache root (default: $HOME/.cache/tapgen-tools);
 #                           the binary lands in $TAPGEN_TOOLS_DIR/<tool>-<ver>/<tool>
@@ -14,7 +15,9 @@
 #
 # Idempotent: when the cached binary was built from the pinned module version this
 # returns at once. A cold build takes 1-6 minutes per tool on a busy 2-core
-# machine (terraform-docs about 1, tflint-ruleset-aws about 4, tflint about 5).
+# machine (terraform-docs about 1, tflint-ruleset-aws about 4, tflint about 5,
+# distribution about 5, oras about 1.5; shared dependencies in the Go build cache make
+# later ones faster).
 #
 # Each tool has a wrapper module, scripts/<tool>-wrapper/ (go.mod + go.sum + a
 # tools.go importing the main package): the proxy refuses `go install` for some
@@ -23,15 +26,24 @@
 set -euo pipefail
 
 tool=${1:-}
+# module: the module whose version is pinned; pkg: its main package (the module
+# root unless the command lives below it).
+pkg=
 case $tool in
   terraform-docs) module=github.com/terraform-docs/terraform-docs version=v0.24.0 ;;
   tflint) module=github.com/terraform-linters/tflint version=v0.64.0 ;;
   tflint-ruleset-aws) module=github.com/terraform-linters/tflint-ruleset-aws version=v0.36.0 ;;
+  distribution)
+    module=github.com/distribution/distribution/v3 version=v3.1.2
+    pkg=$module/cmd/registry
+    ;;
+  oras) module=oras.land/oras version=v1.3.6 pkg=$module/cmd/oras ;;
   *)
-    echo "usage: $0 terraform-docs|tflint|tflint-ruleset-aws" >&2
+    echo "usage: $0 terraform-docs|tflint|tflint-ruleset-aws|distribution|oras" >&2
     exit 2
     ;;
 esac
+pkg=${pkg:-$module}
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 wrapper=$here/$tool-wrapper
@@ -72,7 +84,7 @@ start=$SECONDS
 (
   cd "$wrapper"
   GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 \
-    go build -trimpath -ldflags "-s -w" -o "$tmp" "$module"
+    go build -trimpath -ldflags "-s -w" -o "$tmp" "$pkg"
 )
 log "built in $((SECONDS - start))s; verifying"
 if ! built_from_pin "$tmp"; then

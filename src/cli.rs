@@ -17,8 +17,9 @@ Exit codes:
   1  `--check` (or `validate`) found output that differs from a fresh render
   2  bad command line or config, or a hand-edited file, link or special file in the way;
      nothing was written
-  3  reading or writing files (stdout and stderr too) failed, another run held the lock, or
-     an external tool failed
+  3  reading or writing files (stdout and stderr too) failed, another run held the lock, an
+     external tool failed, or a registry could not be reached or refused the credentials
+  70 a bug in tapgen (the message says so); nothing was written
 
 Without --config, tapgen reads ./tapgen.toml, or its embedded default (environments dev,
 staging and prod) where there is none, and then says so on stderr.";
@@ -73,7 +74,10 @@ Examples:
   tapgen module                      render modules/<name>/
   tapgen module --check              exit 1 and print a diff if it is stale
   tapgen module package              write dist/<namespace>-<name>-aws-<version>.tar.gz
+  tapgen module publish              release it to every target [publish] sets
   tapgen module publish --git REPO   commit it into a git repository, tagged v<version>
+  tapgen module publish --oci HOST:PORT/REPO
+                                     push it to an OCI registry, tagged <version>
   tapgen module lint                 check it the way a module registry does")]
     Module(ModuleArgs),
 
@@ -168,21 +172,39 @@ the same bytes from any checkout at any time. stdout gets `SHA256  PATH`, the fo
 version that DIR already holds exits 2 and leaves the archive as it was.")]
     Package(ConfigArgs),
 
-    /// Commit the module into a git repository and tag it `v<version>`
+    /// Publish the module: to the targets `[publish]` sets, or to the one the flags name
     #[command(after_help = "\
 Examples:
+  tapgen module publish              every target [publish] in tapgen.toml sets
   tapgen module publish --git ../terraform-aws-api
                                      commit at its root, tag v<version>
   tapgen module publish --git ../infra --path modules/api --tag-prefix modules/api
                                      a monorepo: commit under modules/api/, tag modules/api/v<version>
+  tapgen module publish --git https://git.example.com/acme/terraform-aws-api.git
+                                     clone it, commit, tag, and push the branch and the tag
+  tapgen module publish --oci registry.example.com:5000/acme/serverless-api
+                                     push an OpenTofu module package, tag <version>
 
-Roots then use `source = \"git::https://HOST/ORG/REPO.git?ref=v<version>\"` (add
+Without flags, publishes to every target `[publish]` sets: `oci`, `git` and
+`registry_site` (the package added to a registry folder, as `module package` and
+`registry add` do). A flag publishes to its target alone: `--oci` to OCI; `--git`,
+`--tag-prefix` and `--path` to git, taking what they leave out from `[publish]` (`git`,
+`tag_prefix`, `git_path`).
+
+With --git, roots use `source = \"git::https://HOST/ORG/REPO.git?ref=v<version>\"` (add
 `//SUBDIR` before `?` for a subfolder). The folder is replaced by the module (files the
 module no longer has are removed); the rest of the repository is kept. The commit goes on
 the current branch, authored by git's own user.name and user.email; the work tree follows.
-Nothing is pushed: `git push --follow-tags` when ready. A version never changes: an
-existing tag with other content exits 2 with nothing committed or moved; the same content
-is a no-op. Uncommitted changes in the folder exit 2.")]
+A work tree is never pushed: `git push --follow-tags` when ready. A version never changes:
+an existing tag with other content exits 2 with nothing committed or moved; the same
+content is a no-op. Uncommitted changes in the folder exit 2.
+
+With --oci, roots use `source = \"oci://HOST:PORT/REPO?tag=<version>\"` (OpenTofu). The
+artifact is the module's files as one zip (the same files as `module package`), and its
+manifest digest goes to stdout as `DIGEST  HOST:PORT/REPO:TAG`. Credentials come from
+`$DOCKER_CONFIG/config.json` or `~/.docker/config.json` (`oras login` or `docker login`
+writes them); `SSL_CERT_FILE` adds a trusted CA. A tag that holds other content exits 2
+with nothing pushed; the same content is a no-op.")]
     Publish(PublishArgs),
 
     /// Check a module the way a registry does before accepting it; exit 2 listing every problem
@@ -204,15 +226,23 @@ pub struct PublishArgs {
     #[command(flatten)]
     pub paths: ConfigArgs,
 
-    /// The work tree of a git repository (a clone) to commit the module into
+    /// The work tree of a git repository (a clone) to commit the module into, or a URL to
+    /// clone, commit to and push to [default: `publish.git`]
     #[arg(long, value_name = "REPO")]
-    pub git: PathBuf,
+    pub git: Option<PathBuf>,
 
-    /// Tag `PREFIX/v<version>` instead of `v<version>`, for a monorepo of modules
+    /// An OCI repository to push the module to, as an OpenTofu module package [default:
+    /// `publish.oci`]
+    #[arg(long, value_name = "HOST:PORT/REPO", conflicts_with_all = ["git", "tag_prefix", "path"])]
+    pub oci: Option<String>,
+
+    /// Tag `PREFIX/v<version>` instead of `v<version>`, for a monorepo of modules [default:
+    /// `publish.tag_prefix`]
     #[arg(long, value_name = "PREFIX")]
     pub tag_prefix: Option<String>,
 
-    /// Folder inside the repository for the module [default: its root]
+    /// Folder inside the repository for the module [default: `publish.git_path`, else its
+    /// root]
     #[arg(long, value_name = "SUBDIR")]
     pub path: Option<PathBuf>,
 }
@@ -418,7 +448,7 @@ impl ConfigArgs {
             Some((flag, _)) => Err(Error::usage(
                 format!("`{flag}` means nothing to `tapgen {command}`, which reads no config"),
                 Some(
-                    "`--config` and `--out` go with `terraform`, `module` and `validate`"
+                    "remove it: `--config` and `--out` go with `terraform`, `module` and `validate`"
                         .to_owned(),
                 ),
             )),

@@ -1,21 +1,34 @@
 //! Errors as data, rendered in one place, each with its exit code.
 //!
-//! Messages follow cargo and rustc: what went wrong, where (`file:line:col`, the source
-//! line and a caret), and a `help:` line saying what to do next.
+//! Every failure is a value: an [`Error`] kind with its fields and, for a config or a module
+//! under lint, a list of [`Diagnostic`]s, each a typed [`Problem`] with where it is.
+//! [`Error::render`] lays every kind out through [`render`], the one place that writes the
+//! layout of cargo and rustc: `error: what`, ` --> file:line:col (key `a.b`)`, the source
+//! line with a caret, and ` = help: what to do`. Messages are lowercase, with keys, values
+//! and paths in backticks.
 
+mod problem;
+pub mod render;
+
+pub use problem::{ArnOf, Found, Holder, KeyHint, Problem, Rule, Shape, Twin, TypeFix};
+
+use render::{Block, Place};
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-/// Exit codes, documented in `tapgen --help`.
+/// Exit codes, documented in `tapgen --help` and the README.
 pub mod exit {
     pub const SUCCESS: i32 = 0;
     /// `--check` found generated files that differ from a fresh render.
     pub const DRIFT: i32 = 1;
     /// Bad command line or bad config: nothing was written.
     pub const USAGE: i32 = 2;
-    /// Reading or writing files failed, or an external tool failed.
+    /// Reading or writing files failed, an external tool failed, or a registry could not be
+    /// reached or refused the request.
     pub const IO: i32 = 3;
+    /// A bug in tapgen (sysexits' `EX_SOFTWARE`): nothing was written.
+    pub const INTERNAL: i32 = 70;
 }
 
 /// A place in a config file.
@@ -29,87 +42,230 @@ pub struct Location {
     pub width: usize,
 }
 
-/// One problem found in a config, with where it is and how to fix it.
+/// One problem found in a config, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub message: String,
+    pub problem: Problem,
     /// The dotted key path, such as `env.prod.lambda.memory_mb`.
     pub key: Option<String>,
     pub location: Option<Location>,
     /// Where no line can be given (a derived value, the embedded default), the file alone.
     pub file: String,
-    pub help: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
+impl Diagnostic {
+    /// A problem in `file`, at no particular line or key.
+    pub fn in_file(problem: Problem, file: impl Into<String>) -> Self {
+        Self {
+            problem,
+            key: None,
+            location: None,
+            file: file.into(),
+        }
+    }
+
+    /// The same diagnostic pointing at `location`.
+    pub fn at(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+
+    fn block(&self) -> Block<'_> {
+        Block::error(self.problem.message())
+            .place(Place {
+                file: &self.file,
+                key: self.key.as_deref(),
+                location: self.location.as_ref(),
+            })
+            .help(self.problem.help())
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render::block(&self.block()))
+    }
+}
+
+/// A reason the Lambda source folder cannot be packaged, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpackageable {
+    pub message: String,
+    pub help: &'static str,
+}
+
+/// A file that `--check` or `validate` found stale, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staleness {
+    Missing,
+    Differs,
+    NoLongerGenerated,
+}
+
+/// Generated files that differ from a fresh render, as `--check` and `validate` report
+/// them (exit 1). Not an [`Error`]: the verdict is the command's output, and a verdict that
+/// cannot be written is a failed write (exit 3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// `N created, N updated, ...`.
+    pub summary: String,
+    pub files: Vec<(Staleness, PathBuf)>,
+    /// Under `validate`: the environment, and the command that renders it.
+    pub validating: Option<(String, String)>,
+}
+
+impl Stale {
+    pub fn render(&self) -> String {
+        let lines = self
+            .files
+            .iter()
+            .map(|(how, path)| {
+                let how = match how {
+                    Staleness::Missing => "missing",
+                    Staleness::Differs => "differs",
+                    Staleness::NoLongerGenerated => "no longer generated",
+                };
+                format!("{how}: `{}`", path.display())
+            })
+            .collect();
+        let summary = &self.summary;
+        let block = match &self.validating {
+            None => Block::error(format!("generated files are stale: {summary}"))
+                .help("run the same command without `--check` to update them".to_owned()),
+            Some((env, command)) => Block::error(format!(
+                "the render of `{env}` is stale against the config ({summary}); validating it would check code the config no longer describes"
+            ))
+            .help(format!(
+                "render first with `{command}` (add `--check` to see the diff), then run `tapgen validate` again"
+            )),
+        };
+        render::block(&block.lines(lines))
+    }
+}
+
+#[derive(Debug)]
 pub enum Error {
-    /// The config could not be read, parsed or validated.
-    #[error("{}", render_config_errors(.file, .diagnostics))]
+    /// The config could not be read, parsed or validated, or a module folder failed lint.
     Config {
         file: String,
         diagnostics: Vec<Diagnostic>,
     },
 
-    /// A command-line request that cannot be carried out.
-    #[error("{message}{}", help_suffix(.help))]
+    /// `--env` names an environment the config does not declare.
+    UndeclaredEnvironment {
+        name: String,
+        file: String,
+        declared: Vec<String>,
+        closest: Option<String>,
+    },
+
+    /// A command-line request that cannot be carried out; `lines` are what the message is
+    /// about (files, one per line), where there are several.
     Usage {
         message: String,
+        lines: Vec<String>,
         help: Option<String>,
     },
 
-    #[error("failed to {action} `{}`: {source}", .path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
-        #[source]
         source: io::Error,
     },
 
+    /// Another run holds the output folder's lock, and did not let go in time.
+    Locked {
+        root: PathBuf,
+        waited_s: f64,
+        variable: &'static str,
+    },
+
     /// Generated files were edited by hand since tapgen wrote them.
-    #[error(
-        "refusing to overwrite {} edited by hand since tapgen wrote {}:\n{}\n{diff}\n  = help: keep the edits in `tapgen.toml` instead, or run again with `--force` to overwrite them",
-        if .paths.len() == 1 { "a file" } else { "files" },
-        if .paths.len() == 1 { "it" } else { "them" },
-        .paths.iter().map(|p| format!("  {}", p.display())).collect::<Vec<_>>().join("\n")
-    )]
     HandEdited { paths: Vec<PathBuf>, diff: String },
 
     /// Something other than a plain file or folder is where tapgen writes a generated file
     /// or folder: a link, a named pipe, a folder where a file goes. Nothing was read through
     /// it or written.
-    #[error(
-        "{} in the way of generated files:\n{}\n  = help: tapgen never follows links or opens special files where it writes; move {} out of the way (a link's target is never touched) and run again",
-        if .obstacles.len() == 1 { "something is" } else { "these are" },
-        .obstacles.iter().map(|(p, what)| format!("  `{}`: {what}", p.display())).collect::<Vec<_>>().join("\n"),
-        if .obstacles.len() == 1 { "it" } else { "them" },
-    )]
     InTheWay {
         obstacles: Vec<(PathBuf, &'static str)>,
     },
 
-    /// An external tool (tofu, terraform) could not be run or reported failure.
-    #[error("{message}{}", help_suffix(.help))]
+    /// The Lambda source folder holds what a package cannot: every reason, up to `shown`.
+    Unpackageable {
+        dir: PathBuf,
+        problems: Vec<Unpackageable>,
+        /// How many problems there are, shown or not.
+        count: usize,
+    },
+
+    /// An external tool (tofu, terraform, git) could not be run or reported failure;
+    /// `output` is what it printed.
     Tool {
+        message: String,
+        output: String,
+        help: Option<String>,
+    },
+
+    /// A remote service (an OCI registry) could not be reached, was not trusted, or refused
+    /// the request or the credentials.
+    Remote {
         message: String,
         help: Option<String>,
     },
+    /// A bug in tapgen: what tapgen itself got wrong. Nothing is written.
+    Internal { what: String },
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    /// The whole report, as `tapgen` prints it on stderr.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config { .. }
+            | Error::UndeclaredEnvironment { .. }
             | Error::Usage { .. }
             | Error::HandEdited { .. }
-            | Error::InTheWay { .. } => exit::USAGE,
-            Error::Io { .. } | Error::Tool { .. } => exit::IO,
+            | Error::InTheWay { .. }
+            | Error::Unpackageable { .. } => exit::USAGE,
+            Error::Io { .. } | Error::Locked { .. } | Error::Tool { .. } | Error::Remote { .. } => {
+                exit::IO
+            }
+            Error::Internal { .. } => exit::INTERNAL,
         }
     }
 
     pub fn usage(message: impl Into<String>, help: impl Into<Option<String>>) -> Self {
         Error::Usage {
             message: message.into(),
+            lines: Vec::new(),
             help: help.into(),
+        }
+    }
+
+    /// A usage error about several things, listed one per line under the message.
+    pub fn usage_listing(
+        message: impl Into<String>,
+        lines: Vec<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Error::Usage {
+            message: message.into(),
+            lines,
+            help: Some(help.into()),
         }
     }
 
@@ -119,6 +275,186 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+
+    pub fn internal(what: impl Into<String>) -> Self {
+        Error::Internal { what: what.into() }
+    }
+
+    /// The report as printed: one or more `error:` blocks, without a final newline.
+    pub fn render(&self) -> String {
+        match self {
+            Error::Config { file, diagnostics } => {
+                let mut blocks: Vec<Block<'_>> =
+                    diagnostics.iter().map(Diagnostic::block).collect();
+                if diagnostics.len() > 1 {
+                    blocks.push(Block::error(format!(
+                        "could not use `{file}` due to {} previous errors",
+                        diagnostics.len()
+                    )));
+                }
+                render::blocks(&blocks)
+            }
+            Error::UndeclaredEnvironment {
+                name,
+                file,
+                declared,
+                closest,
+            } => render::block(
+                &Block::error(format!(
+                    "environment `{}` is not declared in `{file}`, which declares {}",
+                    shown(name),
+                    ticked(declared)
+                ))
+                .help(format!(
+                    "{}, or add an `[env.{}]` table to declare it",
+                    match closest {
+                        Some(best) => format!("use `{best}`, the closest declared environment"),
+                        None => "use one of those".to_owned(),
+                    },
+                    key_path(&[name])
+                )),
+            ),
+            Error::Usage {
+                message,
+                lines,
+                help,
+            } => render::block(
+                &Block::error(message)
+                    .lines(lines.clone())
+                    .help(help.clone()),
+            ),
+            Error::Io {
+                action,
+                path,
+                source,
+            } => render::block(
+                &Block::error(format!(
+                    "failed to {action} `{}`: {}",
+                    path.display(),
+                    lowercase_first(&source.to_string())
+                ))
+                .help(io_help(path, source)),
+            ),
+            Error::Locked {
+                root,
+                waited_s,
+                variable,
+            } => render::block(
+                &Block::error(format!(
+                    "another tapgen run holds the lock on `{}`; waited {waited_s} s for it",
+                    root.display()
+                ))
+                .help(format!(
+                    "run again once it has finished, or set `{variable}` to the seconds to wait"
+                )),
+            ),
+            Error::HandEdited { paths, diff } => {
+                let (files, them) = if paths.len() == 1 {
+                    ("a file", "it")
+                } else {
+                    ("files", "them")
+                };
+                render::block(
+                    &Block::error(format!(
+                        "refusing to overwrite {files} edited by hand since tapgen wrote {them}:"
+                    ))
+                    .lines(paths.iter().map(|p| format!("`{}`", p.display())).collect())
+                    .verbatim(diff)
+                    .help(
+                        "keep the edits in `tapgen.toml` instead, or run again with `--force` to overwrite them"
+                            .to_owned(),
+                    ),
+                )
+            }
+            Error::InTheWay { obstacles } => {
+                let (what, it) = if obstacles.len() == 1 {
+                    ("something is", "it")
+                } else {
+                    ("these are", "them")
+                };
+                render::block(
+                    &Block::error(format!("{what} in the way of generated files:"))
+                        .lines(
+                            obstacles
+                                .iter()
+                                .map(|(p, kind)| format!("`{}`: {kind}", p.display()))
+                                .collect(),
+                        )
+                        .help(format!(
+                            "move {it} out of the way and run again: tapgen never follows links or opens special files where it writes (a link's target is never touched)"
+                        )),
+                )
+            }
+            Error::Unpackageable {
+                dir,
+                problems,
+                count,
+            } => {
+                let mut blocks: Vec<Block<'_>> = problems
+                    .iter()
+                    .map(|p| Block::error(p.message.clone()).help(p.help.to_owned()))
+                    .collect();
+                let hidden = count.saturating_sub(problems.len());
+                blocks.push(Block::error(format!(
+                    "could not package the Lambda source folder `{}` due to {}{}",
+                    dir.display(),
+                    if *count == 1 {
+                        "the problem above".to_owned()
+                    } else {
+                        format!("{count} problems")
+                    },
+                    if hidden > 0 {
+                        format!(" ({hidden} more not shown)")
+                    } else {
+                        String::new()
+                    }
+                )));
+                render::blocks(&blocks)
+            }
+            Error::Tool {
+                message,
+                output,
+                help,
+            } => render::block(&Block::error(message).verbatim(output).help(help.clone())),
+            Error::Remote { message, help } => {
+                render::block(&Block::error(message).help(help.clone()))
+            }
+            Error::Internal { what } => render::block(
+                &Block::error(format!("internal: {what}")).help(
+                    "this is a bug in tapgen; please report it, with the command you ran"
+                        .to_owned(),
+                ),
+            ),
+        }
+    }
+}
+
+/// What to do about a failed read or write, where the error says enough to tell.
+fn io_help(path: &std::path::Path, error: &io::Error) -> Option<String> {
+    match error.kind() {
+        io::ErrorKind::PermissionDenied => Some(format!(
+            "check the permissions of `{}` and of the folders above it",
+            path.display()
+        )),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            Some("free some space on that disk, then run again".to_owned())
+        }
+        io::ErrorKind::ReadOnlyFilesystem => {
+            Some("write to a folder on a writable disk instead".to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// An operating system's message in the style of the rest: "permission denied (os error 13)".
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.clone().next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_owned(),
     }
 }
 
@@ -200,71 +536,109 @@ pub fn sort_by_location(diagnostics: &mut [Diagnostic]) {
     });
 }
 
-fn help_suffix(help: &Option<String>) -> String {
-    help.as_ref()
-        .map(|help| format!("\n  = help: {help}"))
-        .unwrap_or_default()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn render_config_errors(file: &str, diagnostics: &[Diagnostic]) -> String {
-    let mut out = String::new();
-    for (i, diagnostic) in diagnostics.iter().enumerate() {
-        if i > 0 {
-            out.push_str("\n\nerror: ");
-        }
-        out.push_str(&diagnostic.to_string());
+    fn samples() -> Vec<Error> {
+        let problem = Problem::UnknownKey {
+            name: "memroy_mb".to_owned(),
+            hint: KeyHint::Closest("memory_mb".to_owned()),
+        };
+        let diagnostic = Diagnostic::in_file(problem, "tapgen.toml");
+        vec![
+            Error::Config {
+                file: "tapgen.toml".to_owned(),
+                diagnostics: vec![diagnostic.clone(), diagnostic],
+            },
+            Error::UndeclaredEnvironment {
+                name: "prd".to_owned(),
+                file: "tapgen.toml".to_owned(),
+                declared: vec!["prod".to_owned()],
+                closest: Some("prod".to_owned()),
+            },
+            Error::usage("`--out` means nothing here", "remove it".to_owned()),
+            Error::usage_listing("x has changes:", vec!["M a".to_owned()], "commit them"),
+            Error::io(
+                "write",
+                "envs/dev/main.tf",
+                io::Error::from(io::ErrorKind::PermissionDenied),
+            ),
+            Error::Locked {
+                root: PathBuf::from("."),
+                waited_s: 5.0,
+                variable: "TAPGEN_LOCK_WAIT",
+            },
+            Error::HandEdited {
+                paths: vec![PathBuf::from("envs/dev/main.tf")],
+                diff: "--- a\n+++ b\n".to_owned(),
+            },
+            Error::InTheWay {
+                obstacles: vec![(PathBuf::from("envs/dev"), "a symbolic link")],
+            },
+            Error::Unpackageable {
+                dir: PathBuf::from("lambda"),
+                problems: vec![Unpackageable {
+                    message: "`fifo` is a named pipe".to_owned(),
+                    help: "move it out of the folder",
+                }],
+                count: 3,
+            },
+            Error::Tool {
+                message: "`tofu validate` failed in `envs/dev`:".to_owned(),
+                output: "Error: bad\n".to_owned(),
+                help: Some("fix what it reports".to_owned()),
+            },
+            Error::Remote {
+                message: "could not reach `127.0.0.1:5000`: connection refused".to_owned(),
+                help: Some("start the registry, or check the address".to_owned()),
+            },
+            Error::internal("template `a.md` does not compile"),
+        ]
     }
-    if diagnostics.len() > 1 {
-        out.push_str(&format!(
-            "\n\nerror: could not use `{file}` due to {} previous errors",
-            diagnostics.len()
-        ));
-    }
-    out
-}
 
-impl fmt::Display for Diagnostic {
-    /// Renders without the leading `error: `, which the caller prints.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.message)?;
-        match &self.location {
-            Some(location) => {
-                let gutter = location.line.to_string().len();
-                let blank = " ".repeat(gutter);
-                write!(
-                    f,
-                    "\n{blank}--> {}:{}:{}{}\n{blank} |\n{} | {}\n{blank} | {}{}",
-                    location.file,
-                    location.line,
-                    location.column,
-                    self.key
-                        .as_ref()
-                        .map(|key| format!(" (key `{key}`)"))
-                        .unwrap_or_default(),
-                    location.line,
-                    location.source_line,
-                    " ".repeat(caret_offset(&location.source_line, location.column)),
-                    "^".repeat(location.width.max(1)),
-                )?;
-                if let Some(help) = &self.help {
-                    write!(f, "\n{blank} = help: {help}")?;
-                }
+    #[test]
+    fn every_error_kind_renders_in_one_layout_with_its_exit_code() {
+        for error in samples() {
+            // No catch-all: a new kind must be added to the samples.
+            let code = match &error {
+                Error::Config { .. }
+                | Error::UndeclaredEnvironment { .. }
+                | Error::Usage { .. }
+                | Error::HandEdited { .. }
+                | Error::InTheWay { .. }
+                | Error::Unpackageable { .. } => exit::USAGE,
+                Error::Io { .. }
+                | Error::Locked { .. }
+                | Error::Tool { .. }
+                | Error::Remote { .. } => exit::IO,
+                Error::Internal { .. } => exit::INTERNAL,
+            };
+            assert_eq!(error.exit_code(), code, "{error}");
+            let text = error.render();
+            for block in text.split("\n\n") {
+                let message = block
+                    .strip_prefix("error: ")
+                    .unwrap_or_else(|| panic!("a block that is not an error:\n{text}"));
+                let first = message.chars().next().unwrap_or(' ');
+                assert!(first.is_lowercase() || first == '`', "{text}");
             }
-            None => {
-                write!(f, "\n  --> {}", self.file)?;
-                if let Some(key) = &self.key {
-                    write!(f, " (key `{key}`)")?;
-                }
-                if let Some(help) = &self.help {
-                    write!(f, "\n   = help: {help}")?;
-                }
-            }
+            // Every kind says what to do; only a summary line closes without a help.
+            let last = text.rsplit("\n\n").next().unwrap_or_default();
+            assert!(
+                last.contains("\n  = help: ") || last.contains("due to"),
+                "no help:\n{text}"
+            );
         }
-        Ok(())
     }
-}
 
-/// Columns count characters; tabs before the caret keep their width by staying tabs.
-fn caret_offset(source_line: &str, column: usize) -> usize {
-    source_line.chars().take(column.saturating_sub(1)).count()
+    #[test]
+    fn an_internal_error_says_it_is_a_bug_and_exits_70() {
+        let error = Error::internal("template `a.md` does not compile");
+        assert_eq!(error.exit_code(), 70);
+        assert_eq!(
+            error.to_string(),
+            "error: internal: template `a.md` does not compile\n  = help: this is a bug in tapgen; please report it, with the command you ran"
+        );
+    }
 }

@@ -110,36 +110,35 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             Some(ModuleCommand::Package(paths)) => {
                 let paths = before.merge(paths, "module package")?;
                 let (loaded, module, files) = release(&paths)?;
-                let dir = paths
-                    .out
-                    .clone()
-                    .unwrap_or_else(|| loaded.base_dir.join(DIST_DIR));
-                package_module(&module, &files, &dir)
+                package_module(&module, &files, &dist_dir(&paths, &loaded))?;
+                Ok(exit::SUCCESS)
             }
             Some(ModuleCommand::Publish(args)) => {
                 let paths = before.merge(args.paths, "module publish")?;
-                let (_, module, files) = release(&paths)?;
-                let coordinates = publish::package::Coordinates::of(&module);
-                let outcome = publish::git::publish(&publish::git::Release {
-                    repo: &args.git,
-                    subdir: args.path.as_deref(),
+                let (loaded, module, files) = release(&paths)?;
+                let flags = publish::Flags {
+                    git: args.git.as_deref(),
+                    oci: args.oci.as_deref(),
                     tag_prefix: args.tag_prefix.as_deref(),
-                    version: &module.version,
-                    address: &coordinates.address(),
-                    files: &publish::package::module_files(&module, &files)?,
-                })?;
-                let repo = args.git.display();
-                match outcome {
-                    publish::git::Outcome::Tagged { tag, commit } => ui::line(&format!(
-                        "published {} {} to `{repo}`: tag {tag} on commit {commit} (not pushed: `git push --follow-tags` when ready)",
-                        coordinates.address(),
-                        module.version
-                    ))?,
-                    publish::git::Outcome::Unchanged { tag } => ui::line(&format!(
-                        "{} {} is already published in `{repo}` as tag {tag} with this content: nothing to do",
-                        coordinates.address(),
-                        module.version
-                    ))?,
+                    path: args.path.as_deref(),
+                };
+                let plan = publish::plan(
+                    &flags,
+                    &module.publish,
+                    &loaded.base_dir,
+                    &loaded.source.name,
+                )?;
+                // The one place each kind of target is published.
+                for target in &plan.targets {
+                    match target {
+                        publish::Target::Oci(oci) => publish_oci(&module, &files, oci)?,
+                        publish::Target::Git(git) => publish_git(&module, &files, git)?,
+                        publish::Target::RegistrySite(site) => {
+                            let archive =
+                                package_module(&module, &files, &dist_dir(&paths, &loaded))?;
+                            add_to_site(site, &[archive])?;
+                        }
+                    }
                 }
                 Ok(exit::SUCCESS)
             }
@@ -147,15 +146,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Registry { command } => match command {
             RegistryCommand::Add(args) => {
                 before.refuse("registry add")?;
-                for added in registry::site::add(&args.site, &args.archives)? {
-                    ui::line(&format!(
-                        "{} {} {} (sha256 {})",
-                        if added.created { "added" } else { "unchanged:" },
-                        added.coordinates.address(),
-                        added.coordinates.version,
-                        added.sha256
-                    ))?;
-                }
+                add_to_site(&args.site, &args.archives)?;
                 Ok(exit::SUCCESS)
             }
             RegistryCommand::Serve(args) => {
@@ -234,12 +225,15 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
 fn load(paths: &ConfigArgs) -> Result<config::Loaded, Error> {
     let loaded = config::load(paths.config.as_deref())?;
     if loaded.source.name == config::DEFAULT_CONFIG_NAME {
-        ui::line(&format!(
-            "note: no `{}` here: using tapgen's embedded default config (project `{}`, environments {})\n  = help: `tapgen init` writes it out to edit; `--config FILE` reads another",
-            config::load::CONFIG_FILE_NAME,
-            loaded.config.project.name,
-            error::ticked(&stack::environments(&loaded.config))
-        ))?;
+        ui::note(
+            &format!(
+                "no `{}` here: using tapgen's embedded default config (project `{}`, environments {})",
+                config::load::CONFIG_FILE_NAME,
+                loaded.config.project.name,
+                error::ticked(&stack::environments(&loaded.config))
+            ),
+            Some("run `tapgen init` to write it out and edit it, or pass `--config FILE` to read another".to_owned()),
+        )?;
     }
     Ok(loaded)
 }
@@ -256,29 +250,29 @@ fn refuse_stale(changes: &Changes, env: &str, paths: &ConfigArgs) -> Result<i32,
             command.push_str(&format!(" {flag} {}", value.display()));
         }
     }
-    let stale: Vec<String> = changes
-        .create
-        .iter()
-        .map(|path| format!("  missing: {}", path.display()))
-        .chain(
-            changes
-                .update
-                .iter()
-                .map(|path| format!("  differs: {}", path.display())),
-        )
-        .chain(
-            changes
-                .remove
-                .iter()
-                .map(|path| format!("  no longer generated: {}", path.display())),
-        )
-        .collect();
-    ui::line(&format!(
-        "error: the render of `{env}` is stale against the config ({}); validating it would check code the config no longer describes\n{}\n  = help: render first with `{command}` (add `--check` to see the diff), then run `tapgen validate` again",
-        summary(changes),
-        stale.join("\n")
-    ))?;
+    let stale = error::Stale {
+        summary: summary(changes),
+        files: stale_files(changes),
+        validating: Some((env.to_owned(), command)),
+    };
+    ui::line(&stale.render())?;
     Ok(exit::DRIFT)
+}
+
+/// Every stale file, and how it is stale.
+fn stale_files(changes: &Changes) -> Vec<(error::Staleness, PathBuf)> {
+    let each = |how: error::Staleness, paths: &[PathBuf]| {
+        paths
+            .iter()
+            .map(move |path| (how, path.clone()))
+            .collect::<Vec<_>>()
+    };
+    [
+        each(error::Staleness::Missing, &changes.create),
+        each(error::Staleness::Differs, &changes.update),
+        each(error::Staleness::NoLongerGenerated, &changes.remove),
+    ]
+    .concat()
 }
 
 /// The module as a release holds it: loaded, validated, rendered in memory and linted, for
@@ -321,8 +315,107 @@ fn lint_rendered(
     lint::module(scratch.path(), &version, false).map(drop)
 }
 
-/// Writes the module's package into `dir` (once per version) and prints `SHA256  PATH`.
-fn package_module(module: &stack::ModuleSpec, files: &[File], dir: &Path) -> Result<i32, Error> {
+/// Where `module package` writes archives: `--out`, else `dist/` beside the config.
+fn dist_dir(paths: &ConfigArgs, loaded: &config::Loaded) -> PathBuf {
+    paths
+        .out
+        .clone()
+        .unwrap_or_else(|| loaded.base_dir.join(DIST_DIR))
+}
+
+/// `tapgen registry add SITE ARCHIVE...`: adds the archives and says what each became.
+fn add_to_site(site: &Path, archives: &[PathBuf]) -> Result<(), Error> {
+    for added in registry::site::add(site, archives)? {
+        ui::line(&format!(
+            "{} {} {} (sha256 {})",
+            if added.created { "added" } else { "unchanged:" },
+            added.coordinates.address(),
+            added.coordinates.version,
+            added.sha256
+        ))?;
+    }
+    Ok(())
+}
+
+/// Commits the module into a git repository with its release tag, and says what happened.
+fn publish_git(
+    module: &stack::ModuleSpec,
+    files: &[File],
+    target: &publish::GitTarget,
+) -> Result<(), Error> {
+    let coordinates = publish::package::Coordinates::of(module);
+    let outcome = publish::git::publish(
+        &target.repository,
+        &publish::git::Release {
+            subdir: target.subdir.as_deref(),
+            tag_prefix: target.tag_prefix.as_deref(),
+            version: &module.version,
+            address: &coordinates.address(),
+            files: &publish::package::module_files(module, files)?,
+        },
+    )?;
+    let repo = target.repository.shown();
+    let pushed = match target.repository {
+        publish::git::Repository::WorkTree(_) => "not pushed: `git push --follow-tags` when ready",
+        publish::git::Repository::Url(_) => "pushed with its branch",
+    };
+    ui::line(&match outcome {
+        publish::git::Outcome::Tagged { tag, commit } => format!(
+            "published {} {} to `{repo}`: tag {tag} on commit {commit} ({pushed})",
+            coordinates.address(),
+            module.version
+        ),
+        publish::git::Outcome::Unchanged { tag } => format!(
+            "{} {} is already published in `{repo}` as tag {tag} with this content: nothing to do",
+            coordinates.address(),
+            module.version
+        ),
+    })
+}
+
+/// Pushes the module to an OCI repository, tagged with its version; prints `DIGEST  REF`.
+fn publish_oci(
+    module: &stack::ModuleSpec,
+    files: &[File],
+    target: &publish::oci::Target,
+) -> Result<(), Error> {
+    let coordinates = publish::package::Coordinates::of(module);
+    let tag = publish::oci::tag_of(&module.version)?;
+    let artifact = publish::oci::artifact(
+        &coordinates,
+        &publish::package::module_files(module, files)?,
+    )?;
+    let reference = target.reference(&tag);
+    let digest = match publish::oci::publish(target, &tag, &artifact)? {
+        publish::oci::Outcome::Pushed { digest } => {
+            ui::line(&format!(
+                "published {} {} to `{reference}` ({} files, manifest {digest})\n  roots use: source = \"{}\"",
+                coordinates.address(),
+                module.version,
+                artifact.files,
+                target.source(&tag)
+            ))?;
+            digest
+        }
+        publish::oci::Outcome::Unchanged { digest } => {
+            ui::line(&format!(
+                "{} {} is already published at `{reference}` with this content (manifest {digest}): nothing to do",
+                coordinates.address(),
+                module.version
+            ))?;
+            digest
+        }
+    };
+    ui::out(&format!("{digest}  {reference}\n"))
+}
+
+/// Writes the module's package into `dir` (once per version), prints `SHA256  PATH` and
+/// returns the path.
+fn package_module(
+    module: &stack::ModuleSpec,
+    files: &[File],
+    dir: &Path,
+) -> Result<PathBuf, Error> {
     let package = publish::package::build(module, files)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
     let path = dir.join(package.coordinates.file_name());
@@ -351,12 +444,12 @@ fn package_module(module: &stack::ModuleSpec, files: &[File], dir: &Path) -> Res
                     publish::package::hex_sha256(&existing),
                     package.sha256_hex()
                 ),
-                Some("a released version never changes: raise `module.version` in tapgen.toml, such as to the next patch version".to_owned()),
+                Some("raise `module.version` in `tapgen.toml`, such as to the next patch version: a released version never changes".to_owned()),
             ));
         }
     }
     ui::out(&format!("{}  {}\n", package.sha256_hex(), path.display()))?;
-    Ok(exit::SUCCESS)
+    Ok(path)
 }
 
 const MODULES_DIR: &str = "modules";
@@ -410,13 +503,17 @@ pub fn render_terraform(
 
 /// What a Lambda package never holds, should the handler folder contain it: tapgen's output
 /// under `root` (all of `envs/` and `modules/`, so that environments and modules no longer
-/// in the config count too), module packages in `dist/`, the config file and the schema
-/// file the README suggests.
+/// in the config count too), module packages in `dist/`, the config file, the schema file
+/// the README suggests, and the folders `[publish]` releases the module into.
 pub fn package_exclusions(loaded: &config::Loaded, root: &Path) -> package::Exclusions {
     let mut paths = vec![root.join(ENVS_DIR), root.join(MODULES_DIR)];
     paths.push(loaded.base_dir.join(DIST_DIR));
     paths.extend(loaded.path.clone());
     paths.push(loaded.base_dir.join("tapgen.schema.json"));
+    paths.extend(publish::local_folders(
+        &stack::module_spec(&loaded.config).publish,
+        &loaded.base_dir,
+    ));
     package::Exclusions::new(paths)
 }
 
@@ -463,7 +560,7 @@ fn render_module(
         &project.lambda.source_dir,
         exclusions,
     )?;
-    Ok(render::module::files(module, &project, &package))
+    render::module::files(module, &project, &package)
 }
 
 /// Renders the roots of `stacks`, packaging each distinct Lambda source folder once.
@@ -484,7 +581,7 @@ fn render_environments_with(
     let mut files = Vec::new();
     for stack in stacks {
         let package = package_of(packages, base_dir, &stack.lambda.source_dir, exclusions)?;
-        files.extend(render::root::files(stack, package));
+        files.extend(render::root::files(stack, package)?);
     }
     Ok(files)
 }
@@ -515,10 +612,12 @@ fn apply(plan: Plan, args: &WriteArgs) -> Result<i32, Error> {
             return Ok(exit::SUCCESS);
         }
         ui::out(&changes.diff)?;
-        ui::line(&format!(
-            "error: generated files are stale: {}\n  = help: run the same command without `--check` to update them",
-            summary(&changes)
-        ))?;
+        let stale = error::Stale {
+            summary: summary(&changes),
+            files: Vec::new(),
+            validating: None,
+        };
+        ui::line(&stale.render())?;
         return Ok(exit::DRIFT);
     }
     let changes = output::write(&plan, args.force)?;
@@ -543,7 +642,7 @@ fn summary(changes: &Changes) -> String {
 
 fn report_foreign(changes: &Changes) -> Result<(), Error> {
     for (path, why) in &changes.left_alone {
-        ui::line(&format!("note: left `{}` alone: {why}", path.display()))?;
+        ui::note(&format!("left `{}` alone: {why}", path.display()), None)?;
     }
     Ok(())
 }

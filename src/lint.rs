@@ -11,7 +11,7 @@
 //!   repository's root, and the repository named `terraform-<provider>-<name>`.
 
 use crate::config::source::Source;
-use crate::error::{Diagnostic, Error};
+use crate::error::{Diagnostic, Error, Problem, Rule};
 use hcl_edit::Span;
 use hcl_edit::structure::{Block, BlockLabel, Body};
 use std::path::{Path, PathBuf};
@@ -47,26 +47,19 @@ pub fn module(dir: &Path, version: &Version, public: bool) -> Result<usize, Erro
         ));
     }
     let mut problems = Vec::new();
-    let problem = |message: String, help: String| Diagnostic {
-        message,
-        key: None,
-        location: None,
-        file: shown.clone(),
-        help: Some(help),
-    };
     for (file, holds) in STANDARD_FILES {
         if !dir.join(file).is_file() {
-            problems.push(problem(
-                format!("`{file}` is missing: registries expect the standard module structure"),
-                format!("add `{shown}/{file}` with {holds} (`tapgen module` writes it)"),
-            ));
+            let problem = Problem::MissingModuleFile {
+                file: (*file).to_owned(),
+                holds: (*holds).to_owned(),
+                dir: shown.clone(),
+            };
+            problems.push(Diagnostic::in_file(problem, &shown));
         }
     }
     if !has_example(&dir.join("examples")) {
-        problems.push(problem(
-            "no example: registries list `examples/<name>/` folders, each a root that calls the module".to_owned(),
-            format!("add `{shown}/examples/<name>/main.tf` calling the module with `source = \"../../\"`"),
-        ));
+        let problem = Problem::NoExample { dir: shown.clone() };
+        problems.push(Diagnostic::in_file(problem, &shown));
     }
 
     let files = tf_files(dir)?;
@@ -76,34 +69,30 @@ pub fn module(dir: &Path, version: &Version, public: bool) -> Result<usize, Erro
         let source = Source::new(path.display().to_string(), text);
         match hcl_edit::parser::parse_body(&source.text) {
             Ok(body) => check_body(&body, &source, &mut versions, &mut problems),
-            Err(error) => problems.push(Diagnostic {
-                message: format!("`{}` is not valid HCL: {}", path.display(), error.message()),
-                key: None,
-                location: Some(
-                    source.location(error.location().offset()..error.location().offset() + 1),
-                ),
-                file: source.name.clone(),
-                help: Some("fix the syntax (`tofu fmt` shows where it stops)".to_owned()),
-            }),
+            Err(error) => {
+                let problem = Problem::NotHcl {
+                    file: path.display().to_string(),
+                    detail: error.message().to_owned(),
+                };
+                let offset = error.location().offset();
+                problems.push(
+                    Diagnostic::in_file(problem, &source.name)
+                        .at(Some(source.location(offset..offset + 1))),
+                );
+            }
         }
     }
     versions.check(&shown, &mut problems);
 
     if !is_semver(&version.value) {
-        let message = format!(
-            "module version `{}` is not a semantic version",
-            version.value
-        );
-        let help = "write MAJOR.MINOR.PATCH, such as `1.0.0`: registries and `version` constraints compare all three".to_owned();
+        let problem = Problem::Invalid {
+            rule: Rule::ModuleVersion,
+            value: version.value.clone(),
+            reason: None,
+        };
         problems.push(match version.source {
-            Some((source, path)) => source.diagnostic(path, message, Some(help)),
-            None => Diagnostic {
-                message,
-                key: None,
-                location: None,
-                file: "--version".to_owned(),
-                help: Some(help),
-            },
+            Some((source, path)) => source.diagnostic(path, problem),
+            None => Diagnostic::in_file(problem, "--version"),
         });
     }
     if public {
@@ -165,8 +154,8 @@ fn check_body(
 ) {
     for block in body.blocks() {
         let ident = block.ident.as_str();
-        let at = |message: String, help: &str| Diagnostic {
-            message,
+        let at = |problem: Problem| Diagnostic {
+            problem,
             key: None,
             location: block.span().map(|span| {
                 // Underline the block's header: `variable "name"`.
@@ -179,7 +168,6 @@ fn check_body(
                 source.location(span.start..end.max(span.start + 1))
             }),
             file: source.name.clone(),
-            help: Some(help.to_owned()),
         };
         match ident {
             "variable" | "output" => {
@@ -190,15 +178,10 @@ fn check_body(
                         .get_attribute("description")
                         .is_some_and(|a| a.value.as_str().is_none());
                 if !described {
-                    let what = if ident == "variable" {
-                        "input"
-                    } else {
-                        "output"
-                    };
-                    problems.push(at(
-                        format!("{ident} `{}` has no description", label(block, 0)),
-                        &format!("add `description = \"...\"` to it: registries show it as the {what}'s documentation"),
-                    ));
+                    problems.push(at(Problem::Undescribed {
+                        block: ident.to_owned(),
+                        name: label(block, 0),
+                    }));
                 }
             }
             "terraform" => {
@@ -250,37 +233,20 @@ impl Versions {
     }
 
     fn check(&self, dir: &str, problems: &mut Vec<Diagnostic>) {
-        let problem = |message: String, help: &str| Diagnostic {
-            message,
-            key: None,
-            location: None,
-            file: format!("{dir}/versions.tf"),
-            help: Some(help.to_owned()),
-        };
+        let file = format!("{dir}/versions.tf");
+        let mut problem = |problem: Problem| problems.push(Diagnostic::in_file(problem, &file));
         if self.blocks == 0 || !self.required_version {
-            problems.push(problem(
-                "no `required_version` constraint: the module does not say which OpenTofu/Terraform releases it supports".to_owned(),
-                "add `terraform { required_version = \">= 1.6.0\" }` (the oldest release you test with) to versions.tf",
-            ));
+            problem(Problem::NoRequiredVersion);
         }
         if self.providers.is_empty() {
-            problems.push(problem(
-                "no `required_providers`: callers cannot tell which provider versions the module works with".to_owned(),
-                "add `required_providers { aws = { source = \"hashicorp/aws\", version = \">= 5.0\" } }` to the terraform block",
-            ));
+            problem(Problem::NoRequiredProviders);
         }
         for (name, source, version) in &self.providers {
             if !source {
-                problems.push(problem(
-                    format!("required provider `{name}` has no `source`"),
-                    "add `source = \"NAMESPACE/TYPE\"`, such as `hashicorp/aws`",
-                ));
+                problem(Problem::ProviderWithoutSource { name: name.clone() });
             }
             if !version {
-                problems.push(problem(
-                    format!("required provider `{name}` has no `version` constraint"),
-                    "add `version = \">= X.Y\"` with the oldest provider version the module works with",
-                ));
+                problem(Problem::ProviderWithoutVersion { name: name.clone() });
             }
         }
     }
@@ -330,23 +296,9 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
 /// `terraform-<provider>-<name>`.
 fn public_repository(dir: &Path, providers: &[String]) -> Option<Diagnostic> {
     let shown = dir.display().to_string();
-    let problem = |message: String, help: String| {
-        Some(Diagnostic {
-            message,
-            key: None,
-            location: None,
-            file: shown.clone(),
-            help: Some(help),
-        })
-    };
+    let problem = |problem: Problem| Some(Diagnostic::in_file(problem, &shown));
     let Some(top) = git(dir, &["rev-parse", "--show-toplevel"]) else {
-        return problem(
-            format!(
-                "`{shown}` is not in a git repository: public registries publish modules from git repositories"
-            ),
-            "publish it with `git init` and a tag `v<version>` in a repository of its own"
-                .to_owned(),
-        );
+        return problem(Problem::NotInGitRepository { dir: shown.clone() });
     };
     let top = PathBuf::from(top);
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
@@ -354,14 +306,9 @@ fn public_repository(dir: &Path, providers: &[String]) -> Option<Diagnostic> {
         _ => false,
     };
     if !same(&top, dir) {
-        return problem(
-            format!(
-                "the module is in a subfolder of the git repository `{}`: public registries read a module from the repository's root",
-                top.display()
-            ),
-            "publish it from a repository of its own, with the module's files at its root"
-                .to_owned(),
-        );
+        return problem(Problem::NotRepositoryRoot {
+            top: top.display().to_string(),
+        });
     }
     // The repository's name: the last part of `origin`'s URL, else the folder's name.
     let name = git(dir, &["remote", "get-url", "origin"])
@@ -387,16 +334,13 @@ fn public_repository(dir: &Path, providers: &[String]) -> Option<Diagnostic> {
         return None;
     }
     let provider = providers.first().map_or("aws", String::as_str);
-    problem(
-        format!(
-            "git repository `{name}` is not named `terraform-<provider>-<name>`: public registries accept only that form"
-        ),
-        format!(
-            "rename the repository, e.g. to `terraform-{provider}-{}`, where the provider is one the module requires",
-            dir.file_name()
-                .map_or("NAME".into(), |n| n.to_string_lossy().to_lowercase())
-        ),
-    )
+    let module = dir
+        .file_name()
+        .map_or("NAME".into(), |n| n.to_string_lossy().to_lowercase());
+    problem(Problem::RepositoryName {
+        name,
+        suggestion: format!("terraform-{provider}-{module}"),
+    })
 }
 
 #[cfg(test)]

@@ -52,6 +52,46 @@ pub struct ModuleSpec {
     /// Choices some environment makes that a security scanner flags; the module explains
     /// them to reviewers (`checkov:skip` reasons) only when they are made.
     pub choices: SecurityChoices,
+    /// Where the module is released (`[publish]`), which its README's usage snippet follows.
+    pub publish: Publish,
+}
+
+/// `[publish]` as written: the targets `tapgen module publish` defaults to and the addresses
+/// the README's usage snippet takes. Paths stay relative to the config's folder here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Publish {
+    pub git: Option<crate::publish::git::Repository>,
+    pub tag_prefix: Option<String>,
+    pub git_path: Option<String>,
+    /// `HOST/REPOSITORY`, without `oci://`.
+    pub oci: Option<String>,
+    /// `HOST/NAMESPACE`.
+    pub registry: Option<String>,
+    pub registry_site: Option<String>,
+}
+
+impl Publish {
+    fn of(config: &crate::config::model::PublishConfig) -> Self {
+        Self {
+            git: config
+                .git
+                .as_deref()
+                .map(crate::publish::git::Repository::parse),
+            tag_prefix: config.tag_prefix.clone(),
+            git_path: config.git_path.clone(),
+            oci: config.oci.clone(),
+            registry: config.registry.clone(),
+            registry_site: config.registry_site.clone(),
+        }
+    }
+
+    /// The namespace of `registry` (`HOST/NAMESPACE`).
+    pub fn registry_namespace(&self) -> Option<&str> {
+        self.registry
+            .as_deref()
+            .and_then(|registry| registry.split_once('/'))
+            .map(|(_, namespace)| namespace)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +210,7 @@ pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
         Some(address) if address.starts_with("oci://") => ModuleSource::Oci(address.to_owned()),
         Some(address) => ModuleSource::Registry(address.to_owned()),
     };
+    let publish = Publish::of(&config.publish);
     let empty = EnvOverlay::default();
     let overlays: Vec<&EnvOverlay> = environments(config)
         .iter()
@@ -207,12 +248,14 @@ pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
         namespace: module
             .namespace
             .clone()
+            .or_else(|| publish.registry_namespace().map(str::to_owned))
             .unwrap_or_else(|| config.project.name.to_lowercase()),
         version: module
             .version
             .clone()
             .unwrap_or_else(|| DEFAULT_MODULE_VERSION.to_owned()),
         source,
+        publish,
     }
 }
 

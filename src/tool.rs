@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Where to get OpenTofu or Terraform, for the hint when neither is found.
-const INSTALL_HINT: &str = "install OpenTofu (https://opentofu.org/docs/intro/install/) or Terraform and put `tofu` or `terraform` on PATH, or set TAPGEN_TOFU to the binary's path";
+const INSTALL_HINT: &str = "install OpenTofu (https://opentofu.org/docs/intro/install/) or Terraform and put `tofu` or `terraform` on `PATH`, or set `TAPGEN_TOFU` to the binary's path";
 
 /// The tool to run: `$TAPGEN_TOFU`, else `tofu` on PATH, else `terraform` on PATH.
 ///
@@ -17,7 +17,7 @@ pub fn find() -> Result<PathBuf, Error> {
         return chosen_tool(
             "TAPGEN_TOFU",
             Path::new(&chosen),
-            "point TAPGEN_TOFU at the `tofu` or `terraform` binary, or unset it to use the one on PATH",
+            "point `TAPGEN_TOFU` at the `tofu` or `terraform` binary, or unset it to use the one on `PATH`",
         );
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -29,7 +29,8 @@ pub fn find() -> Result<PathBuf, Error> {
                 .find(|candidate| is_executable(candidate))
         })
         .ok_or_else(|| Error::Tool {
-            message: "neither `tofu` nor `terraform` is on PATH".to_owned(),
+            message: "neither `tofu` nor `terraform` is on `PATH`".to_owned(),
+            output: String::new(),
             help: Some(INSTALL_HINT.to_owned()),
         })
 }
@@ -55,7 +56,8 @@ pub(crate) fn chosen_tool(variable: &str, path: &Path, help: &str) -> Result<Pat
         }
     };
     Err(Error::Tool {
-        message: format!("{variable} {problem}"),
+        message: format!("`{variable}` {problem}"),
+        output: String::new(),
         help: Some(help.to_owned()),
     })
 }
@@ -91,13 +93,15 @@ fn run(tool: &Path, dir: &Path, args: &[&str]) -> Result<(), Error> {
         return Ok(());
     }
     Err(Error::Tool {
-        message: format!(
-            "`{shown}` failed in `{}`:\n{}{}",
-            dir.display(),
+        message: format!("`{shown}` failed in `{}`:", dir.display()),
+        output: format!(
+            "{}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         ),
-        help: None,
+        help: Some(format!(
+            "the output above is `{shown}`'s own: fix what it reports (a provider it cannot download, a release too old for the render), then run `tapgen validate` again"
+        )),
     })
 }
 

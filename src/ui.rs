@@ -80,7 +80,15 @@ pub fn line(text: &str) -> Result<(), Error> {
 /// Reports the error a command ended with. Nothing is left to report a failure to, so a
 /// stderr that cannot be written is ignored here; the exit code still tells.
 pub fn error(error: &Error) {
-    let _ = line(&format!("error: {error}"));
+    let _ = line(&error.render());
+}
+
+/// A note on stderr (what tapgen chose for the user, what it left alone), laid out as
+/// errors are, with what to do about it where there is something to do.
+pub fn note(message: &str, help: Option<String>) -> Result<(), Error> {
+    line(&crate::error::render::block(
+        &crate::error::render::Block::note(message).help(help),
+    ))
 }
 
 /// Shows what clap has to say (help, version, a command-line error) and returns the exit

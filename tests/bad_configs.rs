@@ -61,7 +61,7 @@ fn cases() -> Vec<Case> {
             4,
             &[
                 "`memory_mb` must be a whole number from 128 to 10240",
-                "the string \"big\"",
+                "the string `\"big\"`",
             ],
         ),
         case(
@@ -74,13 +74,13 @@ fn cases() -> Vec<Case> {
             "unknown section",
             "[lambdas]\nmemory_mb = 128\n",
             3,
-            &["unknown key `lambdas`", "did you mean `lambda`?"],
+            &["unknown key `lambdas`", "rename it to `lambda`"],
         ),
         case(
             "unknown key",
             "[lambda]\nmemroy_mb = 128\n",
             4,
-            &["unknown key `memroy_mb`", "did you mean `memory_mb`?"],
+            &["unknown key `memroy_mb`", "rename it to `memory_mb`"],
         ),
         case(
             "unknown key in an environment",
@@ -89,7 +89,7 @@ fn cases() -> Vec<Case> {
             &[
                 "unknown key `timeout`",
                 "env.prod.lambda.timeout",
-                "did you mean `timeout_s`?",
+                "rename it to `timeout_s`",
             ],
         ),
         case(
@@ -98,7 +98,7 @@ fn cases() -> Vec<Case> {
             4,
             &[
                 "`encryption` must be one of `AES256`, `aws:kms`, not `aes256`",
-                "did you mean `AES256`?",
+                "use `AES256`, the closest allowed value",
             ],
         ),
         case(
@@ -142,7 +142,7 @@ fn cases() -> Vec<Case> {
             "[lambda]\nmemory_mb = 64\n",
             4,
             &[
-                "`memory_mb` is 64, below the minimum of 128",
+                "`memory_mb` is `64`, below the minimum of 128",
                 "128 to 10240",
             ],
         ),
@@ -150,19 +150,19 @@ fn cases() -> Vec<Case> {
             "memory too high",
             "[lambda]\nmemory_mb = 20000\n",
             4,
-            &["`memory_mb` is 20000, above the maximum of 10240"],
+            &["`memory_mb` is `20000`, above the maximum of 10240"],
         ),
         case(
             "timeout zero",
             "[lambda]\ntimeout_s = 0\n",
             4,
-            &["`timeout_s` is 0, below the minimum of 1", "1 to 900"],
+            &["`timeout_s` is `0`, below the minimum of 1", "1 to 900"],
         ),
         case(
             "timeout too long",
             "[env.prod]\nlambda.timeout_s = 901\n",
             4,
-            &["`timeout_s` is 901", "env.prod.lambda.timeout_s"],
+            &["`timeout_s` is `901`", "env.prod.lambda.timeout_s"],
         ),
         case(
             "deprecated runtime",
@@ -199,15 +199,18 @@ fn cases() -> Vec<Case> {
             "[lambda]\nreserved_concurrency = 0\n",
             4,
             &[
-                "`reserved_concurrency` is 0, below the minimum of 1",
-                "0 would stop it from ever running",
+                "`reserved_concurrency` is `0`, below the minimum of 1",
+                "use a value of at least 1",
             ],
         ),
         case(
             "retention not accepted",
             "[logs]\nretention_days = 42\n",
             4,
-            &["retention of 42 days", "nearest allowed value is 30"],
+            &[
+                "`retention_days` is `42`",
+                "use `30`, the closest allowed value",
+            ],
         ),
         case(
             "log key not an ARN",
@@ -225,19 +228,19 @@ fn cases() -> Vec<Case> {
             "expiration zero",
             "[bucket]\nexpiration_days = 0\n",
             4,
-            &["`expiration_days` is 0, below the minimum of 1"],
+            &["`expiration_days` is `0`, below the minimum of 1"],
         ),
         case(
             "alarm period",
             "[alarms]\nperiod_s = 45\n",
             4,
-            &["period of 45 s", "multiple of 60"],
+            &["`period_s` is `45`", "multiple of 60"],
         ),
         case(
             "no evaluation periods",
             "[alarms]\nevaluation_periods = 0\n",
             4,
-            &["`evaluation_periods` is 0, below the minimum of 1"],
+            &["`evaluation_periods` is `0`, below the minimum of 1"],
         ),
         case(
             "duration above timeout",
@@ -273,7 +276,7 @@ fn cases() -> Vec<Case> {
             "tag key too long",
             &long_tag_key,
             4,
-            &["is invalid", "1 to 128"],
+            &["is not valid", "1 to 128"],
         ),
         case(
             "reserved environment variable",
@@ -285,7 +288,7 @@ fn cases() -> Vec<Case> {
             "invalid environment variable name",
             "[lambda]\nenvironment = { \"1ABC\" = \"x\" }\n",
             4,
-            &["name `1ABC` is invalid"],
+            &["name `1ABC` is not valid"],
         ),
         case(
             "access key in environment",
@@ -321,7 +324,7 @@ fn cases() -> Vec<Case> {
             "module namespace too long for a registry",
             &format!("[module]\nnamespace = \"{}\"\n", "a".repeat(65)),
             4,
-            &["not a valid registry namespace", "at most 64 characters"],
+            &["not a valid registry namespace", "1 to 64 letters"],
         ),
         case(
             "module version with an invalid pre-release",
@@ -348,13 +351,13 @@ fn cases() -> Vec<Case> {
             "backend without bucket",
             "[backend]\nkey = \"x/terraform.tfstate\"\n",
             3,
-            &["backend.bucket is missing"],
+            &["`bucket` is missing from `[backend]`"],
         ),
         case(
             "stage name",
             "[api]\nstage_name = \"v 1\"\n",
             4,
-            &["stage name `v 1` is invalid"],
+            &["stage name `v 1` is not valid"],
         ),
         case(
             "throttling above account limit",
@@ -476,7 +479,9 @@ fn environment_that_does_not_exist_is_rejected_with_a_suggestion() {
         .stderr(predicates::str::contains(
             "environment `prd` is not declared",
         ))
-        .stderr(predicates::str::contains("did you mean `prod`?"));
+        .stderr(predicates::str::contains(
+            "use `prod`, the closest declared environment",
+        ));
     assert_eq!(before, project.snapshot());
 }
 

@@ -290,7 +290,11 @@ fn help_shows_examples_and_exit_codes() {
         .assert()
         .success()
         .stdout(contains("Examples:"))
-        .stdout(contains("Exit codes:"));
+        .stdout(contains("Exit codes:"))
+        .stdout(contains(format!(
+            "  {} a bug in tapgen",
+            tapgen::error::exit::INTERNAL
+        )));
     for command in [
         "terraform",
         "module",
@@ -330,7 +334,7 @@ fn validate_says_what_is_missing_without_a_tool() {
         .env_remove("TAPGEN_TOFU")
         .assert()
         .code(3)
-        .stderr(contains("neither `tofu` nor `terraform` is on PATH"));
+        .stderr(contains("neither `tofu` nor `terraform` is on `PATH`"));
 }
 
 #[test]

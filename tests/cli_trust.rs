@@ -212,7 +212,7 @@ fn validate_refuses_a_render_that_is_stale_against_the_config() {
         .assert()
         .code(1)
         .stderr(contains("stale against the config"))
-        .stderr(contains("differs: envs/dev/main.tf"))
+        .stderr(contains("differs: `envs/dev/main.tf`"))
         .stderr(contains("render first with `tapgen terraform --env dev`"))
         .stderr(contains("passed").not());
     assert_eq!(before, project.snapshot(), "validate writes nothing");
@@ -231,7 +231,7 @@ fn validate_refuses_a_render_that_is_stale_against_the_config() {
         .env("TAPGEN_TOFU", &tool)
         .assert()
         .code(1)
-        .stderr(contains("missing: envs/prod/main.tf"))
+        .stderr(contains("missing: `envs/prod/main.tf`"))
         .stderr(contains(
             "`tapgen terraform --env prod --config tapgen.toml --out .`",
         ));
@@ -250,11 +250,11 @@ fn an_explicit_tapgen_tofu_that_cannot_run_is_an_error_not_a_fallback() {
     let cases = [
         (
             PathBuf::from("/nonexistent"),
-            "TAPGEN_TOFU names `/nonexistent`, which does not exist",
+            "`TAPGEN_TOFU` names `/nonexistent`, which does not exist",
         ),
         (bin.clone(), "which is not a file"),
         (plain, "which is not executable"),
-        (PathBuf::new(), "TAPGEN_TOFU is set but empty"),
+        (PathBuf::new(), "`TAPGEN_TOFU` is set but empty"),
     ];
     for (chosen, message) in cases {
         project
@@ -265,7 +265,7 @@ fn an_explicit_tapgen_tofu_that_cannot_run_is_an_error_not_a_fallback() {
             .assert()
             .code(3)
             .stderr(contains(message))
-            .stderr(contains("unset it to use the one on PATH"))
+            .stderr(contains("unset it to use the one on `PATH`"))
             .stderr(contains("passed").not());
     }
     // Unset, the `tofu` on PATH is used.
@@ -290,7 +290,7 @@ fn a_missing_tool_is_explained_without_pointing_at_the_repos_scripts() {
         .env_remove("TAPGEN_TOFU")
         .assert()
         .code(3)
-        .stderr(contains("neither `tofu` nor `terraform` is on PATH"))
+        .stderr(contains("neither `tofu` nor `terraform` is on `PATH`"))
         .stderr(contains("install OpenTofu"))
         .stderr(contains("TAPGEN_TOFU"))
         .stderr(contains("scripts/").not());

@@ -119,9 +119,9 @@ fn tag_keys_equal_under_nfc_are_refused_naming_both_and_the_form_to_write() {
     ))
     .contains("tapgen.toml:4:1 (key `tags.\"\\u212B\"`)")
     .contains("not in Unicode normalization form C")
-    .contains("would change it to \"\\u00C5\"")
+    .contains("would change it to `\"\\u00C5\"`")
     .contains("the same key as the one on line 5")
-    .contains("write \"\\u00C5\" once");
+    .contains("write `\"\\u00C5\"` once");
 }
 
 #[test]
@@ -131,8 +131,8 @@ fn values_that_are_not_nfc_are_refused_with_the_nfc_form() {
     ));
     refusal
         .contains("tapgen.toml:4:9 (key `tags.Owner`)")
-        .contains("from \"Rene\\u0301\" to \"Ren\\u00E9\"")
-        .contains("write \"Ren\\u00E9\" (`René`) instead")
+        .contains("from `\"Rene\\u0301\"` to `\"Ren\\u00E9\"`")
+        .contains("write `\"Ren\\u00E9\"` (`René`) instead")
         .contains("(key `lambda.environment.GREETING`)")
         .contains("(key `env.prod.tags.Team`)")
         .contains("\"\\u00C5\"");
@@ -216,7 +216,7 @@ fn unknown_regions_are_refused_with_a_suggestion() {
     refused(&format!("{PROJECT}region = \"us-east-9\"\n"))
         .contains("`us-east-9` is not an AWS region")
         .contains("tapgen.toml:3:10 (key `project.region`)")
-        .contains("did you mean `us-east-1`?");
+        .contains("use `us-east-1`, the closest known region");
     refused(&format!("{PROJECT}[env.prod]\nregion = \"mars-1\"\n"))
         .contains("`mars-1` is not an AWS region")
         .contains("(key `env.prod.region`)")
@@ -225,7 +225,7 @@ fn unknown_regions_are_refused_with_a_suggestion() {
         "{PROJECT}[backend]\nbucket = \"tap-state\"\nregion = \"eu-wset-1\"\n"
     ))
     .contains("(key `backend.region`)")
-    .contains("did you mean `eu-west-1`?");
+    .contains("use `eu-west-1`, the closest known region");
     refused(&format!("{PROJECT}region = \"ap-southeast-6\"\n"))
         .contains("newer than the aws provider 5.100");
 }
@@ -309,7 +309,7 @@ fn unknown_keys_type_errors_and_rule_errors_are_all_reported_in_file_order() {
         .contains("`period_s` must be a whole number")
         .contains("unknown key `threshold`")
         .contains("unknown key `stage`")
-        .contains("did you mean `stage_name`?")
+        .contains("rename it to `stage_name`, the closest allowed key")
         .contains("above API Gateway's account limit")
         .contains("due to 7 previous errors");
 }
@@ -369,25 +369,25 @@ fn errors_about_defaults_and_derived_names_point_at_a_written_line() {
 #[test]
 fn errors_are_worded_in_the_users_terms() {
     refused("[project]\nname = 1979-05-27\n")
-        .contains("`name` must be a string, but is a date-time (`1979-05-27`)")
+        .contains("`name` must be a string, but is a date-time, `1979-05-27`")
         .contains("write it in quotes: `name = \"1979-05-27\"`")
         .lacks("invalid type")
         .lacks("map");
     refused(&format!("{PROJECT}[env]\nprod = 5\n"))
-        .contains("`prod` must be a table, but is the number 5")
+        .contains("`prod` must be a table, but is the number `5`")
         .contains("(key `env.prod`)")
-        .contains("write it as a table: `[env.prod]`")
+        .contains("write it as a table, `[env.prod]`")
         .lacks("struct")
         .lacks("EnvOverlay");
     refused(&format!("{PROJECT}[[lambda]]\nmemory_mb = 256\n"))
         .contains("`lambda` must be a table, but is an array of tables (`[[...]]`)");
     refused(&format!("{PROJECT}[env.prod]\nmemory_mb = 512\n"))
         .contains("unknown key `memory_mb`")
-        .contains("`memory_mb` belongs in `[lambda]` or `[env.prod.lambda]`");
+        .contains("move it into `[lambda]` or `[env.prod.lambda]`, where `memory_mb` belongs");
     refused(&format!(
         "{PROJECT}[env.prod.module]\nversion = \"1.0.0\"\n"
     ))
-    .contains("`module` is a top-level table: write it as `[module]`");
+    .contains("write it as the top-level table `[module]`");
     refused("[project]\nregion = \"us-east-1\"\n")
         .contains("`name` is missing from `[project]`")
         .contains("tapgen.toml:1:1 (key `project.name`)")
@@ -395,7 +395,7 @@ fn errors_are_worded_in_the_users_terms() {
     refused_syntax(&format!(
         "{PROJECT}[lambda]\nmemory_mb = 256\nmemory_mb = 512\n"
     ))
-    .contains("key `memory_mb` is set twice")
+    .contains("key `lambda.memory_mb` is set twice")
     .contains("tapgen.toml:5:1");
     let deep = "a.".repeat(300);
     refused_syntax(&format!("{PROJECT}[tags]\n{deep}b = 1\n"))

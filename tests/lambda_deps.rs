@@ -459,7 +459,7 @@ fn compiled_code_in_the_handler_folder_for_another_runtime_or_machine_is_refused
     assert_eq!(error.exit_code(), exit::USAGE);
     let message = error.to_string();
     for expected in [
-        "2 problems",
+        "due to 2 problems",
         "`vendor/_fast.cpython-311-x86_64-linux-gnu.so` is a compiled extension tagged `cpython-311-x86_64-linux-gnu`, which python3.12 on arm64 (aarch64) cannot load",
         "`vendor/libhelper.so` is built for x86_64, but the function runs on arm64 (aarch64)",
     ] {
@@ -470,7 +470,7 @@ fn compiled_code_in_the_handler_folder_for_another_runtime_or_machine_is_refused
         .unwrap_err()
         .to_string();
     assert!(
-        message.contains("1 problem") && message.contains("cpython-311"),
+        message.contains("due to the problem above") && message.contains("cpython-311"),
         "{message}"
     );
     std::fs::remove_file(

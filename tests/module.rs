@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A Go tool named by an environment variable.
-fn go_tool(variable: &str, name: &str) -> Option<PathBuf> {
+pub(crate) fn go_tool(variable: &str, name: &str) -> Option<PathBuf> {
     match std::env::var_os(variable).map(PathBuf::from) {
         Some(path) if path.is_file() => Some(path),
         _ if required() => panic!(
@@ -43,7 +43,7 @@ fn rendered() -> Vec<(&'static str, tempfile::TempDir)> {
 }
 
 /// `modules/<name>/` of a render (each render has exactly one module).
-fn module_dir(root: &Path) -> PathBuf {
+pub(crate) fn module_dir(root: &Path) -> PathBuf {
     let mut modules: Vec<PathBuf> = std::fs::read_dir(root.join("modules"))
         .expect("modules folder")
         .flatten()
@@ -88,7 +88,7 @@ fn output(command: &mut Command) -> (bool, String) {
 /// terraform-docs as a user runs it on a folder: the folder as its argument, no other flags
 /// (so the settings are the `.terraform-docs.yml` it finds in that folder), from a working
 /// folder holding no configuration of its own.
-fn terraform_docs(tool: &Path, dir: &Path, check: bool) -> (bool, String) {
+pub(crate) fn terraform_docs(tool: &Path, dir: &Path, check: bool) -> (bool, String) {
     let elsewhere = tempfile::tempdir().expect("temp dir");
     let mut command = Command::new(tool);
     command

@@ -5,7 +5,8 @@
 
 use crate::support::{render, repo, test_configs};
 use serde_json::Value;
-use tapgen::hcl::{Block, Body, Expr, Item};
+use tapgen::hcl::reference::Resource;
+use tapgen::hcl::{Block, Body, Expr, Item, Traversal};
 use tapgen::output::Document;
 
 const SNAPSHOT: &str = "tests/provider-schema/aws-5.100.0.json";
@@ -40,8 +41,15 @@ fn type_fits(schema_type: &Value, value: &Expr) -> bool {
         Expr::Bool(_) => matches!(kind, "bool" | "string"),
         Expr::Tuple(_) => matches!(kind, "list" | "set" | "tuple"),
         Expr::Object(_) => matches!(kind, "map" | "object"),
-        // References, calls and operators are typed by OpenTofu at plan time.
-        Expr::Reference(_) | Expr::Call(..) | Expr::Raw(_) => true,
+        // References, calls, conditions and operators are typed by OpenTofu at plan time.
+        Expr::Traversal(_)
+        | Expr::Call(..)
+        | Expr::Conditional { .. }
+        | Expr::Binary(..)
+        | Expr::Unary(..)
+        | Expr::Parens(_) => true,
+        // A type constraint is never a resource argument.
+        Expr::Type(_) => false,
     }
 }
 
@@ -67,7 +75,7 @@ fn check_body(
                 if is_resource && META_ARGUMENTS.contains(&attr.key.as_str()) {
                     continue;
                 }
-                match attributes.get(&attr.key) {
+                match attributes.get(attr.key.as_str()) {
                     None => problems.push(format!(
                         "{path}: `{}` is not an argument of this block",
                         attr.key
@@ -93,7 +101,7 @@ fn check_body(
                     continue;
                 }
                 *seen_blocks.entry(block.ident.as_str()).or_default() += 1;
-                match block_types.get(&block.ident) {
+                match block_types.get(block.ident.as_str()) {
                     None => problems.push(format!(
                         "{path}: `{}` is not a block of this block",
                         block.ident
@@ -114,7 +122,7 @@ fn check_body(
         let set = body
             .items
             .iter()
-            .any(|item| matches!(item, Item::Attribute(a) if &a.key == name));
+            .any(|item| matches!(item, Item::Attribute(a) if a.key == *name));
         if spec["required"].as_bool() == Some(true) && !set {
             problems.push(format!("{path}: required argument `{name}` is missing"));
         }
@@ -201,9 +209,7 @@ fn every_resource_fits_the_provider_schema() {
 fn the_checker_catches_what_the_provider_would_reject() {
     let snapshot = snapshot();
     let provider = provider_entry(&snapshot);
-    let bad = Block::resource(
-        "aws_s3_bucket_versioning",
-        "x",
+    let bad = Resource::new("aws_s3_bucket_versioning", "x").declare(
         Body::new()
             .attr("bucket", "b")
             .attr("not_an_argument", true)
@@ -218,12 +224,9 @@ fn the_checker_catches_what_the_provider_would_reject() {
                 Body::new().attr("status", "Enabled"),
             )),
     );
-    let missing = Block::resource(
-        "aws_lambda_permission",
-        "y",
-        Body::new().attr("action", "lambda:InvokeFunction"),
-    );
-    let unknown = Block::resource("aws_s3_bucket_acl_typo", "z", Body::new());
+    let missing = Resource::new("aws_lambda_permission", "y")
+        .declare(Body::new().attr("action", "lambda:InvokeFunction"));
+    let unknown = Resource::new("aws_s3_bucket_acl_typo", "z").declare(Body::new());
     let mut problems = Vec::new();
     for block in [&bad, &missing, &unknown] {
         check_block("test", block, provider, &mut problems);
@@ -239,4 +242,81 @@ fn the_checker_catches_what_the_provider_would_reject() {
     ] {
         assert!(all.contains(expected), "`{expected}` not reported:\n{all}");
     }
+}
+
+/// Why `path` reads an attribute its resource or data source type does not have, if it
+/// does; `None` for references to anything else and for whole-resource addresses.
+fn unknown_attribute(path: &Traversal, provider: &Value) -> Option<String> {
+    let names: Vec<&str> = path.attr_names().map(|name| name.as_str()).collect();
+    let (schema, attribute) = match (path.root.as_str(), names.as_slice()) {
+        ("var" | "local" | "module" | "path" | "count" | "each" | "self" | "terraform", _) => {
+            return None;
+        }
+        ("data", [kind, _, attribute, ..]) => (&provider["data_source_schemas"][*kind], *attribute),
+        ("data", _) => return None,
+        (kind, [_, attribute, ..]) => (&provider["resource_schemas"][kind], *attribute),
+        _ => return None,
+    };
+    let known = schema["block"]["attributes"].get(attribute).is_some()
+        || schema["block"]["block_types"].get(attribute).is_some();
+    (!known).then(|| {
+        format!(
+            "`{}` reads `{attribute}`, which the type does not have",
+            tapgen::hcl::print::inline(&Expr::Traversal(path.clone()))
+        )
+    })
+}
+
+fn attribute_problems(
+    body: &Body,
+    provider: &Value,
+    problems: &mut Vec<String>,
+    count: &mut usize,
+) {
+    for item in &body.items {
+        match item {
+            Item::Attribute(attr) => attr.value.for_each_traversal(&mut |path| {
+                *count += 1;
+                problems.extend(unknown_attribute(path, provider));
+            }),
+            Item::Block(block) => attribute_problems(&block.body, provider, problems, count),
+            Item::Comment(_) | Item::Blank => {}
+        }
+    }
+}
+
+#[test]
+fn every_attribute_a_reference_reads_is_one_its_type_has() {
+    let snapshot = snapshot();
+    let provider = provider_entry(&snapshot);
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for (config_name, text) in test_configs() {
+        for file in render(&text, &repo()) {
+            if let Document::Hcl(body) = &file.document {
+                let mut found = Vec::new();
+                attribute_problems(body, provider, &mut found, &mut count);
+                problems.extend(
+                    found
+                        .into_iter()
+                        .map(|p| format!("{config_name}: {}: {p}", file.path.display())),
+                );
+            }
+        }
+    }
+    assert!(count > 500, "only {count} references checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // A mistyped attribute is caught.
+    let typo = Resource::new("aws_s3_bucket", "logs").attr("anr");
+    let mut found = Vec::new();
+    attribute_problems(
+        &Body::new().attr("x", typo),
+        provider,
+        &mut found,
+        &mut count,
+    );
+    assert_eq!(
+        found,
+        ["`aws_s3_bucket.logs.anr` reads `anr`, which the type does not have"]
+    );
 }

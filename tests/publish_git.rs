@@ -9,7 +9,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn git(repo: &Path, args: &[&str]) -> String {
+pub(crate) fn git(repo: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .arg("-C")
         .arg(repo)
@@ -25,7 +25,7 @@ fn git(repo: &Path, args: &[&str]) -> String {
 }
 
 /// A fresh repository with an identity in its own config.
-fn repo() -> tempfile::TempDir {
+pub(crate) fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q", "-b", "main"]);
     git(dir.path(), &["config", "user.name", "Release Bot"]);
@@ -51,7 +51,7 @@ fn published(project: &Project, repo: &Path, extra: &[&str]) -> String {
 }
 
 /// The regular files of the package `tapgen module package` writes: what a release holds.
-fn package_files(project: &Project) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn package_files(project: &Project) -> BTreeMap<String, Vec<u8>> {
     let (_, path) = package(project);
     let bytes = std::fs::read(path).unwrap();
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
@@ -69,7 +69,7 @@ fn package_files(project: &Project) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The files below `folder` of the tree at `rev`, by path inside the folder.
-fn tree_files(repo: &Path, rev: &str, folder: &str) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn tree_files(repo: &Path, rev: &str, folder: &str) -> BTreeMap<String, Vec<u8>> {
     let mut args = vec!["ls-tree", "-r", "--name-only", rev];
     if !folder.is_empty() {
         args.extend(["--", folder]);
@@ -96,7 +96,15 @@ fn tree_files(repo: &Path, rev: &str, folder: &str) -> BTreeMap<String, Vec<u8>>
 
 /// `tofu init` of a root whose module `api` comes from `source`; the root and the folder
 /// the module was installed in.
-fn tofu_installs(source: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+pub(crate) fn tofu_installs(source: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    tofu_installs_with(source, &[])
+}
+
+/// [`tofu_installs`] with more environment variables for tofu.
+pub(crate) fn tofu_installs_with(
+    source: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Option<(tempfile::TempDir, PathBuf)> {
     let tofu = need(
         "tofu",
         std::env::var_os("TAPGEN_TOFU")
@@ -127,6 +135,7 @@ fn tofu_installs(source: &str) -> Option<(tempfile::TempDir, PathBuf)> {
         .env("TF_IN_AUTOMATION", "1")
         .env("CHECKPOINT_DISABLE", "1")
         .env_remove("TF_CLI_ARGS")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(
@@ -150,7 +159,7 @@ fn tofu_installs(source: &str) -> Option<(tempfile::TempDir, PathBuf)> {
 }
 
 /// `file://` URL of a local folder.
-fn file_url(path: &Path) -> String {
+pub(crate) fn file_url(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 

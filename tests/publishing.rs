@@ -129,6 +129,7 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
         &project,
         &tapgen::output::SharedBytes::new(b"zip".to_vec()),
     )
+    .unwrap()
     .iter()
     .filter(|f| f.path.extension().is_none_or(|ext| ext != "zip"))
     .map(|f| {
@@ -410,14 +411,14 @@ fn registry_add_that_fails_part_way_takes_back_what_it_wrote() {
 
 // ---- certificates, servers and a raw HTTPS client ------------------------------------------
 
-struct Tls {
+pub(crate) struct Tls {
     dir: tempfile::TempDir,
     ca_der: Vec<u8>,
 }
 
 impl Tls {
     /// A CA, and a leaf for `IP:127.0.0.1` that it signed.
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ca_key = rcgen::KeyPair::generate().unwrap();
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -441,13 +442,13 @@ impl Tls {
         }
     }
 
-    fn ca(&self) -> PathBuf {
+    pub(crate) fn ca(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
     }
-    fn cert(&self) -> PathBuf {
+    pub(crate) fn cert(&self) -> PathBuf {
         self.dir.path().join("cert.pem")
     }
-    fn key(&self) -> PathBuf {
+    pub(crate) fn key(&self) -> PathBuf {
         self.dir.path().join("key.pem")
     }
 }
@@ -533,7 +534,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -204,9 +204,9 @@ fn adversarial_strings_come_back_exactly_from_tofu_output() {
         let dir = tempfile::tempdir().unwrap();
         let mut body = tapgen::hcl::Body::new();
         for (i, value) in ADVERSARIAL.iter().enumerate() {
-            body.push_block(tapgen::hcl::Block::new(
+            body.push_block(tapgen::hcl::Block::labelled(
                 "output",
-                &[&format!("s{i}")],
+                vec![tapgen::hcl::Ident::try_new(format!("s{i}")).unwrap()],
                 tapgen::hcl::Body::new().attr("value", *value),
             ));
         }

@@ -27,7 +27,7 @@ fn to_hcl_body(body: &Body) -> hcl::Body {
 fn to_hcl_block(block: &Block) -> hcl::Block {
     let mut builder = hcl::Block::builder(block.ident.as_str());
     for label in &block.labels {
-        builder = builder.add_label(hcl::BlockLabel::String(label.clone()));
+        builder = builder.add_label(hcl::BlockLabel::String(label.to_string()));
     }
     let body = to_hcl_body(&block.body);
     builder.add_structures(body.into_inner()).build()
@@ -60,8 +60,8 @@ fn to_hcl_expr(expr: &Expr) -> Expression {
             }
             Expression::from(call.build())
         }
-        // References, templates and operator expressions are tapgen's own code: parsing
-        // them on their own proves they are valid HCL.
+        // References, templates, conditions, operators and types: parsing each on its own
+        // proves it is valid HCL.
         other => {
             let text = print::inline(other);
             let parsed = Expression::from_str(&text);

@@ -14,6 +14,8 @@ mod cli_trust;
 /// The config's rules: NFC, SemVer, registry addresses, regions, AWS limits, secrets, and
 /// every error at once, in file order, each located under its full key.
 mod config_rules;
+/// Whole messages pinned: stderr and stdout compared in full for each representative error.
+mod errors;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
 /// A handler's dependencies: pinned wheels for the function's runtime and architecture,
@@ -31,11 +33,19 @@ mod package;
 mod policies;
 /// Renders checked against the aws provider's own schema snapshot.
 mod provider_schema;
+/// `[publish]`: `module publish` with no flags to every target it sets, flags for one target,
+/// located errors for bad values, and the README's usage snippet from where it is published.
+mod publish_config;
 /// `tapgen module publish --git`: commits and annotated tags that real tofu installs from.
 mod publish_git;
+/// `tapgen module publish --oci`: OpenTofu module packages in a real OCI registry (with and
+/// without credentials) that real tofu installs and oras pulls back.
+mod publish_oci;
 /// Packages, registry folders and `registry serve`; real tofu, terraform and nginx install from them.
 mod publishing;
 /// Real OpenTofu and Terraform judge the output, where installed.
 mod real_tools;
+/// Every reference between rendered resources, inputs, locals and module outputs resolves.
+mod references;
 /// Every printed document parses back (hcl-rs) to the tree it was printed from.
 mod roundtrip;

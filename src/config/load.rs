@@ -4,7 +4,7 @@ use super::model::ConfigFile;
 use super::source::Source;
 use super::structure;
 use super::{DEFAULT_CONFIG, DEFAULT_CONFIG_NAME};
-use crate::error::{Diagnostic, Error};
+use crate::error::{Diagnostic, Error, Problem};
 use std::path::{Path, PathBuf};
 
 /// A parsed config with what is needed to report on it. Made only by [`parse`], so every key
@@ -61,13 +61,8 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
             let offset = error.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
             let source = Source::new(name.clone(), lossy);
-            let diagnostic = Diagnostic {
-                message: "config file is not valid UTF-8".to_owned(),
-                key: None,
-                location: Some(source.location(offset..offset + 1)),
-                file: name.clone(),
-                help: Some("save the file as UTF-8; TOML files must be UTF-8".to_owned()),
-            };
+            let diagnostic = Diagnostic::in_file(Problem::NotUtf8, &name)
+                .at(Some(source.location(offset..offset + 1)));
             return Err(Error::Config {
                 file: name,
                 diagnostics: vec![diagnostic],
@@ -116,13 +111,9 @@ pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Erro
         // With every key and type checked, this only fails where a required key is missing,
         // which is reported already; else the schema and the structs disagree.
         Err(error) if diagnostics.is_empty() => {
-            diagnostics.push(Diagnostic {
-                message: format!("tapgen could not read this config: {error}"),
-                key: None,
-                location: Some(source.location(0..0)),
-                file: name.to_owned(),
-                help: Some("this is a bug in tapgen: please report it with the config".to_owned()),
-            });
+            return Err(Error::internal(format!(
+                "`{name}` passed the schema check, but does not fit tapgen's config types: {error}"
+            )));
         }
         Err(_) => {}
     }
@@ -144,35 +135,58 @@ fn syntax_diagnostic(source: &Source, error: Option<&toml_edit::TomlError>) -> D
         .and_then(toml_edit::TomlError::span)
         .and_then(|span| source.text.get(span))
         .unwrap_or_default();
-    let (message, help) = if raw.starts_with("duplicate key") && !marked.is_empty() {
-        (
-            format!("key `{}` is set twice", crate::error::shown(marked.trim())),
-            "keep one of the two; a key is set once per table".to_owned(),
-        )
+    let span = error.and_then(toml_edit::TomlError::span);
+    let duplicate = raw.starts_with("duplicate key") && !marked.is_empty();
+    let key = span
+        .clone()
+        .filter(|_| duplicate)
+        .map(|span| full_key(&source.text, span.start, marked.trim()));
+    let problem = if let Some(key) = &key {
+        Problem::DuplicateKey { key: key.clone() }
     } else if raw.contains("recurs") {
-        (
-            "values are nested too deeply".to_owned(),
-            "tapgen.toml nests tables and lists at most four levels deep: shorten the marked key or value, or close a `[` or `{` left open".to_owned(),
-        )
+        Problem::TooDeep
     } else {
-        (
-            format!(
-                "invalid TOML: {}",
-                raw.lines().collect::<Vec<_>>().join("; ")
-            ),
-            "fix the syntax at the marked place; `tapgen schema` prints every key with its type and meaning".to_owned(),
-        )
+        Problem::Syntax {
+            detail: raw.lines().collect::<Vec<_>>().join("; "),
+        }
     };
-    let span = error
-        .and_then(toml_edit::TomlError::span)
+    let span = span
         .or_else(|| raw.contains("recurs").then(|| deepest_line(&source.text)))
         .unwrap_or(0..0);
     Diagnostic {
-        message,
-        key: None,
-        location: Some(source.location(span)),
-        file: source.name.clone(),
-        help: Some(help),
+        key,
+        ..Diagnostic::in_file(problem, &source.name).at(Some(source.location(span)))
+    }
+}
+
+/// The dotted key that a key written at byte `at` sets: the table header it is in (or the
+/// header it is part of) with the key added, as the user wrote them. For a message about a
+/// file that does not parse, so read from the text, not from a syntax tree.
+fn full_key(text: &str, at: usize, key: &str) -> String {
+    let header = |line: &str| {
+        let line = line.trim();
+        let inner = line
+            .strip_prefix("[[")
+            .and_then(|l| l.split("]]").next())
+            .or_else(|| line.strip_prefix('[').and_then(|l| l.split(']').next()))?;
+        Some(
+            inner
+                .split('.')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join("."),
+        )
+    };
+    let before = text.get(..at).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    if let Some(table) = header(line) {
+        return table;
+    }
+    let table = before[..line_start].lines().rev().find_map(header);
+    match table {
+        Some(table) if !table.is_empty() => format!("{table}.{key}"),
+        _ => key.to_owned(),
     }
 }
 

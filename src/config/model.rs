@@ -43,6 +43,10 @@ pub struct ConfigFile {
     /// An S3 backend for the state of every environment root. Without it, state stays local.
     #[serde(default)]
     pub backend: Option<BackendConfig>,
+    /// Where `tapgen module publish` releases the module when no flag names a target, and
+    /// where the module README's usage snippet installs it from.
+    #[serde(default)]
+    pub publish: PublishConfig,
     /// The environments, each overlaying any of the sections above. Without any, the one
     /// environment is `dev`.
     #[serde(default)]
@@ -93,7 +97,8 @@ pub struct ProjectConfig {
 pub struct ModuleConfig {
     /// Module name, and its folder under `modules/`. Default `serverless-api`.
     pub name: Option<String>,
-    /// Registry namespace (organisation) the module is published under. Default: the project name, lowercased.
+    /// Registry namespace (organisation) the module is published under. Default: the
+    /// namespace of `publish.registry`, else the project name, lowercased.
     pub namespace: Option<String>,
     /// Module version (SemVer) that registry roots pin. Default `0.1.0`.
     pub version: Option<String>,
@@ -103,6 +108,39 @@ pub struct ModuleConfig {
     /// `git::URL` (pinned with `?ref=v<version>`) or an OCI repository `oci://HOST/REPOSITORY`
     /// (pinned with `?tag=<version>`).
     pub source: Option<String>,
+}
+
+/// `tapgen module publish` with no flags publishes to every target set here (`git`,
+/// `registry_site`, `oci`); a flag replaces the config for its target and publishes to that
+/// target alone. The README's usage snippet installs the module from `registry`, else `oci`,
+/// else a `git` URL, else from `module.source`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishConfig {
+    /// A git repository to commit the module into, tagged `v<version>`: the path of a clone's
+    /// work tree (relative to this file), where the commit and tag are made and not pushed; or
+    /// a URL (`https://`, `ssh://`, `git://`, `file://` or `git@HOST:PATH`), which is cloned,
+    /// committed to and pushed (the branch and the tag together). A URL is also where the
+    /// usage snippet installs the module from.
+    pub git: Option<String>,
+    /// Tag `PREFIX/v<version>` instead of `v<version>`, for a monorepo of modules: a path such
+    /// as `modules/api`, without a trailing `/` (tapgen adds it).
+    pub tag_prefix: Option<String>,
+    /// Folder inside the git repository for the module, such as `modules/api`. Default: the
+    /// repository's root.
+    pub git_path: Option<String>,
+    /// An OCI repository to push the module to, as `HOST/REPOSITORY` or
+    /// `HOST:PORT/REPOSITORY` such as `registry.example.com/acme/serverless-api` (lowercase,
+    /// without `oci://` or a tag: the tag is the version).
+    pub oci: Option<String>,
+    /// The module registry the module is installed from, as `HOST/NAMESPACE` such as
+    /// `registry.example.com/acme`: the usage snippet then reads
+    /// `HOST/NAMESPACE/<name>/aws` with `version = "~> MAJOR.MINOR"`. Its namespace is
+    /// `module.namespace`'s default.
+    pub registry: Option<String>,
+    /// A registry folder (relative to this file) to add the module's package to, as
+    /// `tapgen module package` and then `tapgen registry add SITE ARCHIVE` do.
+    pub registry_site: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -7,6 +7,8 @@
 //! region and no resources; `scripts/check-regions.sh` repeats the check). Regions that newer
 //! providers know but 5.100.0 refuses are listed apart, so that tapgen can say why.
 
+use crate::error::Problem;
+
 /// One AWS partition: its id (the second field of an ARN) and its regions.
 pub struct Partition {
     pub id: &'static str,
@@ -109,29 +111,25 @@ pub fn all_regions() -> impl Iterator<Item = &'static str> {
     PARTITIONS.iter().flat_map(|p| p.regions.iter().copied())
 }
 
-/// Why `region` can't be used, with what to write instead, or `None` when it is known.
-pub fn check(region: &str) -> Option<(String, String)> {
+/// Why `region` can't be used, or `None` when it is known.
+pub fn check(region: &str) -> Option<Problem> {
     if partition_of(region).is_some() {
         return None;
     }
     if NEWER_THAN_PROVIDER.contains(&region) {
-        return Some((
-            format!("region `{region}` is newer than the aws provider 5.100 that the generated code allows"),
-            "pick another region; the generated roots accept aws provider 5.100 and later, and 5.100 refuses this one".to_owned(),
-        ));
+        return Some(Problem::RegionTooNew {
+            region: region.to_owned(),
+        });
     }
-    let help = match crate::suggest::closest(region, all_regions()) {
-        Some(best) => format!("did you mean `{best}`?"),
-        None => format!(
-            "AWS regions are written like `us-east-1`; the {} partition has {}",
-            PARTITIONS[0].name,
-            crate::error::ticked(PARTITIONS[0].regions)
-        ),
-    };
-    Some((
-        format!("`{}` is not an AWS region", crate::error::shown(region)),
-        help,
-    ))
+    Some(Problem::UnknownRegion {
+        region: region.to_owned(),
+        closest: crate::suggest::closest(region, all_regions()).map(str::to_owned),
+        examples: PARTITIONS[0]
+            .regions
+            .iter()
+            .map(|r| (*r).to_owned())
+            .collect(),
+    })
 }
 
 #[cfg(test)]
@@ -156,14 +154,21 @@ mod tests {
 
     #[test]
     fn unknown_regions_get_a_suggestion() {
-        let (message, help) = check("us-east-9").unwrap();
-        assert!(message.contains("`us-east-9` is not an AWS region"));
-        assert!(help.contains("did you mean `us-east-"), "{help}");
-        let (_, help) = check("eu-west-9").unwrap();
-        assert!(help.contains("did you mean `eu-west-"), "{help}");
-        let (_, help) = check("mars-1").unwrap();
-        assert!(help.contains("`us-east-1`"), "{help}");
-        assert!(check("ap-southeast-6").unwrap().0.contains("newer"));
+        let closest = |region: &str| match check(region) {
+            Some(Problem::UnknownRegion { closest, .. }) => closest,
+            other => panic!("{region}: {other:?}"),
+        };
+        assert!(closest("us-east-9").is_some_and(|c| c.starts_with("us-east-")));
+        assert!(closest("eu-west-9").is_some_and(|c| c.starts_with("eu-west-")));
+        assert_eq!(closest("mars-1"), None);
+        assert!(matches!(
+            check("mars-1").map(|p| p.help()),
+            Some(help) if help.contains("`us-east-1`")
+        ));
+        assert!(matches!(
+            check("ap-southeast-6"),
+            Some(Problem::RegionTooNew { .. })
+        ));
         assert!(check("eu-central-2").is_none());
     }
 }

@@ -5,25 +5,13 @@
 //! hex string), or the value's name says it is a secret (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`)
 //! and the value is not a reference to where the secret lives.
 
-/// Why a value looks like a credential.
+/// Why a value looks like a credential ([`crate::error::Problem::Secret`] words it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Secret {
     /// The value has the shape of a credential of this kind ("a JSON Web Token").
     Shape(&'static str),
     /// The name says it is a secret and the value is written out in plain text.
     Name(&'static str),
-}
-
-impl Secret {
-    /// A sentence about `what` (such as "environment variable `DB_PASSWORD`").
-    pub fn describe(self, what: &str) -> String {
-        match self {
-            Secret::Shape(kind) => format!("{what} looks like it holds {kind}"),
-            Secret::Name(word) => {
-                format!("{what} is named like a {word}, and its value is written out in plain text")
-            }
-        }
-    }
 }
 
 /// Tokens with a provider's well-known prefix: the prefix, the provider's token kind, and the

@@ -1,6 +1,6 @@
 //! Maps key paths of a TOML document to lines and columns, for error messages.
 
-use crate::error::{Diagnostic, Location};
+use crate::error::{Diagnostic, Location, Problem};
 use std::ops::Range;
 use toml_edit::{Document, Item, Value};
 
@@ -115,14 +115,13 @@ impl Source {
     }
 
     /// A diagnostic pointing at `path`, or at the file when the key is not written in it.
-    pub fn diagnostic(&self, path: &[&str], message: String, help: Option<String>) -> Diagnostic {
+    pub fn diagnostic(&self, path: &[&str], problem: Problem) -> Diagnostic {
         let key = crate::error::key_path(path);
         Diagnostic {
-            message,
+            problem,
             key: if key.is_empty() { None } else { Some(key) },
             location: self.span_of(path).map(|span| self.location(span)),
             file: self.name.clone(),
-            help,
         }
     }
 }

@@ -12,7 +12,7 @@
 
 use super::model::ConfigFile;
 use super::source::Source;
-use crate::error::{Diagnostic, key_path, quoted as escaped, shown, ticked};
+use crate::error::{Diagnostic, Found, KeyHint, Problem, Shape, Twin, TypeFix, key_path, quoted};
 use serde_json::{Map, Value as Json};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -64,7 +64,6 @@ struct Node<'d> {
 /// The schema of one key, resolved through `$ref` and `Option`'s `anyOf [T, null]`.
 struct Expected<'s> {
     schema: &'s Json,
-    description: Option<&'s str>,
 }
 
 impl<'s> Expected<'s> {
@@ -112,31 +111,25 @@ impl<'s> Expected<'s> {
         )
     }
 
-    /// The help line: the key's own description, which says what is allowed.
-    fn help(&self) -> Option<String> {
-        self.description
-            .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" "))
-    }
-
-    /// What the key takes, in the user's words.
-    fn describe(&self) -> String {
+    /// What the key takes.
+    fn shape(&self) -> Shape {
         if let Some(variants) = self.variants() {
-            return format!("one of {}", ticked(&variants));
+            return Shape::OneOf(variants.iter().map(|v| (*v).to_owned()).collect());
         }
         match self.kind() {
-            Some("string") => "a string".to_owned(),
-            Some("integer") => match self.range() {
-                (0, max) if max == i64::from(u32::MAX) => "a whole number".to_owned(),
-                (min, max) if min > i64::MIN && max < i64::MAX => {
-                    format!("a whole number from {min} to {max}")
-                }
-                _ => "a whole number".to_owned(),
+            Some("string") => Shape::String,
+            Some("integer") => Shape::Integer {
+                range: match self.range() {
+                    (0, max) if max == i64::from(u32::MAX) => None,
+                    (min, max) if min > i64::MIN && max < i64::MAX => Some((min, max)),
+                    _ => None,
+                },
             },
-            Some("boolean") => "`true` or `false`".to_owned(),
-            Some("array") => "a list of strings, such as `[\"a\", \"b\"]`".to_owned(),
-            Some("object") if self.properties().is_some() => "a table".to_owned(),
-            Some("object") => "a table of strings, such as `{ Key = \"value\" }`".to_owned(),
-            _ => "a value".to_owned(),
+            Some("boolean") => Shape::Boolean,
+            Some("array") => Shape::List,
+            Some("object") if self.properties().is_some() => Shape::Table,
+            Some("object") => Shape::Map,
+            _ => Shape::Any,
         }
     }
 }
@@ -149,10 +142,8 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn resolve(&self, mut schema: &'static Json) -> Expected<'static> {
-        let mut description = None;
         // `$ref`s and `anyOf`s only ever nest a few levels; the bound guards against a cycle.
         for _ in 0..16 {
-            description = description.or_else(|| schema.get("description").and_then(Json::as_str));
             if let Some(reference) = schema.get("$ref").and_then(Json::as_str) {
                 match self.root.pointer(reference.trim_start_matches('#')) {
                     Some(target) => {
@@ -176,26 +167,16 @@ impl Walker<'_> {
                 _ => break,
             }
         }
-        Expected {
-            schema,
-            description,
-        }
+        Expected { schema }
     }
 
-    fn report(
-        &mut self,
-        path: &[String],
-        span: Option<Range<usize>>,
-        message: String,
-        help: Option<String>,
-    ) {
+    fn report(&mut self, path: &[String], span: Option<Range<usize>>, problem: Problem) {
         let key = key_path(path);
         self.diagnostics.push(Diagnostic {
-            message,
+            problem,
             key: (!key.is_empty()).then_some(key),
             location: span.map(|span| self.source.location(span)),
             file: self.source.name.clone(),
-            help,
         });
     }
 
@@ -229,20 +210,14 @@ impl Walker<'_> {
                 if let Some(variants) = expected.variants()
                     && !variants.contains(&text.as_str())
                 {
-                    let help = crate::suggest::closest(text, variants.iter().copied())
-                        .map(|best| format!("did you mean `{best}`?"))
-                        .or_else(|| expected.help());
-                    let name = last(path);
-                    self.report(
-                        path,
-                        span,
-                        format!(
-                            "`{name}` must be one of {}, not `{}`",
-                            ticked(&variants),
-                            shown(text)
-                        ),
-                        help,
-                    );
+                    let problem = Problem::NotOneOf {
+                        name: last(path).to_owned(),
+                        value: text.clone(),
+                        allowed: variants.iter().map(|v| (*v).to_owned()).collect(),
+                        closest: crate::suggest::closest(text, variants.iter().copied())
+                            .map(str::to_owned),
+                    };
+                    self.report(path, span, problem);
                     return None;
                 }
                 if !self.normalized(path, span, text) {
@@ -256,17 +231,13 @@ impl Walker<'_> {
                 if (min..=max).contains(&number) {
                     return Some(Json::from(number));
                 }
-                let name = last(path);
-                let message = if number < min {
-                    if min == 0 {
-                        format!("`{name}` is {number}, but can't be negative")
-                    } else {
-                        format!("`{name}` is {number}, below the minimum of {min}")
-                    }
-                } else {
-                    format!("`{name}` is {number}, above the maximum of {max}")
+                let problem = Problem::OutOfRange {
+                    name: last(path).to_owned(),
+                    value: number,
+                    min,
+                    max,
                 };
-                self.report(path, span, message, expected.help());
+                self.report(path, span, problem);
                 None
             }
             (Some("boolean"), Value::Boolean(flag)) => Some(Json::Bool(*flag.value())),
@@ -321,13 +292,11 @@ impl Walker<'_> {
                     let allowed: Vec<&str> = properties
                         .map(|p| p.keys().map(String::as_str).collect())
                         .unwrap_or_default();
-                    let help = self.unknown_key_help(name, &allowed, path);
-                    self.report(
-                        path,
-                        key.span().or(span.clone()),
-                        format!("unknown key `{}`", shown(name)),
-                        Some(help),
-                    );
+                    let problem = Problem::UnknownKey {
+                        name: name.to_owned(),
+                        hint: self.unknown_key_hint(name, &allowed, path),
+                    };
+                    self.report(path, key.span().or(span.clone()), problem);
                 }
                 Some(schema) => {
                     // Map keys become HCL object keys, which Terraform normalizes too.
@@ -359,45 +328,26 @@ impl Walker<'_> {
             if out.contains_key(required) || entries.iter().any(|(k, _)| k.get() == required) {
                 continue;
             }
-            let field = properties
+            let is_table = properties
                 .and_then(|p| p.get(required))
-                .map(|schema| self.resolve(schema));
-            let is_table = field.as_ref().is_some_and(|f| f.kind() == Some("object"));
-            let description = field.as_ref().and_then(Expected::help);
-            let (message, help) = if path.is_empty() {
-                (
-                    format!("the `[{required}]` table is missing"),
-                    format!(
-                        "start the file with `[{required}]` and `name = \"...\"`{}",
-                        description.map(|d| format!(": {d}")).unwrap_or_default()
-                    ),
-                )
-            } else if is_table {
-                (
-                    format!("`[{}.{required}]` is missing", key_path(path)),
-                    format!("add a `[{}.{required}]` table", key_path(path)),
-                )
-            } else {
-                (
-                    format!("`{required}` is missing from `[{}]`", key_path(path)),
-                    format!(
-                        "add `{required} = ...` under `[{}]`{}",
-                        key_path(path),
-                        description.map(|d| format!(": {d}")).unwrap_or_default()
-                    ),
-                )
+                .is_some_and(|schema| self.resolve(schema).kind() == Some("object"));
+            let problem = Problem::Missing {
+                table: key_path(path),
+                name: required.to_owned(),
+                is_table,
             };
             path.push(required.to_owned());
-            self.report(path, span.clone(), message, Some(help));
+            self.report(path, span.clone(), problem);
             path.pop();
         }
         Json::Object(out)
     }
 
-    /// Help for an unknown key: a near miss, else where such a key belongs, else the list.
-    fn unknown_key_help(&self, name: &str, allowed: &[&str], path: &[String]) -> String {
+    /// Where an unknown key may belong: a near miss, else where such a key is allowed,
+    /// else the keys allowed here.
+    fn unknown_key_hint(&self, name: &str, allowed: &[&str], path: &[String]) -> KeyHint {
         if let Some(best) = crate::suggest::closest(name, allowed.iter().copied()) {
-            return format!("did you mean `{best}`?");
+            return KeyHint::Closest(best.to_owned());
         }
         let mut places = places_of(self.root, name);
         if let [env, environment, ..] = path
@@ -409,35 +359,20 @@ impl Walker<'_> {
         }
         places.sort_by_key(|place| (place.matches('.').count(), place.clone()));
         if places.iter().any(|p| p == TOP_LEVEL) {
-            let per_environment = if places.iter().any(|p| p == "env.NAME") {
-                format!(", or `[env.NAME.{name}]` for one environment")
-            } else {
-                ", the same for every environment".to_owned()
+            return KeyHint::TopLevel {
+                per_environment: places.iter().any(|p| p == "env.NAME"),
             };
-            return format!(
-                "`{name}` is a top-level table: write it as `[{name}]`{per_environment}"
-            );
         }
         if !places.is_empty() {
-            return format!(
-                "`{name}` belongs in {}",
-                places
-                    .iter()
-                    .map(|p| format!("`[{p}]`"))
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            );
+            return KeyHint::BelongsIn(places);
         }
         if allowed.is_empty() {
-            return "`tapgen schema` prints every key with its type and meaning".to_owned();
+            return KeyHint::Schema;
         }
-        let table = key_path(&path[..path.len().saturating_sub(1)]);
-        let place = if table.is_empty() {
-            "at the top level".to_owned()
-        } else {
-            format!("in `[{table}]`")
-        };
-        format!("allowed {place}: {}", ticked(allowed))
+        KeyHint::Allowed {
+            table: key_path(&path[..path.len().saturating_sub(1)]),
+            keys: allowed.iter().map(|k| (*k).to_owned()).collect(),
+        }
     }
 
     fn mismatch(
@@ -447,19 +382,16 @@ impl Walker<'_> {
         path: &[String],
         span: Option<Range<usize>>,
     ) -> Option<Json> {
-        let found = found(node.item);
-        let name = last(path);
         let quotable = matches!(
             node.item,
             Item::Value(
                 Value::Datetime(_) | Value::Integer(_) | Value::Float(_) | Value::Boolean(_)
             )
         );
-        let help = if expected.kind() == Some("object") && expected.properties().is_some() {
-            Some(format!(
-                "write it as a table: `[{}]`, with its keys on the lines below",
-                key_path(path)
-            ))
+        let fix = if expected.kind() == Some("object") && expected.properties().is_some() {
+            TypeFix::Table {
+                path: key_path(path),
+            }
         } else if expected.kind() == Some("string") && quotable {
             let raw = node
                 .item
@@ -468,56 +400,44 @@ impl Walker<'_> {
                 .unwrap_or_default()
                 .trim()
                 .to_owned();
-            Some(if node.in_list {
-                format!("write each item in quotes, such as `\"{raw}\"`")
-            } else {
-                format!("write it in quotes: `{name} = \"{raw}\"`")
-            })
+            TypeFix::Quote { raw }
         } else {
-            expected.help()
+            TypeFix::Shape
         };
-        self.report(
-            path,
-            span,
-            if node.in_list {
-                format!(
-                    "items of `{name}` must be {}, but one is {found}",
-                    expected.describe()
-                )
-            } else {
-                format!("`{name}` must be {}, but is {found}", expected.describe())
-            },
-            help,
-        );
+        let problem = Problem::WrongType {
+            name: last(path).to_owned(),
+            expected: expected.shape(),
+            found: found(node.item),
+            in_list: node.in_list,
+            fix,
+        };
+        self.report(path, span, problem);
         None
     }
 
     /// Whether a string is in Unicode NFC, the form HCL turns every string literal into;
     /// reports it when not, since AWS would then get other characters than the ones written.
     fn normalized(&mut self, path: &[String], span: Option<Range<usize>>, text: &str) -> bool {
-        // A path on disk, not a value that reaches Terraform.
-        if path.ends_with(&["lambda".to_owned(), "source_dir".to_owned()]) {
+        // Paths on disk, not values that reach Terraform.
+        const PATHS_ON_DISK: &[[&str; 2]] =
+            &[["lambda", "source_dir"], ["publish", "registry_site"]];
+        if PATHS_ON_DISK
+            .iter()
+            .any(|disk| path.len() >= 2 && path[path.len() - 2..] == disk[..])
+        {
             return true;
         }
         if unicode_normalization::is_nfc(text) {
             return true;
         }
         let nfc: String = text.nfc().collect();
-        let name = last(path);
-        self.report(
-            path,
-            span,
-            format!(
-                "the value of `{name}` is not in Unicode normalization form C, so Terraform would change it from {} to {}",
-                escaped(text),
-                escaped(&nfc)
-            ),
-            Some(format!(
-                "write {} (`{}`) instead, the form AWS will store",
-                escaped(&nfc),
-                shown(&nfc)
-            )),
-        );
+        let problem = Problem::NotNfc {
+            name: last(path).to_owned(),
+            value: quoted(text),
+            nfc: quoted(&nfc),
+            nfc_shown: nfc,
+        };
+        self.report(path, span, problem);
         false
     }
 
@@ -541,32 +461,15 @@ impl Walker<'_> {
             .find(|(other, (key, _))| *other != index && key.get().nfc().eq(nfc.chars()))
             .map(|(_, (key, _))| {
                 key.span()
-                    .map(|s| {
-                        format!(
-                            ", the same key as the one on line {}",
-                            self.source.location(s).line
-                        )
-                    })
-                    .unwrap_or_else(|| ", the same key as another one here".to_owned())
+                    .map_or(Twin::Unplaced, |s| Twin::Line(self.source.location(s).line))
             });
-        let clash = twin
-            .as_ref()
-            .map(|where_| format!("{where_}; Terraform would keep only one of the two"))
-            .unwrap_or_default();
-        self.report(
-            path,
-            span,
-            format!(
-                "key {} is not in Unicode normalization form C, so Terraform would change it to {}{clash}",
-                escaped(name),
-                escaped(&nfc),
-            ),
-            Some(if twin.is_some() {
-                format!("write {} once, and merge the two values", escaped(&nfc))
-            } else {
-                format!("write {} (`{}`) instead, the form AWS will store", escaped(&nfc), shown(&nfc))
-            }),
-        );
+        let problem = Problem::NotNfcKey {
+            key: quoted(name),
+            nfc: quoted(&nfc),
+            nfc_shown: nfc,
+            twin,
+        };
+        self.report(path, span, problem);
         false
     }
 }
@@ -582,20 +485,20 @@ fn table_entries(item: &Item) -> Option<Vec<(&Key, &Item)>> {
     )
 }
 
-/// What a TOML item is, in the user's words.
-fn found(item: &Item) -> String {
+/// What a TOML item is.
+fn found(item: &Item) -> Found {
     match item {
-        Item::None => "empty".to_owned(),
-        Item::Table(_) => "a table".to_owned(),
-        Item::ArrayOfTables(_) => "an array of tables (`[[...]]`)".to_owned(),
+        Item::None => Found::Empty,
+        Item::Table(_) => Found::Table,
+        Item::ArrayOfTables(_) => Found::ArrayOfTables,
         Item::Value(value) => match value {
-            Value::String(text) => format!("the string \"{}\"", shown(text.value())),
-            Value::Integer(number) => format!("the number {}", number.value()),
-            Value::Float(number) => format!("the number {:?}", number.value()),
-            Value::Boolean(flag) => format!("`{}`", flag.value()),
-            Value::Datetime(datetime) => format!("a date-time (`{}`)", datetime.value()),
-            Value::Array(_) => "a list".to_owned(),
-            Value::InlineTable(_) => "a table".to_owned(),
+            Value::String(text) => Found::String(text.value().clone()),
+            Value::Integer(number) => Found::Integer(*number.value()),
+            Value::Float(number) => Found::Float(format!("{:?}", number.value())),
+            Value::Boolean(flag) => Found::Boolean(*flag.value()),
+            Value::Datetime(datetime) => Found::Datetime(datetime.value().to_string()),
+            Value::Array(_) => Found::List,
+            Value::InlineTable(_) => Found::Table,
         },
     }
 }

@@ -10,9 +10,9 @@
 
 use super::load::Loaded;
 use super::regions;
-use super::secrets::{Secret, looks_like_secret};
+use super::secrets::looks_like_secret;
 use super::source::Source;
-use crate::error::{Diagnostic, Error, shown, ticked};
+use crate::error::{ArnOf, Diagnostic, Error, Holder, Problem, Rule, shown, ticked};
 use crate::stack::{self, Stack};
 use std::collections::BTreeSet;
 
@@ -61,16 +61,16 @@ pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Err
         .iter()
         .map(|environment| {
             if !is_declared.contains(environment) {
-                let suggestion = crate::suggest::closest(environment, declared.iter().map(String::as_str))
-                    .map(|best| format!("did you mean `{best}`? "))
-                    .unwrap_or_default();
-                return Err(Error::usage(
-                    format!("environment `{environment}` is not declared in `{}`", loaded.source.name),
-                    Some(format!(
-                        "{suggestion}declared environments: {}; add an `[env.{environment}]` table to declare it",
-                        ticked(&declared)
-                    )),
-                ));
+                return Err(Error::UndeclaredEnvironment {
+                    name: environment.clone(),
+                    file: loaded.source.name.clone(),
+                    closest: crate::suggest::closest(
+                        environment,
+                        declared.iter().map(String::as_str),
+                    )
+                    .map(str::to_owned),
+                    declared: declared.clone(),
+                });
             }
             Ok(stack::resolve(config, environment, &module))
         })
@@ -88,6 +88,8 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     };
     let module = stack::module_spec(config);
     checker.project(config, &module);
+    checker.publish(config);
+    checker.oci_tag(config, &module);
     for environment in &stack::environments(config) {
         let resolved = stack::resolve(config, environment, &module);
         checker.environment_name(environment);
@@ -106,7 +108,7 @@ struct Checker<'a> {
 }
 
 /// What makes two findings the same problem: line and column, key, advice.
-type Identity = (Option<(usize, usize)>, Option<String>, Option<String>);
+type Identity = (Option<(usize, usize)>, Option<String>, String);
 
 /// Where an environment's value of `key` may be written: the environment's overlay (where
 /// the key can be overlaid at all), then the project-wide key.
@@ -128,13 +130,7 @@ fn written_paths<'k>(environment: Option<&'k str>, key: &[&'k str]) -> [Vec<&'k 
 impl Checker<'_> {
     /// Reports a problem with `key` (its project-wide path, such as `lambda.memory_mb` or
     /// `project.region`) as resolved for `environment`.
-    fn error(
-        &mut self,
-        environment: Option<&str>,
-        key: &[&str],
-        message: String,
-        help: impl Into<Option<String>>,
-    ) {
+    fn error(&mut self, environment: Option<&str>, key: &[&str], problem: Problem) {
         let [overlay, base] = written_paths(environment, key);
         let written = |path: &&Vec<&str>| !path.is_empty() && self.source.contains(path);
         // The line that set the value: the environment's overlay, else the project-wide key.
@@ -161,16 +157,15 @@ impl Checker<'_> {
             .and_then(|path| self.source.span_of(&path))
             .unwrap_or(0..0);
         let diagnostic = Diagnostic {
-            message,
+            problem,
             key: shown_key,
             location: Some(self.source.location(span)),
             file: self.source.name.clone(),
-            help: help.into(),
         };
         let identity = (
             diagnostic.location.as_ref().map(|l| (l.line, l.column)),
             diagnostic.key.clone(),
-            diagnostic.help.clone(),
+            diagnostic.problem.help(),
         );
         if self.seen.insert(identity) {
             self.diagnostics.push(diagnostic);
@@ -183,44 +178,27 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["project", "name"],
-                format!(
-                    "project name `{}` can't be used in resource names",
-                    shown(name)
-                ),
-                "use letters, digits and hyphens, starting with a letter, such as `orders-api`"
-                    .to_owned(),
+                invalid(Rule::ProjectName, name, None),
             );
         }
         if !(is_name(&module.name, false) && is_registry_name(&module.name)) {
             self.error(
                 None,
                 &["module", "name"],
-                format!(
-                    "module name `{}` is not a valid registry module name",
-                    shown(&module.name)
-                ),
-                "use 1 to 64 lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit".to_owned(),
+                invalid(Rule::ModuleName, &module.name, None),
             );
         }
-        // The namespace defaults to the project name, so a bad default is the name's fault.
-        if !is_registry_name(&module.namespace) {
-            let (key, what): (&[&str], _) = if config.module.namespace.is_some() {
-                (&["module", "namespace"], "module namespace")
+        // The namespace defaults to the registry's, whose address `publish` checks, else to
+        // the project name, so a bad default is the name's fault.
+        let namespace_from_registry =
+            config.module.namespace.is_none() && config.publish.registry.is_some();
+        if !namespace_from_registry && !is_registry_name(&module.namespace) {
+            let (key, rule): (&[&str], _) = if config.module.namespace.is_some() {
+                (&["module", "namespace"], Rule::ModuleNamespace)
             } else {
-                (
-                    &["project", "name"],
-                    "the module namespace (by default the project name, lowercased)",
-                )
+                (&["project", "name"], Rule::DerivedNamespace)
             };
-            self.error(
-                None,
-                key,
-                format!(
-                    "{what} `{}` is not a valid registry namespace",
-                    shown(&module.namespace)
-                ),
-                "use letters, digits, hyphens and underscores, at most 64 characters, starting and ending with a letter or digit; or set `module.namespace`".to_owned(),
-            );
+            self.error(None, key, invalid(rule, &module.namespace, None));
         }
         // The version is printed into the module's README and pinned by registry roots:
         // only a whole, valid SemVer version goes there.
@@ -228,16 +206,17 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["module", "version"],
-                format!(
-                    "module version `{}` is not a semantic version: {problem}",
-                    shown(&module.version)
+                invalid(
+                    Rule::ModuleVersion,
+                    &module.version,
+                    Some(problem.to_string()),
                 ),
-                "write MAJOR.MINOR.PATCH with an optional `-PRERELEASE` and `+BUILD` of letters, digits, hyphens and dots, such as `1.2.0` or `1.3.0-rc.1`".to_owned(),
             );
         }
         let Some(source) = &config.module.source else {
             return;
         };
+        self.credential_in_address(&["module", "source"], source);
         if source == "local" || is_git_or_oci_source(source) {
             return;
         }
@@ -245,12 +224,7 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["module", "source"],
-                format!(
-                    "module source `{}` is not a module registry address: {problem}",
-                    shown(source)
-                ),
-                "use `local`, `[HOST/]NAMESPACE/NAME/SYSTEM` such as `registry.example.com/acme/serverless-api/aws`, `git::URL` or `oci://HOST/REPOSITORY`; tapgen adds the version (`?ref=v<version>`, `?tag=<version>`) itself"
-                    .to_owned(),
+                invalid(Rule::ModuleSource, source, Some(problem)),
             );
             return;
         }
@@ -266,13 +240,116 @@ impl Checker<'_> {
             self.error(
                 None,
                 &["module", "source"],
-                format!(
-                    "module source `{}` is not where this module is published: `tapgen module package` publishes it as `{published}`",
-                    shown(source)
+                Problem::ModuleSourceMismatch {
+                    source: source.clone(),
+                    published,
+                },
+            );
+        }
+    }
+
+    /// `[publish]`: each value in the form its target takes, and the registry's namespace the
+    /// module's own.
+    fn publish(&mut self, config: &super::ConfigFile) {
+        let publish = &config.publish;
+        if let Some(git) = &publish.git {
+            match check_git_repository(git) {
+                Err(problem) => self.error(
+                    None,
+                    &["publish", "git"],
+                    invalid(Rule::GitRepository, git, Some(problem)),
                 ),
-                format!(
-                    "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
-                ),
+                Ok(()) => self.credential_in_address(&["publish", "git"], git),
+            }
+        }
+        if let Some(prefix) = &publish.tag_prefix
+            && let Err(problem) = crate::publish::git::check_tag_prefix(prefix)
+        {
+            self.error(
+                None,
+                &["publish", "tag_prefix"],
+                invalid(Rule::TagPrefix, prefix, Some(problem)),
+            );
+        }
+        if let Some(path) = &publish.git_path
+            && let Err(problem) = check_git_path(path)
+        {
+            self.error(
+                None,
+                &["publish", "git_path"],
+                invalid(Rule::GitPath, path, Some(problem)),
+            );
+        }
+        if let Some(reference) = &publish.oci
+            && let Err(problem) = check_oci_repository(reference)
+        {
+            self.error(
+                None,
+                &["publish", "oci"],
+                invalid(Rule::OciRepository, reference, Some(problem)),
+            );
+        }
+        if let Some(registry) = &publish.registry {
+            if let Err(problem) = check_registry_namespace_address(registry) {
+                self.error(
+                    None,
+                    &["publish", "registry"],
+                    invalid(Rule::RegistryAddress, registry, Some(problem)),
+                );
+            } else if let (Some(namespace), Some(theirs)) = (
+                &config.module.namespace,
+                registry.split_once('/').map(|(_, ns)| ns),
+            ) && namespace != theirs
+            {
+                self.error(
+                    None,
+                    &["publish", "registry"],
+                    Problem::RegistryNamespaceMismatch {
+                        registry: registry.clone(),
+                        registry_namespace: theirs.to_owned(),
+                        namespace: namespace.clone(),
+                    },
+                );
+            }
+        }
+        if publish
+            .registry_site
+            .as_deref()
+            .is_some_and(|site| site.trim().is_empty())
+        {
+            self.error(
+                None,
+                &["publish", "registry_site"],
+                Problem::EmptyRegistrySite,
+            );
+        }
+    }
+
+    /// An address that ends up in the README or in every root must hold no credentials.
+    fn credential_in_address(&mut self, key: &[&str], address: &str) {
+        if let Some(secret) = looks_like_secret(key.last().copied().unwrap_or_default(), address) {
+            self.error(
+                None,
+                key,
+                Problem::CredentialInAddress {
+                    key: crate::error::key_path(key),
+                    secret,
+                },
+            );
+        }
+    }
+
+    /// An OCI tag (`?tag=<version>`) has no `+`: a version with build metadata can't be one.
+    fn oci_tag(&mut self, config: &super::ConfigFile, module: &stack::ModuleSpec) {
+        let oci =
+            config.publish.oci.is_some() || matches!(module.source, stack::ModuleSource::Oci(_));
+        if oci && module.version.contains('+') {
+            self.error(
+                None,
+                &["module", "version"],
+                Problem::OciTagVersion {
+                    version: module.version.clone(),
+                },
             );
         }
     }
@@ -288,11 +365,7 @@ impl Checker<'_> {
             self.error(
                 Some(environment),
                 &[],
-                format!(
-                    "environment name `{}` can't be used in resource names",
-                    shown(environment)
-                ),
-                "use 1 to 20 lowercase letters, digits and hyphens, starting with a letter, such as `staging`".to_owned(),
+                invalid(Rule::EnvironmentName, environment, None),
             );
         }
     }
@@ -300,8 +373,8 @@ impl Checker<'_> {
     fn stack(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
         self.names(stack);
-        if let Some((message, help)) = regions::check(&stack.region) {
-            self.error(env, &["project", "region"], message, help);
+        if let Some(problem) = regions::check(&stack.region) {
+            self.error(env, &["project", "region"], problem);
         }
         self.lambda(stack);
         self.api(stack);
@@ -318,23 +391,26 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["project", "name"],
-                format!("log bucket name `{bucket}` for environment `{}` is invalid: {problem}", stack.environment),
-                "S3 bucket names are 3 to 63 lowercase letters, digits, hyphens and dots; shorten the project or environment name".to_owned(),
+                Problem::LogBucketName {
+                    bucket,
+                    environment: stack.environment.clone(),
+                    reason: problem,
+                },
             );
         }
         let longest = stack.project.len() + 1 + stack.environment.len() + LONGEST_NAME_SUFFIX;
         if longest > NAME_LIMIT {
+            let prefix = format!("{}-{}", stack.project, stack.environment);
             self.error(
                 env,
                 &["project", "name"],
-                format!(
-                    "`{}-{}` is too long for resource names: IAM role names such as `{}-{}-apigw-cloudwatch` would be {longest} characters, and AWS allows {NAME_LIMIT}",
-                    stack.project, stack.environment, stack.project, stack.environment
-                ),
-                format!(
-                    "keep the project and environment names together under {} characters",
-                    NAME_LIMIT - LONGEST_NAME_SUFFIX
-                ),
+                Problem::NamesTooLong {
+                    longest_name: format!("{prefix}-apigw-cloudwatch"),
+                    prefix,
+                    length: longest,
+                    limit: NAME_LIMIT,
+                    suffix: LONGEST_NAME_SUFFIX,
+                },
             );
         }
     }
@@ -343,45 +419,28 @@ impl Checker<'_> {
         let env = Some(stack.environment.as_str());
         let lambda = &stack.lambda;
         if !SUPPORTED_RUNTIMES.contains(&lambda.runtime.as_str()) {
-            let deprecated = lambda.runtime.starts_with("python");
             self.error(
                 env,
                 &["lambda", "runtime"],
-                if deprecated {
-                    format!(
-                        "runtime `{}` is deprecated: AWS no longer accepts it for new functions",
-                        lambda.runtime
-                    )
-                } else {
-                    format!(
-                        "runtime `{}` is not a supported Python runtime",
-                        lambda.runtime
-                    )
+                Problem::Runtime {
+                    runtime: lambda.runtime.clone(),
+                    deprecated: lambda.runtime.starts_with("python"),
+                    supported: owned(SUPPORTED_RUNTIMES),
                 },
-                format!("supported runtimes: {}", ticked(SUPPORTED_RUNTIMES)),
             );
         }
         if !is_handler(&lambda.handler) {
             self.error(
                 env,
                 &["lambda", "handler"],
-                format!(
-                    "handler `{}` is not of the form `module.function`",
-                    lambda.handler
-                ),
-                "name the Python module and function, such as `handler.handler`".to_owned(),
+                invalid(Rule::Handler, &lambda.handler, None),
             );
         }
         self.source_dir(stack);
         for (name, value) in &lambda.environment {
             let key = ["lambda", "environment", name.as_str()];
             if !is_env_var_name(name) {
-                self.error(
-                    env,
-                    &key,
-                    format!("environment variable name `{name}` is invalid"),
-                    "use letters, digits and underscores, starting with a letter".to_owned(),
-                );
+                self.error(env, &key, invalid(Rule::VariableName, name, None));
             } else if MANAGED_VARIABLES.contains(&name.as_str())
                 || name.starts_with("AWS_")
                 || name.starts_with("LAMBDA_")
@@ -389,20 +448,15 @@ impl Checker<'_> {
                 self.error(
                     env,
                     &key,
-                    format!("environment variable `{name}` is reserved"),
-                    format!(
-                        "tapgen sets {}, and Lambda reserves names starting with `AWS_` and `LAMBDA_`; pick another name",
-                        ticked(MANAGED_VARIABLES)
-                    ),
+                    Problem::ReservedVariable {
+                        name: name.clone(),
+                        managed: owned(MANAGED_VARIABLES),
+                    },
                 );
             }
             if let Some(secret) = looks_like_secret(name, value) {
-                self.secret(
-                    env,
-                    &key,
-                    secret,
-                    &format!("environment variable `{}`", shown(name)),
-                );
+                let holder = Holder::EnvironmentVariable(name.clone());
+                self.error(env, &key, Problem::Secret { holder, secret });
             }
         }
         // Lambda measures the variables it is given, tapgen's own included, as one JSON object.
@@ -414,13 +468,11 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "environment"],
-                format!(
-                    "the environment variables of environment `{}` take {size} bytes as Lambda measures them, and Lambda allows {MAX_ENVIRONMENT_BYTES}",
-                    stack.environment
-                ),
-                format!(
-                    "Lambda counts the JSON object of every name and value, with the `LOG_BUCKET_NAME` and `ENVIRONMENT` tapgen adds; keep it within {MAX_ENVIRONMENT_BYTES} bytes by moving large values to SSM Parameter Store and passing their names"
-                ),
+                Problem::EnvironmentTooLarge {
+                    environment: stack.environment.clone(),
+                    bytes: size,
+                    limit: MAX_ENVIRONMENT_BYTES,
+                },
             );
         }
     }
@@ -437,8 +489,9 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "source_dir"],
-                format!("Lambda source folder `{}` does not exist", dir.display()),
-                "create it (`tapgen init` writes a handler), or point `lambda.source_dir` at the folder holding your handler".to_owned(),
+                Problem::MissingSourceDir {
+                    dir: dir.display().to_string(),
+                },
             );
         } else if let Some(file) = module_file
             && is_handler(&stack.lambda.handler)
@@ -447,15 +500,12 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["lambda", "handler"],
-                format!(
-                    "handler `{}` needs `{}`, which does not exist",
-                    stack.lambda.handler,
-                    dir.join(&file).display()
-                ),
-                format!(
-                    "add `{file}` to `{}` or change `lambda.handler`",
-                    dir.display()
-                ),
+                Problem::MissingHandlerFile {
+                    handler: stack.lambda.handler.clone(),
+                    path: dir.join(&file).display().to_string(),
+                    file,
+                    dir: dir.display().to_string(),
+                },
             );
         }
     }
@@ -472,28 +522,35 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["api", "stage_name"],
-                format!("stage name `{}` is invalid", api.stage_name),
-                "use 1 to 128 letters, digits, hyphens and underscores, such as `v1`".to_owned(),
+                invalid(Rule::StageName, &api.stage_name, None),
             );
         }
-        if api.throttling_rate_limit > 10_000 {
-            self.error(
-                env,
-                &["api", "throttling_rate_limit"],
-                format!("throttling_rate_limit is {}, above API Gateway's account limit of 10000 requests per second", api.throttling_rate_limit),
-                "ask AWS for a quota increase first, or lower the limit".to_owned(),
-            );
-        }
-        if api.throttling_burst_limit > 5_000 {
-            self.error(
-                env,
-                &["api", "throttling_burst_limit"],
-                format!(
-                    "throttling_burst_limit is {}, above API Gateway's account limit of 5000",
-                    api.throttling_burst_limit
-                ),
-                "ask AWS for a quota increase first, or lower the limit".to_owned(),
-            );
+        for (name, value, limit, unit) in [
+            (
+                "throttling_rate_limit",
+                api.throttling_rate_limit,
+                10_000,
+                "requests per second",
+            ),
+            (
+                "throttling_burst_limit",
+                api.throttling_burst_limit,
+                5_000,
+                "",
+            ),
+        ] {
+            if u64::from(value) > limit {
+                self.error(
+                    env,
+                    &["api", name],
+                    Problem::AboveAccountLimit {
+                        name: name.to_owned(),
+                        value: value.into(),
+                        limit,
+                        unit,
+                    },
+                );
+            }
         }
     }
 
@@ -508,34 +565,23 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["logs", "retention_days"],
-                format!(
-                    "CloudWatch Logs does not accept a retention of {} days",
-                    stack.logs.retention_days
-                ),
-                format!(
-                    "the nearest allowed value is {nearest}; allowed: {}",
-                    RETENTION_DAYS
-                        .iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                Problem::NotOneOf {
+                    name: "retention_days".to_owned(),
+                    value: stack.logs.retention_days.to_string(),
+                    allowed: RETENTION_DAYS.iter().map(u32::to_string).collect(),
+                    closest: Some(nearest.to_string()),
+                },
             );
         }
         if let Some(arn) = &stack.logs.kms_key_arn {
-            self.arn(stack, &["logs", "kms_key_arn"], arn, "kms", "a KMS key");
+            self.arn(stack, &["logs", "kms_key_arn"], arn, ArnOf::KmsKey);
         }
         let bucket = &stack.bucket;
         if let Some(arn) = &bucket.kms_key_arn {
             if bucket.encryption != super::model::Encryption::AwsKms {
-                self.error(
-                    env,
-                    &["bucket", "kms_key_arn"],
-                    "bucket.kms_key_arn is set, but bucket.encryption is `AES256`, which ignores it".to_owned(),
-                    "set `encryption = \"aws:kms\"` or remove `kms_key_arn`".to_owned(),
-                );
+                self.error(env, &["bucket", "kms_key_arn"], Problem::KmsKeyIgnored);
             } else {
-                self.arn(stack, &["bucket", "kms_key_arn"], arn, "kms", "a KMS key");
+                self.arn(stack, &["bucket", "kms_key_arn"], arn, ArnOf::KmsKey);
             }
         }
     }
@@ -550,19 +596,17 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["alarms", "period_s"],
-                format!(
-                    "alarm period of {} s is not one CloudWatch accepts",
-                    alarms.period_s
-                ),
-                "use 10, 30 or a multiple of 60, such as 300".to_owned(),
+                Problem::AlarmPeriod {
+                    seconds: alarms.period_s,
+                },
             );
         }
-        if u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods) > 86_400 {
+        let window = u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods);
+        if window > 86_400 {
             self.error(
                 env,
                 &["alarms", "evaluation_periods"],
-                "period_s times evaluation_periods exceeds one day, CloudWatch's limit".to_owned(),
-                "lower `evaluation_periods` or `period_s`".to_owned(),
+                Problem::AlarmWindowTooLong { seconds: window },
             );
         }
         let timeout_ms = u64::from(stack.lambda.timeout_s) * 1000;
@@ -570,21 +614,14 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["alarms", "lambda_duration_p99_ms"],
-                format!(
-                    "lambda_duration_p99_ms is {}, longer than the {timeout_ms} ms timeout, so the alarm could never fire",
-                    alarms.lambda_duration_p99_ms
-                ),
-                "set it below the timeout, for example 80% of it".to_owned(),
+                Problem::AlarmNeverFires {
+                    value: alarms.lambda_duration_p99_ms,
+                    timeout_ms,
+                },
             );
         }
         for arn in &alarms.sns_topic_arns {
-            self.arn(
-                stack,
-                &["alarms", "sns_topic_arns"],
-                arn,
-                "sns",
-                "an SNS topic",
-            );
+            self.arn(stack, &["alarms", "sns_topic_arns"], arn, ArnOf::SnsTopic);
         }
     }
 
@@ -595,15 +632,12 @@ impl Checker<'_> {
             self.error(
                 env,
                 &["tags"],
-                format!(
-                    "environment `{}` puts {count} tags on every resource, and AWS allows {MAX_TAGS}",
-                    stack.environment
-                ),
-                format!(
-                    "tapgen sets {} itself, so keep at most {} in `tags` (the project's and the environment's together)",
-                    ticked(MANAGED_TAGS),
-                    MAX_TAGS - MANAGED_TAGS.len()
-                ),
+                Problem::TooManyTags {
+                    environment: stack.environment.clone(),
+                    count,
+                    limit: MAX_TAGS,
+                    managed: owned(MANAGED_TAGS),
+                },
             );
         }
         // IAM, whose roles carry the same tags, takes keys that differ only in case for one.
@@ -614,7 +648,6 @@ impl Checker<'_> {
         for (key, value) in &stack.tags {
             let path = ["tags", key.as_str()];
             let key_chars = key.chars().count();
-            let label = shown(key);
             let same_in_iam = seen_keys
                 .insert(key.to_lowercase(), key)
                 .filter(|other| other != key);
@@ -625,102 +658,64 @@ impl Checker<'_> {
                 self.error(
                     env,
                     &path,
-                    format!("tag `{label}` is set by tapgen on every resource"),
-                    format!(
-                        "tapgen manages {} (IAM ignores the case of tag keys); choose another key",
-                        ticked(MANAGED_TAGS)
-                    ),
+                    Problem::ManagedTag {
+                        key: key.clone(),
+                        managed: owned(MANAGED_TAGS),
+                    },
                 );
             } else if let Some(other) = same_in_iam {
                 self.error(
                     env,
                     &path,
-                    format!(
-                        "tag keys `{}` and `{label}` differ only in case, which IAM takes for the same key",
-                        shown(other)
-                    ),
-                    "IAM refuses a role with both; keep one of the two keys".to_owned(),
+                    Problem::TagCaseClash {
+                        key: key.clone(),
+                        other: other.to_owned(),
+                    },
                 );
             } else if key.to_lowercase().starts_with("aws:") {
-                self.error(
-                    env,
-                    &path,
-                    format!("tag key `{label}` uses the reserved `aws:` prefix"),
-                    "AWS reserves `aws:` tags for itself; drop the prefix".to_owned(),
-                );
+                self.error(env, &path, Problem::ReservedTagPrefix { key: key.clone() });
             } else if !(1..=128).contains(&key_chars) || !key.chars().all(is_tag_char) {
-                self.error(
-                    env,
-                    &path,
-                    format!("tag key `{label}` is invalid"),
-                    "tag keys are 1 to 128 letters, digits, spaces and `_ . : / = + - @`"
-                        .to_owned(),
-                );
+                self.error(env, &path, invalid(Rule::TagKey, key, None));
             }
             if value.chars().count() > 256 || !value.chars().all(is_tag_char) {
-                self.error(
-                    env,
-                    &path,
-                    format!("value of tag `{label}` is invalid"),
-                    "tag values are at most 256 letters, digits, spaces and `_ . : / = + - @`"
-                        .to_owned(),
-                );
+                self.error(env, &path, invalid(Rule::TagValue, key, None));
             }
             // Tags are plain text on every resource, in the console and in billing reports.
             if let Some(secret) = looks_like_secret(key, value) {
-                self.secret(env, &path, secret, &format!("tag `{label}`"));
+                let holder = Holder::Tag(key.clone());
+                self.error(env, &path, Problem::Secret { holder, secret });
             }
         }
     }
 
-    /// Reports a credential written into the config.
-    fn secret(&mut self, environment: Option<&str>, key: &[&str], secret: Secret, what: &str) {
-        let help = match secret {
-            Secret::Shape(_) => {
-                "generated files and Terraform state keep it in plain text: store it in SSM Parameter Store or Secrets Manager and pass its ARN instead"
-            }
-            Secret::Name(_) => {
-                "generated files and Terraform state keep it in plain text: store it in SSM Parameter Store or Secrets Manager and pass its ARN (or the parameter's path, such as `/app/db-password`) instead"
-            }
-        };
-        self.error(environment, key, secret.describe(what), help.to_owned());
-    }
-
-    /// Checks that `arn` is an ARN of `service` in a known region of the environment's partition.
-    fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, service: &str, what: &str) {
+    /// Checks that `arn` is an ARN of what `of` names in a known region of the environment's
+    /// partition.
+    fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) {
         let env = Some(stack.environment.as_str());
-        let help = format!(
-            "use an ARN such as `{}`",
-            match service {
-                "kms" =>
-                    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                _ => "arn:aws:sns:us-east-1:123456789012:alerts",
-            }
-        );
+        let service = match of {
+            ArnOf::KmsKey => "kms",
+            ArnOf::SnsTopic => "sns",
+        };
         let Some(partition) = arn_partition(arn, service) else {
-            self.error(
-                env,
-                key,
-                format!("`{}` is not {what} ARN", shown(arn)),
-                help,
-            );
+            let problem = Problem::NotAnArn {
+                value: arn.to_owned(),
+                of,
+            };
+            self.error(env, key, problem);
             return;
         };
         if let Some(expected) = regions::partition_of(&stack.region)
             && expected.id != partition
         {
-            self.error(
-                env,
-                key,
-                format!(
-                    "`{}` is in the `{partition}` partition, but environment `{}` runs in `{}` (region `{}`)",
-                    shown(arn),
-                    stack.environment,
-                    expected.id,
-                    stack.region
-                ),
-                format!("use {what} of the `{}` partition: `arn:{}:...`", expected.id, expected.id),
-            );
+            let problem = Problem::WrongPartition {
+                value: arn.to_owned(),
+                of,
+                partition: partition.to_owned(),
+                environment: stack.environment.clone(),
+                expected: expected.id.to_owned(),
+                region: stack.region.clone(),
+            };
+            self.error(env, key, problem);
         }
     }
 
@@ -729,36 +724,47 @@ impl Checker<'_> {
         let Some(backend) = &stack.backend else {
             return;
         };
-        if let Err(problem) = check_bucket_name(&backend.bucket) {
+        if backend.bucket.is_empty() {
+            let problem = Problem::Missing {
+                table: "backend".to_owned(),
+                name: "bucket".to_owned(),
+                is_table: false,
+            };
+            self.error(env, &["backend", "bucket"], problem);
+        } else if let Err(problem) = check_bucket_name(&backend.bucket) {
             self.error(
                 env,
                 &["backend", "bucket"],
-                if backend.bucket.is_empty() {
-                    "backend.bucket is missing".to_owned()
-                } else {
-                    format!(
-                        "backend bucket `{}` is invalid: {problem}",
-                        shown(&backend.bucket)
-                    )
-                },
-                "name the existing S3 bucket that holds Terraform state".to_owned(),
+                invalid(Rule::BackendBucket, &backend.bucket, Some(problem)),
             );
         }
         if backend.key.is_empty() || backend.key.starts_with('/') {
             self.error(
                 env,
                 &["backend", "key"],
-                "backend.key must be a relative object key".to_owned(),
-                "use something like `orders/{env}/terraform.tfstate`".to_owned(),
+                invalid(Rule::BackendKey, &backend.key, None),
             );
         }
         // Without its own region the backend takes the environment's, checked already.
         if backend.region != stack.region
-            && let Some((message, help)) = regions::check(&backend.region)
+            && let Some(problem) = regions::check(&backend.region)
         {
-            self.error(env, &["backend", "region"], message, help);
+            self.error(env, &["backend", "region"], problem);
         }
     }
+}
+
+/// A value that breaks `rule`.
+fn invalid(rule: Rule, value: &str, reason: Option<String>) -> Problem {
+    Problem::Invalid {
+        rule,
+        value: value.to_owned(),
+        reason,
+    }
+}
+
+fn owned(items: &[&str]) -> Vec<String> {
+    items.iter().map(|item| (*item).to_owned()).collect()
 }
 
 /// Letters, digits and hyphens, starting with a letter; lowercase only when `mixed_case` is false.
@@ -806,11 +812,7 @@ fn check_registry_address(address: &str) -> Result<(), String> {
         );
     }
     let mut parts: Vec<&str> = address.split('/').collect();
-    let vcs_host = |part: &str| {
-        let host = part.to_ascii_lowercase();
-        host == "github.com" || host == "bitbucket.org"
-    };
-    if parts.first().is_some_and(|first| vcs_host(first)) {
+    if parts.first().is_some_and(|first| is_vcs_host(first)) {
         return Err(format!(
             "`{}` is a version-control host, not a module registry; publish the module to a registry",
             shown(parts[0])
@@ -853,6 +855,214 @@ fn check_registry_address(address: &str) -> Result<(), String> {
         return Err(format!(
             "target system `{}` must be 1 to 64 lowercase letters and digits, such as `aws`",
             shown(system)
+        ));
+    }
+    Ok(())
+}
+
+/// A version-control host, which serves git repositories and no module registry.
+fn is_vcs_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    host == "github.com" || host == "bitbucket.org"
+}
+
+/// `publish.registry`: `HOST/NAMESPACE`, as the reason it is not.
+fn check_registry_namespace_address(address: &str) -> Result<(), String> {
+    if address.contains("://") {
+        return Err(
+            "it has a scheme; write the host alone, such as `registry.example.com`".to_owned(),
+        );
+    }
+    let parts: Vec<&str> = address.split('/').collect();
+    let [host, namespace] = parts[..] else {
+        return Err(if parts.len() == 1 {
+            "it has no namespace after the host".to_owned()
+        } else {
+            format!(
+                "it has {} parts separated by `/`, and it takes 2",
+                parts.len()
+            )
+        });
+    };
+    if is_vcs_host(host) {
+        return Err(format!(
+            "`{}` is a version-control host, not a module registry; for git, set `git`",
+            shown(host)
+        ));
+    }
+    check_registry_host(host)?;
+    if !is_registry_name(namespace) {
+        return Err(format!(
+            "namespace `{}` must be 1 to 64 letters, digits, `-` and `_`, starting and ending with a letter or digit",
+            shown(namespace)
+        ));
+    }
+    Ok(())
+}
+
+/// `publish.git`: a work tree's path, or a URL git can clone that a module source can name,
+/// as the reason it is neither.
+fn check_git_repository(repository: &str) -> Result<(), String> {
+    if repository.trim().is_empty() {
+        return Err("it is empty".to_owned());
+    }
+    if repository.starts_with("git::") {
+        return Err("tapgen adds `git::` itself: write the URL alone".to_owned());
+    }
+    if !crate::publish::git::is_url(repository) {
+        return Ok(());
+    }
+    if repository.contains(|c: char| c.is_whitespace() || c.is_control() || c == '"' || c == '\\') {
+        return Err("a URL can't hold spaces, quotes or backslashes".to_owned());
+    }
+    if repository.contains(['?', '#']) {
+        return Err("tapgen adds `?ref=<tag>` itself: leave out the query".to_owned());
+    }
+    let rest = match repository.split_once("://") {
+        Some((scheme, rest)) => {
+            const SCHEMES: &[&str] = &["https", "http", "ssh", "git", "file"];
+            if !SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) {
+                return Err(format!(
+                    "git can't clone over `{}`; use {}",
+                    shown(scheme),
+                    ticked(
+                        &SCHEMES
+                            .iter()
+                            .map(|s| format!("{s}://"))
+                            .collect::<Vec<_>>()
+                    )
+                ));
+            }
+            if scheme != "file" && rest.split('/').next().is_none_or(str::is_empty) {
+                return Err("it has no host".to_owned());
+            }
+            rest
+        }
+        None => repository,
+    };
+    if rest.trim_start_matches('/').contains("//") {
+        return Err("a `//FOLDER` inside the repository goes in `git_path`".to_owned());
+    }
+    Ok(())
+}
+
+/// `publish.git_path`: a folder inside the repository that a module source's `//FOLDER`
+/// can name, as the reason it is not.
+fn check_git_path(path: &str) -> Result<(), String> {
+    match crate::publish::git::tree_path(std::path::Path::new(path)) {
+        None => Err(
+            "it is not a folder inside the repository (an absolute path, or one with `..`)"
+                .to_owned(),
+        ),
+        Some(folder) if folder.is_empty() => Err("it names the repository's root".to_owned()),
+        Some(folder) => match folder
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "-._~+@/".contains(*c)))
+        {
+            Some(c) => Err(format!(
+                "a module source's `//FOLDER` can't hold {}; use letters, digits and `-._~+@`",
+                if c.is_whitespace() {
+                    "spaces".to_owned()
+                } else {
+                    format!("`{c}`")
+                }
+            )),
+            None => Ok(()),
+        },
+    }
+}
+
+/// The longest name, host included, that OCI registries take (Docker's limit).
+const OCI_NAME_LIMIT: usize = 255;
+
+/// `publish.oci`: `HOST[:PORT]/REPOSITORY` in the OCI distribution grammar, as the reason it
+/// is not.
+pub fn check_oci_repository(reference: &str) -> Result<(), String> {
+    static COMPONENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$")
+            .unwrap_or_else(|_| unreachable!())
+    });
+    if reference.starts_with("oci://") {
+        return Err("tapgen adds `oci://` itself: leave it out".to_owned());
+    }
+    if reference.contains("://") {
+        return Err("it has a scheme; write the host alone".to_owned());
+    }
+    let (host, repository) = reference.split_once('/').unwrap_or((reference, ""));
+    if repository.is_empty() {
+        return Err(format!(
+            "it has no repository after the host `{}`",
+            shown(host)
+        ));
+    }
+    if repository.contains('@') {
+        return Err(
+            "a digest (`@sha256:...`) has no place here: each release is tagged with its version"
+                .to_owned(),
+        );
+    }
+    if repository.contains(':') {
+        return Err(
+            "a tag (`:TAG`) has no place here: each release is tagged with its version".to_owned(),
+        );
+    }
+    check_oci_host(host)?;
+    for part in repository.split('/') {
+        if part.is_empty() {
+            return Err("the repository has an empty part (`//`, or a `/` at the end)".to_owned());
+        }
+        if part.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(format!(
+                "repository `{}` has uppercase letters, and OCI repository names are lowercase",
+                shown(repository)
+            ));
+        }
+        if !COMPONENT.is_match(part) {
+            return Err(format!(
+                "`{}` must be lowercase letters and digits, separated by `.`, `_`, `__` or `-`",
+                shown(part)
+            ));
+        }
+    }
+    if reference.len() > OCI_NAME_LIMIT {
+        return Err(format!(
+            "it has {} characters, and OCI registries take at most {OCI_NAME_LIMIT}",
+            reference.len()
+        ));
+    }
+    Ok(())
+}
+
+/// An OCI registry host: `localhost`, or DNS labels with a dot or a port, as OCI clients tell
+/// a host from the first part of a repository.
+fn check_oci_host(host: &str) -> Result<(), String> {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    if port.is_some_and(|p| !p.parse::<u16>().is_ok_and(|p| p > 0)) {
+        return Err(format!(
+            "`{}` is not a valid port",
+            shown(port.unwrap_or_default())
+        ));
+    }
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if !name.split('.').all(label_ok) {
+        return Err(format!(
+            "`{}` is not a valid host name: use letters, digits and hyphens between dots",
+            shown(name)
+        ));
+    }
+    if !(name.contains('.') || port.is_some() || name == "localhost") {
+        return Err(format!(
+            "`{}` is not a registry host (it has no dot or port): write the host first, such as `registry.example.com/{}`",
+            shown(name),
+            shown(host)
         ));
     }
     Ok(())
@@ -1052,5 +1262,101 @@ mod tests {
         }
         assert!(!is_registry_name(&"a".repeat(65)));
         assert!(is_registry_name(&"a".repeat(64)));
+    }
+
+    /// The OCI distribution grammar: what registries accept passes, the rest says why not.
+    #[test]
+    fn oci_repositories_follow_the_distribution_grammar() {
+        for good in [
+            "registry.example.com/acme/serverless-api",
+            "localhost:5000/api",
+            "localhost/api",
+            "127.0.0.1:5000/a/b",
+            "Registry.Example.com/a.b/c_d/e__f/g--h",
+        ] {
+            assert_eq!(check_oci_repository(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("registry.example.com", "no repository"),
+            ("registry.example.com/a//b", "empty part"),
+            ("registry.example.com/a/", "empty part"),
+            ("registry.example.com/a___b", "must be lowercase"),
+            ("registry.example.com/a.", "must be lowercase"),
+            ("registry.example.com/A", "uppercase"),
+            ("api/x", "not a registry host"),
+            ("-x.example.com/a", "not a valid host name"),
+            ("registry.example.com:0/a", "not a valid port"),
+            ("oci://registry.example.com/a", "`oci://`"),
+            ("https://registry.example.com/a", "scheme"),
+            ("registry.example.com/a:1", "a tag"),
+            ("registry.example.com/a@sha256:ab", "a digest"),
+        ] {
+            let problem = check_oci_repository(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+        let long = format!("registry.example.com/{}", "a".repeat(250));
+        assert!(check_oci_repository(&long).is_err_and(|p| p.contains("at most 255")));
+    }
+
+    #[test]
+    fn registry_namespace_addresses_are_host_and_namespace() {
+        for good in [
+            "registry.example.com/acme",
+            "registry.example.com:8443/Acme_Corp",
+            "127.0.0.1:8443/tap",
+        ] {
+            assert_eq!(check_registry_namespace_address(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("registry.example.com", "no namespace"),
+            ("registry.example.com/acme/x/aws", "4 parts"),
+            ("github.com/acme", "version-control host"),
+            ("localhost/acme", "must contain a dot"),
+            ("registry.example.com/ac.me", "namespace `ac.me`"),
+            ("https://registry.example.com/acme", "scheme"),
+        ] {
+            let problem = check_registry_namespace_address(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn git_repositories_are_work_trees_or_urls_a_module_source_can_name() {
+        for good in [
+            "../terraform-aws-api",
+            "/srv/git/clone with spaces",
+            "https://git.example.com/acme/api.git",
+            "ssh://git@git.example.com:2222/acme/api.git",
+            "git@git.example.com:acme/api.git",
+            "file:///srv/git/api.git",
+        ] {
+            assert_eq!(check_git_repository(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("", "empty"),
+            ("git::https://git.example.com/a.git", "`git::`"),
+            ("https://git.example.com/a b.git", "spaces"),
+            ("https://git.example.com/a.git?ref=x", "query"),
+            ("https://git.example.com/a.git#main", "query"),
+            ("https://", "no host"),
+            ("https://git.example.com/a.git//sub", "`git_path`"),
+            ("git@git.example.com:a.git//sub", "`git_path`"),
+            ("s3://bucket/a", "can't clone over `s3`"),
+        ] {
+            let problem = check_git_repository(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
+        assert_eq!(check_git_path("modules/api"), Ok(()));
+        assert_eq!(check_git_path("./modules//api/"), Ok(()));
+        for (bad, reason) in [
+            ("", "root"),
+            ("./", "root"),
+            ("../api", "not a folder inside"),
+            ("/api", "not a folder inside"),
+            ("modules/a?b", "`?`"),
+        ] {
+            let problem = check_git_path(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad}: {problem}");
+        }
     }
 }

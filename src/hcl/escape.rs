@@ -63,29 +63,6 @@ pub fn is_bare_key(key: &str) -> bool {
     is_identifier(key) && !matches!(key, "for" | "in" | "if" | "true" | "false" | "null")
 }
 
-/// Block labels that `tofu fmt` keeps as written: printable ASCII without `$`, `%`, `"` or `\`
-/// (fmt silently drops labels holding `$` or `%`).
-pub fn is_safe_label(label: &str) -> bool {
-    !label.is_empty()
-        && label
-            .chars()
-            .all(|c| c.is_ascii_graphic() && !matches!(c, '$' | '%' | '"' | '\\'))
-}
-
-/// A traversal such as `var.tags`, `aws_s3_bucket.logs.arn` or `aws_api_gateway_account.this[0].id`.
-pub fn is_traversal(path: &str) -> bool {
-    path.split('.').all(|step| {
-        let name = step.split('[').next().unwrap_or_default();
-        let indexes = &step[name.len()..];
-        (is_identifier(name) || (name == "*" && indexes.is_empty()))
-            && indexes.split_terminator(']').all(|index| {
-                index.strip_prefix('[').is_some_and(|n| {
-                    n == "*" || (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                })
-            })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,23 +94,5 @@ mod tests {
         assert!(!is_identifier(""));
         assert!(!is_bare_key("for"));
         assert!(!is_bare_key("aws:tag"));
-    }
-
-    #[test]
-    fn traversals() {
-        assert!(is_traversal("var.tags"));
-        assert!(is_traversal("aws_api_gateway_account.this[0].id"));
-        assert!(is_traversal("aws_iam_role.x[*].arn"));
-        assert!(!is_traversal("var..x"));
-        assert!(!is_traversal("var.x[a]"));
-        assert!(!is_traversal("var.x y"));
-    }
-
-    #[test]
-    fn labels() {
-        assert!(is_safe_label("aws_s3_bucket"));
-        assert!(!is_safe_label("a$b"));
-        assert!(!is_safe_label("50%"));
-        assert!(!is_safe_label(""));
     }
 }

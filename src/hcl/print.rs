@@ -6,10 +6,11 @@
 //! single-line attributes, one blank line around blocks.
 
 use super::escape::{is_bare_key, quote};
-use super::{Block, Body, Expr, Item, ObjectEntry, TemplatePart};
+use super::{
+    Block, Body, Expr, Item, ObjectEntry, Step, TemplatePart, Traversal, TypeExpr, UnaryOp,
+};
 use unicode_segmentation::UnicodeSegmentation;
 
-/// Prints a whole file.
 /// Renders one expression on a single line where it fits (for documentation).
 pub fn inline(value: &Expr) -> String {
     expr(value, 0)
@@ -167,11 +168,110 @@ fn expr(value: &Expr, level: usize) -> String {
         Expr::Number(n) => n.to_string(),
         Expr::String(s) => quote(s),
         Expr::Template(parts) => template(parts),
-        Expr::Reference(path) => path.clone(),
-        Expr::Raw(code) => code.clone(),
+        Expr::Traversal(path) => traversal(path),
         Expr::Call(name, args) => call(name, args, level),
         Expr::Tuple(elements) => tuple(elements, level),
         Expr::Object(entries) => object(entries, level),
+        // A multi-line branch (a tuple of statements) opens its bracket on the line of the
+        // condition and closes it at this level: `cond ? [` ... `] : []`, as fmt keeps it.
+        Expr::Conditional {
+            cond,
+            then,
+            otherwise,
+        } => format!(
+            "{} ? {} : {}",
+            operand(cond, level, PREC_CONDITIONAL + 1),
+            expr(then, level),
+            expr(otherwise, level)
+        ),
+        Expr::Binary(op, lhs, rhs) => format!(
+            "{} {} {}",
+            operand(lhs, level, op.precedence()),
+            op.symbol(),
+            // Operators are left-associative: an equal one on the right needs parentheses.
+            operand(rhs, level, op.precedence() + 1)
+        ),
+        Expr::Unary(op, inner) => {
+            let symbol = match op {
+                UnaryOp::Not => "!",
+                UnaryOp::Neg => "-",
+            };
+            format!("{symbol}{}", operand(inner, level, PREC_UNARY))
+        }
+        Expr::Parens(inner) => format!("({})", expr(inner, level)),
+        Expr::Type(ty) => type_expr(ty, level),
+    }
+}
+
+const PREC_CONDITIONAL: u8 = 0;
+const PREC_UNARY: u8 = 7;
+/// Literals, traversals, calls, brackets: nothing binds tighter.
+const PREC_PRIMARY: u8 = 8;
+
+fn precedence(value: &Expr) -> u8 {
+    match value {
+        Expr::Conditional { .. } => PREC_CONDITIONAL,
+        Expr::Binary(op, ..) => op.precedence(),
+        Expr::Unary(..) => PREC_UNARY,
+        // `-1` is a unary minus applied to 1 when parsed.
+        Expr::Number(n) if *n < 0 => PREC_UNARY,
+        _ => PREC_PRIMARY,
+    }
+}
+
+/// An operand, in parentheses when it binds less tightly than `min` requires.
+fn operand(value: &Expr, level: usize, min: u8) -> String {
+    if precedence(value) < min {
+        format!("({})", expr(value, level))
+    } else {
+        expr(value, level)
+    }
+}
+
+fn traversal(path: &Traversal) -> String {
+    let mut out = path.root.to_string();
+    for step in &path.steps {
+        match step {
+            Step::Attr(name) => {
+                out.push('.');
+                out.push_str(name);
+            }
+            Step::Index(index) => {
+                out.push('[');
+                out.push_str(&index.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+fn type_expr(ty: &TypeExpr, level: usize) -> String {
+    match ty {
+        TypeExpr::String => "string".to_owned(),
+        TypeExpr::Number => "number".to_owned(),
+        TypeExpr::Bool => "bool".to_owned(),
+        TypeExpr::Any => "any".to_owned(),
+        TypeExpr::List(inner) => format!("list({})", type_expr(inner, level)),
+        TypeExpr::Set(inner) => format!("set({})", type_expr(inner, level)),
+        TypeExpr::Map(inner) => format!("map({})", type_expr(inner, level)),
+        TypeExpr::Object(fields) => {
+            let entries: Vec<ObjectEntry> = fields
+                .iter()
+                .map(|(name, ty)| ObjectEntry {
+                    key: name.to_string(),
+                    value: Expr::Type(ty.clone()),
+                    comment: None,
+                })
+                .collect();
+            format!("object({})", object(&entries, level))
+        }
+        TypeExpr::Optional(inner, None) => format!("optional({})", type_expr(inner, level)),
+        TypeExpr::Optional(inner, Some(default)) => format!(
+            "optional({}, {})",
+            type_expr(inner, level),
+            expr(default, level)
+        ),
     }
 }
 
@@ -220,7 +320,14 @@ fn tuple(elements: &[Expr], level: usize) -> String {
         .map(|element| expr(element, level))
         .collect();
     let width: usize = inline.iter().map(|element| element.len() + 2).sum();
-    if width <= MAX_INLINE_TUPLE && inline.iter().all(|element| !element.contains('\n')) {
+    // A list of numbers (the retention periods CloudWatch accepts) stays on one line
+    // however long: one number per line is no easier to review.
+    let numbers = elements
+        .iter()
+        .all(|element| matches!(element, Expr::Number(_)));
+    if (numbers || width <= MAX_INLINE_TUPLE)
+        && inline.iter().all(|element| !element.contains('\n'))
+    {
         return format!("[{}]", inline.join(", "));
     }
     let mut out = String::from("[\n");
@@ -286,7 +393,8 @@ fn object(entries: &[ObjectEntry], level: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hcl::{Block, Body, Expr};
+    use crate::hcl::reference::{Resource, var};
+    use crate::hcl::{BinaryOp, Block, Body, Expr, Ident, TypeExpr, UnaryOp};
 
     #[test]
     fn aligns_runs_of_single_line_attributes() {
@@ -316,7 +424,7 @@ mod tests {
                 Body::new().attr("required_version", ">= 1.6"),
             ))
             .comment("the bucket")
-            .block(Block::resource("aws_s3_bucket", "logs", Body::new()));
+            .block(Resource::new("aws_s3_bucket", "logs").declare(Body::new()));
         assert_eq!(
             print(&body),
             "terraform {\n  required_version = \">= 1.6\"\n}\n\n# the bucket\nresource \"aws_s3_bucket\" \"logs\" {}\n"
@@ -360,5 +468,115 @@ mod tests {
             print(&body),
             "tags = {\n  \"aws:x\" = null\n  \"for\"   = true\n}\n"
         );
+    }
+    #[test]
+    fn prints_operators_with_the_parentheses_precedence_needs() {
+        let x = || var("x");
+        let cases = [
+            (
+                Expr::binary(x(), BinaryOp::Eq, -1i64).or(Expr::binary(x(), BinaryOp::Ge, 1i64)),
+                "var.x == -1 || var.x >= 1",
+            ),
+            // Written parentheses are kept; needed ones are added.
+            (
+                Expr::binary(x(), BinaryOp::Eq, 10i64).or(Expr::parens(
+                    Expr::binary(x(), BinaryOp::Ge, 60i64).and(Expr::binary(
+                        Expr::binary(x(), BinaryOp::Mod, 60i64),
+                        BinaryOp::Eq,
+                        0i64,
+                    )),
+                )),
+                "var.x == 10 || (var.x >= 60 && var.x % 60 == 0)",
+            ),
+            (
+                Expr::binary(x(), BinaryOp::Or, x()).and(x()),
+                "(var.x || var.x) && var.x",
+            ),
+            (
+                Expr::binary(x(), BinaryOp::Sub, Expr::binary(x(), BinaryOp::Sub, x())),
+                "var.x - (var.x - var.x)",
+            ),
+            (
+                Expr::Unary(UnaryOp::Not, Box::new(x().and(x()))),
+                "!(var.x && var.x)",
+            ),
+            (
+                Expr::cond(
+                    Expr::binary(x(), BinaryOp::Eq, "aws:kms"),
+                    var("k"),
+                    Expr::Null,
+                ),
+                "var.x == \"aws:kms\" ? var.k : null",
+            ),
+            (
+                Expr::binary(Expr::cond(x(), 1i64, 0i64), BinaryOp::Add, 1i64),
+                "(var.x ? 1 : 0) + 1",
+            ),
+            (
+                Expr::cond(Expr::cond(x(), x(), x()), 1i64, 0i64),
+                "(var.x ? var.x : var.x) ? 1 : 0",
+            ),
+        ];
+        for (tree, text) in cases {
+            assert_eq!(inline(&tree), text);
+        }
+    }
+
+    #[test]
+    fn prints_type_constraints() {
+        let cases = [
+            (TypeExpr::map(TypeExpr::String), "map(string)"),
+            (
+                TypeExpr::list(TypeExpr::set(TypeExpr::Number)),
+                "list(set(number))",
+            ),
+            (
+                TypeExpr::Object(vec![
+                    (Ident::known("name"), TypeExpr::String),
+                    (
+                        Ident::known("enabled"),
+                        TypeExpr::optional(TypeExpr::Bool, Some(Expr::Bool(true))),
+                    ),
+                    (Ident::known("any"), TypeExpr::optional(TypeExpr::Any, None)),
+                ]),
+                "object({\n  name    = string\n  enabled = optional(bool, true)\n  any     = optional(any)\n})",
+            ),
+        ];
+        for (ty, text) in cases {
+            assert_eq!(inline(&Expr::Type(ty)), text);
+        }
+    }
+
+    #[test]
+    fn prints_a_conditional_with_a_multi_line_branch_as_fmt_indents_it() {
+        let statement = Expr::object([("Sid", Expr::string("A")), ("Resource", Expr::string("*"))]);
+        let body = Body::new().attr(
+            "s",
+            Expr::call(
+                "concat",
+                vec![
+                    Expr::cond(var("on"), Expr::Tuple(vec![statement]), Expr::Tuple(vec![])),
+                    Expr::Tuple(vec![]),
+                ],
+            ),
+        );
+        assert_eq!(
+            print(&body),
+            "s = concat(\n  var.on ? [\n    {\n      Sid      = \"A\"\n      Resource = \"*\"\n    },\n  ] : [],\n  [],\n)\n"
+        );
+    }
+
+    #[test]
+    fn prints_lists_of_numbers_on_one_line() {
+        let numbers = Expr::Tuple((1..=40).map(Expr::Number).collect());
+        assert!(!inline(&numbers).contains('\n'));
+        let strings = Expr::strings((1..=40).map(|n| n.to_string()));
+        assert!(inline(&strings).contains('\n'));
+    }
+
+    #[test]
+    fn prints_traversals_with_indexes() {
+        let path = Resource::new("aws_iam_role", "x").at(0).attr("name");
+        assert_eq!(inline(&path.into()), "aws_iam_role.x[0].name");
     }
 }

@@ -42,17 +42,11 @@ pub fn acquire(root: &Path, mode: Mode) -> Result<Lock, Error> {
                 std::thread::sleep(Duration::from_millis(50));
             }
             Err(TryLockError::WouldBlock) => {
-                return Err(Error::io(
-                    "lock",
-                    root,
-                    std::io::Error::new(
-                        std::io::ErrorKind::WouldBlock,
-                        format!(
-                            "another tapgen run holds the lock on this folder; waited {} s for it (set {WAIT_VARIABLE} to the seconds to wait)",
-                            wait.as_secs_f64()
-                        ),
-                    ),
-                ));
+                return Err(Error::Locked {
+                    root: root.to_path_buf(),
+                    waited_s: wait.as_secs_f64(),
+                    variable: WAIT_VARIABLE,
+                });
             }
             Err(TryLockError::Error(e)) => return Err(Error::io("lock", root, e)),
         }
@@ -70,11 +64,11 @@ fn wait() -> Result<Duration, Error> {
         .ok_or_else(|| {
             Error::usage(
                 format!(
-                    "{WAIT_VARIABLE} is `{}`, not a number of seconds",
+                    "`{WAIT_VARIABLE}` is `{}`, not a number of seconds",
                     value.to_string_lossy()
                 ),
                 Some(format!(
-                    "set {WAIT_VARIABLE}=10 to wait ten seconds, or unset it to wait {} s",
+                    "set `{WAIT_VARIABLE}=10` to wait ten seconds, or unset it to wait {} s",
                     DEFAULT_WAIT.as_secs()
                 )),
             )

@@ -75,6 +75,7 @@ impl Tools {
 
     fn cache_dir(&self) -> Result<&Path, Error> {
         self.cache_dir.as_deref().ok_or_else(|| Error::Tool {
+        output: String::new(),
             message: "no folder to cache dependencies in: neither TAPGEN_CACHE_DIR, XDG_CACHE_HOME nor HOME is set".to_owned(),
             help: Some("set TAPGEN_CACHE_DIR to a folder tapgen may write".to_owned()),
         })
@@ -101,6 +102,7 @@ impl Tools {
             return Ok((venv.join("bin/uv"), "installed by tapgen".to_owned()));
         }
         Err(Error::Tool {
+            output: String::new(),
             message: format!(
                 "`{}` lists dependencies, and tapgen has no installer for them: it installs them with uv {UV_VERSION}, and found none{}",
                 lock.display(),
@@ -319,6 +321,7 @@ fn uv_version(uv: &Path) -> Result<String, Error> {
             Ok(format!("uv {version}"))
         }
         _ => Err(Error::Tool {
+            output: String::new(),
             message: format!(
                 "`{}` is not uv: `--version` printed `{}`",
                 uv.display(),
@@ -399,22 +402,20 @@ fn export(uv: &Path, project: &Path, lock_file: &Path, uv_cache: &Path) -> Resul
             ));
         }
         return Err(Error::Tool {
+            output: String::new(),
             message: format!("`uv export` failed on `{}`:\n{text}", lock_file.display()),
             help: None,
         });
     }
     let text = String::from_utf8_lossy(&output.stdout);
     lock::parse_requirements(&text, lock_file).map_err(|error| match error {
-        Error::Config { diagnostics, .. } => Error::usage(
+        Error::Config { diagnostics, .. } => Error::usage_listing(
             format!(
-                "`{}` locks what tapgen cannot install as pinned wheels:{}",
-                lock_file.display(),
-                diagnostics
-                    .iter()
-                    .map(|d| format!("\n  --> {}", d.message))
-                    .collect::<String>()
+                "`{}` locks what tapgen cannot install as pinned wheels:",
+                lock_file.display()
             ),
-            Some("depend on packages from the index, pinned: local and URL sources cannot be reproduced".to_owned()),
+            diagnostics.iter().map(|d| d.problem.message()).collect(),
+            "depend on packages from the index, pinned: local and URL sources cannot be reproduced",
         ),
         other => other,
     })
@@ -480,6 +481,7 @@ fn install_failure(output: &Output, pins: &[Pin], lock: &Lock, target: Target) -
         );
     }
     Error::Tool {
+        output: String::new(),
         message: format!(
             "uv failed to install the dependencies of `{file}` for {}:\n{text}",
             target.shown()
@@ -524,6 +526,7 @@ fn normalize(site: &Path) -> Result<(), Error> {
         let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
         if pattern.is_match(&bytes) {
             return Err(Error::Tool {
+                output: String::new(),
                 message: format!(
                     "the installed file `{name}` holds the folder it was installed into (`{}`): a package built from it would differ on every machine",
                     needles[0]

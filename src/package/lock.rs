@@ -7,7 +7,7 @@
 //! the lock's identity is its meaning (sorted, normalized pins) rather than its spelling:
 //! reordering lines or editing comments keeps the cache entry.
 
-use crate::error::{Diagnostic, Error, Location};
+use crate::error::{Diagnostic, Error, Location, Problem};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -16,7 +16,7 @@ pub const PYPROJECT: &str = "pyproject.toml";
 pub const UV_LOCK: &str = "uv.lock";
 
 /// One pinned requirement.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pin {
     /// The name normalized as the index compares names (PEP 503): `pyyaml`.
     pub name: String,
@@ -28,6 +28,9 @@ pub struct Pin {
     pub marker: Option<String>,
     /// `algorithm:digest` hashes, sorted; the installer accepts only files that match one.
     pub hashes: Vec<String>,
+    /// Where it is written in `requirements.txt`, for the installer's refusals of it;
+    /// `None` for a pin `uv export` wrote from `uv.lock`.
+    pub at: Option<Location>,
 }
 
 impl Pin {
@@ -225,34 +228,15 @@ pub fn parse_requirements(text: &str, path: &Path) -> Result<Vec<Pin>, Error> {
     let mut pins = Vec::new();
     let mut diagnostics = Vec::new();
     for logical in logical_lines(text) {
+        let at = logical.location(&file);
         match parse_line(&logical.text) {
-            Ok(Some(pin)) => pins.push(pin),
+            Ok(Some(pin)) => pins.push(Pin {
+                at: Some(at),
+                ..pin
+            }),
             Ok(None) => {}
-            Err((message, help)) => {
-                let source_line = logical.first.to_owned();
-                let column = source_line.len() - source_line.trim_start().len() + 1;
-                let width = source_line
-                    .trim()
-                    .split(" --")
-                    .next()
-                    .unwrap_or("")
-                    .trim_end()
-                    .chars()
-                    .count()
-                    .max(1);
-                diagnostics.push(Diagnostic {
-                    message,
-                    key: None,
-                    location: Some(Location {
-                        file: file.clone(),
-                        line: logical.line,
-                        column,
-                        source_line,
-                        width,
-                    }),
-                    file: file.clone(),
-                    help: Some(help),
-                });
+            Err(problem) => {
+                diagnostics.push(Diagnostic::in_file(problem, file.clone()).at(Some(at)))
             }
         }
     }
@@ -271,6 +255,30 @@ struct Logical<'a> {
     /// Its first physical line, for messages.
     first: &'a str,
     text: String,
+}
+
+impl Logical<'_> {
+    /// Its place in `file`: the requirement on its first line, up to its options.
+    fn location(&self, file: &str) -> Location {
+        let source_line = self.first.to_owned();
+        let column = source_line.len() - source_line.trim_start().len() + 1;
+        let width = source_line
+            .trim()
+            .split(" --")
+            .next()
+            .unwrap_or("")
+            .trim_end()
+            .chars()
+            .count()
+            .max(1);
+        Location {
+            file: file.to_owned(),
+            line: self.line,
+            column,
+            source_line,
+            width,
+        }
+    }
 }
 
 fn logical_lines(text: &str) -> Vec<Logical<'_>> {
@@ -316,26 +324,23 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-type Refusal = (String, String);
-
-const PIN_HELP: &str = "pin one version with `==`, as `uv pip compile` or `pip freeze` write them: an unpinned build cannot be reproduced";
-
-/// One logical line: `None` for a blank one.
-fn parse_line(text: &str) -> Result<Option<Pin>, Refusal> {
+/// One logical line: `None` for a blank one. The pin has no place yet.
+fn parse_line(text: &str) -> Result<Option<Pin>, Problem> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     if text.starts_with('-') {
         let option = text.split([' ', '=']).next().unwrap_or(text);
-        return Err(refused_option(option));
+        return Err(Problem::RequirementOption {
+            option: option.to_owned(),
+        });
     }
     // Options of the requirement (`--hash`) start at the first ` --`.
     let (requirement, options) = match text.find(" --") {
         Some(at) => (text[..at].trim(), &text[at..]),
         None => (text, ""),
     };
-    let shown = crate::error::shown(requirement);
     let name_end = requirement
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
         .unwrap_or(requirement.len());
@@ -347,19 +352,17 @@ fn parse_line(text: &str) -> Result<Option<Pin>, Refusal> {
         || requirement.ends_with(".zip");
     if name.is_empty() || looks_like_path && !requirement[name_end..].trim_start().starts_with('@')
     {
-        return Err((
-            format!("`{shown}` is a path or URL, not a pinned requirement"),
-            "put the code in the handler folder, or publish it to the package index and pin its version".to_owned(),
-        ));
+        return Err(Problem::RequirementPath {
+            requirement: requirement.to_owned(),
+        });
     }
     let mut rest = requirement[name_end..].trim_start();
     let mut extras = Vec::new();
     if let Some(inner) = rest.strip_prefix('[') {
         let Some((list, after)) = inner.split_once(']') else {
-            return Err((
-                format!("`{shown}` opens a list of extras with `[` but does not close it"),
-                "write the extras as `name[extra1,extra2]==version`".to_owned(),
-            ));
+            return Err(Problem::UnclosedExtras {
+                requirement: requirement.to_owned(),
+            });
         };
         extras = list
             .split(',')
@@ -372,10 +375,10 @@ fn parse_line(text: &str) -> Result<Option<Pin>, Refusal> {
         rest = after.trim_start();
     }
     if rest.starts_with('@') {
-        return Err((
-            format!("`{shown}` installs `{name}` from a URL, not a pinned version"),
-            format!("pin a version from the package index, as `{name}==VERSION`"),
-        ));
+        return Err(Problem::RequirementUrl {
+            requirement: requirement.to_owned(),
+            name: name.to_owned(),
+        });
     }
     let (specifier, marker) = match rest.split_once(';') {
         Some((specifier, marker)) => (specifier.trim(), Some(marker.trim())),
@@ -383,10 +386,9 @@ fn parse_line(text: &str) -> Result<Option<Pin>, Refusal> {
     };
     let marker = match marker {
         Some("") => {
-            return Err((
-                format!("`{shown}` has an empty marker after `;`"),
-                "remove the `;`, or write a marker such as `python_version >= \"3.12\"`".to_owned(),
-            ));
+            return Err(Problem::EmptyMarker {
+                requirement: requirement.to_owned(),
+            });
         }
         other => other.map(str::to_owned),
     };
@@ -396,12 +398,11 @@ fn parse_line(text: &str) -> Result<Option<Pin>, Refusal> {
         .unwrap_or(specifier)
         .trim();
     let Some(version) = pinned_version(specifier) else {
-        let what = if specifier.is_empty() {
-            format!("`{shown}` is not pinned: it names no version")
-        } else {
-            format!("`{shown}` is not pinned to one version")
-        };
-        return Err((what, format!("{PIN_HELP}; for example `{name}==VERSION`")));
+        return Err(Problem::UnpinnedRequirement {
+            requirement: requirement.to_owned(),
+            name: name.to_owned(),
+            spec: specifier.to_owned(),
+        });
     };
     let hashes = parse_hashes(options)?;
     Ok(Some(Pin {
@@ -410,6 +411,7 @@ fn parse_line(text: &str) -> Result<Option<Pin>, Refusal> {
         version: version.to_owned(),
         marker,
         hashes,
+        at: None,
     }))
 }
 
@@ -428,7 +430,7 @@ fn pinned_version(specifier: &str) -> Option<&str> {
 }
 
 /// The `--hash=algorithm:digest` options of a requirement; any other option is refused.
-fn parse_hashes(options: &str) -> Result<Vec<String>, Refusal> {
+fn parse_hashes(options: &str) -> Result<Vec<String>, Problem> {
     let mut hashes = Vec::new();
     let mut tokens = options.split_whitespace();
     while let Some(token) = tokens.next() {
@@ -437,7 +439,9 @@ fn parse_hashes(options: &str) -> Result<Vec<String>, Refusal> {
         } else if token == "--hash" {
             tokens.next().unwrap_or("")
         } else {
-            return Err(refused_option(token.split('=').next().unwrap_or(token)));
+            return Err(Problem::RequirementOption {
+                option: token.split('=').next().unwrap_or(token).to_owned(),
+            });
         };
         let valid = value.split_once(':').is_some_and(|(algorithm, digest)| {
             matches!(algorithm, "sha256" | "sha384" | "sha512")
@@ -445,33 +449,15 @@ fn parse_hashes(options: &str) -> Result<Vec<String>, Refusal> {
                 && digest.bytes().all(|b| b.is_ascii_hexdigit())
         });
         if !valid {
-            return Err((
-                format!(
-                    "`--hash={}` is not a hash tapgen can check",
-                    crate::error::shown(value)
-                ),
-                "write hashes as `--hash=sha256:<hex digest>`, as `uv pip compile --generate-hashes` does".to_owned(),
-            ));
+            return Err(Problem::UnsupportedHash {
+                value: value.to_owned(),
+            });
         }
         hashes.push(value.to_ascii_lowercase());
     }
     hashes.sort();
     hashes.dedup();
     Ok(hashes)
-}
-
-fn refused_option(option: &str) -> Refusal {
-    let option = crate::error::shown(option);
-    let help = match option.as_str() {
-        "-r" | "--requirement" | "-c" | "--constraint" => {
-            "list every pin in this file: tapgen reads no other file".to_owned()
-        }
-        "-e" | "--editable" => {
-            "put the code in the handler folder, or publish it and pin its version".to_owned()
-        }
-        _ => "tapgen chooses the install options itself (wheels only, for the Lambda runtime and architecture); set the package index in uv's own configuration (`UV_INDEX_URL`, `uv.toml`)".to_owned(),
-    };
-    (format!("the option `{option}` is not supported here"), help)
 }
 
 /// Lowercase hexadecimal.
@@ -527,7 +513,7 @@ mod tests {
             "--> lambda/requirements.txt:3:1",
             "`urllib3==2.*` is not pinned",
             "`idna==3.7,<4` is not pinned",
-            "for example `requests==VERSION`",
+            "such as `requests==VERSION`",
             "due to 4 previous errors",
         ] {
             assert!(error.contains(expected), "{expected}: {error}");

@@ -22,6 +22,8 @@ pub use deps::{Tools, UV_VERSION};
 pub use target::{Architecture, Runtime, Target};
 
 use crate::error::Error;
+// A problem that makes the folder unpackageable, as one line and what to do about it.
+use crate::error::Unpackageable as Problem;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -106,12 +108,6 @@ struct Entry {
     path: PathBuf,
     /// Its length when the folder was walked.
     len: u64,
-}
-
-/// A problem that makes the folder unpackageable, as one line and what to do about it.
-struct Problem {
-    message: String,
-    help: &'static str,
 }
 
 /// The state of one walk of the handler folder.
@@ -242,7 +238,7 @@ impl Walk<'_> {
                         target.display()
                     )
                 },
-                "Lambda gets only what is inside the folder: copy what the handler needs into it, or remove the link",
+                "copy what the handler needs into the folder, or remove the link: Lambda gets only what is inside the folder",
             );
             return Ok(());
         }
@@ -294,7 +290,7 @@ impl Walk<'_> {
         if !metadata.is_file() {
             self.problem(
                 format!("`{inner}` is {}", special_kind(metadata)),
-                "a Lambda package holds only files and folders: move it out of the folder",
+                "move it out of the folder: a Lambda package holds only files and folders",
             );
             return;
         }
@@ -392,27 +388,12 @@ fn show_limit(bytes: u64) -> String {
 
 fn refuse(dir: &Path, mut problems: Vec<Problem>) -> Error {
     let count = problems.len();
-    let hidden = count.saturating_sub(MAX_PROBLEMS_SHOWN);
     problems.truncate(MAX_PROBLEMS_SHOWN);
-    let mut message = format!(
-        "cannot package the Lambda source folder `{}`: {}",
-        dir.display(),
-        if count == 1 {
-            "1 problem".to_owned()
-        } else {
-            format!("{count} problems")
-        }
-    );
-    for problem in &problems {
-        message.push_str(&format!(
-            "\n  --> {}\n   = help: {}",
-            problem.message, problem.help
-        ));
+    Error::Unpackageable {
+        dir: dir.to_path_buf(),
+        problems,
+        count,
     }
-    if hidden > 0 {
-        message.push_str(&format!("\n  ... and {hidden} more"));
-    }
-    Error::usage(message, None)
 }
 
 /// Walks `dir`, packaged under `prefix`: the handler folder with its rules (tapgen's
@@ -528,12 +509,7 @@ fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<V
 
 /// Zips `files` (sorted by name) deterministically; `dir` names the folder in messages.
 fn zip_files(dir: &Path, files: Vec<Entry>, limits: Limits) -> Result<Vec<u8>, Error> {
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(6))
-        .last_modified_time(DateTime::default())
-        .system(zip::System::Unix);
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let mut zip = Zip::new();
     let zip_error = |e: zip::result::ZipError| {
         Error::io("build Lambda package from", dir, std::io::Error::other(e))
     };
@@ -546,16 +522,10 @@ fn zip_files(dir: &Path, files: Vec<Entry>, limits: Limits) -> Result<Vec<u8>, E
         let metadata = file
             .metadata()
             .map_err(|e| Error::io("read", &entry.path, e))?;
-        let mode = if is_executable(&metadata) {
-            0o755
-        } else {
-            0o644
-        };
-        zip.start_file(entry.name.as_str(), options.unix_permissions(mode))
-            .map_err(zip_error)?;
-        // Read whole, then compressed in one call: deflate's output depends on how its input
-        // is split, and reads may come back short (network file systems), so streaming
-        // could give different bytes on another machine. Bounded: a file that grew since
+        let executable = is_executable(&metadata);
+        // Read whole, then compressed in one call (see `Zip::add`): reads may come back
+        // short (network file systems), so streaming could give different bytes on another
+        // machine. Bounded: a file that grew since
         // the walk cannot take more memory than the limit allows.
         let remaining = limits.unzipped.saturating_sub(unzipped);
         let mut contents = Vec::with_capacity(usize::try_from(entry.len).unwrap_or(0));
@@ -577,10 +547,10 @@ fn zip_files(dir: &Path, files: Vec<Entry>, limits: Limits) -> Result<Vec<u8>, E
                 }],
             ));
         }
-        zip.write_all(&contents)
-            .map_err(|e| Error::io("build Lambda package from", dir, e))?;
+        zip.add(&entry.name, executable, &contents)
+            .map_err(zip_error)?;
     }
-    let bytes = zip.finish().map_err(zip_error)?.into_inner();
+    let bytes = zip.finish().map_err(zip_error)?;
     let zipped = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if zipped > limits.zipped {
         return Err(refuse(
@@ -787,6 +757,51 @@ fn assemble(
         files.append(&mut dependencies);
         files.sort_by(|a, b| a.name.cmp(&b.name));
         Ok((zip_files(dir, files, limits)?, None))
+    }
+}
+
+/// A zip archive that comes out byte-identical for the same files added in the same order:
+/// every entry deflated at one level, dated 1980-01-01 00:00 (the earliest a zip records),
+/// marked as made on Unix with mode 0755 or 0644 only, and no extra fields. Used for the
+/// Lambda package and for the module package of `module publish --oci`.
+pub struct Zip {
+    writer: ZipWriter<Cursor<Vec<u8>>>,
+}
+
+impl Default for Zip {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Zip {
+    pub fn new() -> Self {
+        Self {
+            writer: ZipWriter::new(Cursor::new(Vec::new())),
+        }
+    }
+
+    /// Adds one file, given whole and so compressed in one call: deflate's output depends on
+    /// how its input is split. Callers add files sorted by name.
+    pub fn add(
+        &mut self,
+        name: &str,
+        executable: bool,
+        bytes: &[u8],
+    ) -> zip::result::ZipResult<()> {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(6))
+            .last_modified_time(DateTime::default())
+            .system(zip::System::Unix)
+            .unix_permissions(if executable { 0o755 } else { 0o644 });
+        self.writer.start_file(name, options)?;
+        self.writer.write_all(bytes)?;
+        Ok(())
+    }
+
+    pub fn finish(self) -> zip::result::ZipResult<Vec<u8>> {
+        Ok(self.writer.finish()?.into_inner())
     }
 }
 

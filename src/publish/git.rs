@@ -8,13 +8,126 @@
 //! it is the atomic check against a concurrent publish), the work tree and index (`git
 //! read-tree -m -u OLD NEW`, a two-tree fast-forward that keeps the user's changes elsewhere
 //! and refuses to lose any), then the branch (`git update-ref HEAD NEW OLD`). A failure after
-//! the tag takes the tag back. Nothing is ever forced or pushed.
+//! the tag takes the tag back. Nothing is ever forced, and a work tree the user names is
+//! never pushed: it is theirs to review and push. A repository named by URL has no work tree
+//! of the user's, so it is cloned into a scratch folder, published into the same way, and
+//! pushed: the branch and the tag in one atomic push, which the remote takes whole or not at
+//! all (a branch moved or a tag made there in the meantime refuses it).
 
 use crate::error::Error;
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
+
+/// A git repository to publish into, as the user names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repository {
+    /// The work tree of a clone: committed to and tagged, never pushed.
+    WorkTree(PathBuf),
+    /// A URL git fetches from and pushes to: cloned, committed to, tagged and pushed.
+    Url(String),
+}
+
+impl Repository {
+    /// A repository as git reads the name: `SCHEME://...` is a URL; so is `HOST:PATH` (the
+    /// scp-like form of ssh) when a colon comes before any slash; anything else is a path.
+    pub fn parse(name: &str) -> Self {
+        if is_url(name) {
+            Repository::Url(name.to_owned())
+        } else {
+            Repository::WorkTree(PathBuf::from(name))
+        }
+    }
+
+    /// How messages name it.
+    pub fn shown(&self) -> String {
+        match self {
+            Repository::WorkTree(path) => path.display().to_string(),
+            Repository::Url(url) => url.clone(),
+        }
+    }
+}
+
+/// Whether git takes `name` for a URL rather than a path: the rule of git's own
+/// `url_is_local_not_ssh`, plus `SCHEME://`.
+pub fn is_url(name: &str) -> bool {
+    if let Some((scheme, _)) = name.split_once("://") {
+        let mut chars = scheme.chars();
+        if chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+        {
+            return true;
+        }
+    }
+    match (name.find(':'), name.find('/')) {
+        (None, _) => false,
+        (Some(colon), Some(slash)) if slash < colon => false,
+        (Some(_), _) => true,
+    }
+}
+
+/// The tag of a release: `v<version>`, or `PREFIX/v<version>`.
+pub fn tag_name(prefix: Option<&str>, version: &str) -> String {
+    match prefix {
+        Some(prefix) if !prefix.is_empty() => format!("{prefix}/v{version}"),
+        _ => format!("v{version}"),
+    }
+}
+
+/// Why `prefix` can't start a tag name `PREFIX/v<version>`, by the rules of
+/// `git check-ref-format` (which the publish step also asks git itself).
+pub fn check_tag_prefix(prefix: &str) -> Result<(), String> {
+    if prefix.is_empty() {
+        return Err("it is empty: leave it out to tag `v<version>`".to_owned());
+    }
+    if let Some(bare) = prefix.strip_suffix('/') {
+        return Err(format!(
+            "it ends with `/`, and tapgen adds the `/` itself (`{}/v<version>`)",
+            crate::error::shown(bare.trim_end_matches('/'))
+        ));
+    }
+    if prefix.starts_with('/') {
+        return Err("it starts with `/`".to_owned());
+    }
+    if let Some(c) = prefix
+        .chars()
+        .find(|c| c.is_ascii_control() || c.is_whitespace() || "~^:?*[\\".contains(*c))
+    {
+        return Err(format!(
+            "git tag names can't hold {}",
+            match c {
+                c if c.is_whitespace() => "spaces".to_owned(),
+                c if c.is_ascii_control() => "control characters".to_owned(),
+                c => format!("`{c}`"),
+            }
+        ));
+    }
+    if prefix.contains("..") || prefix.contains("//") || prefix.contains("@{") {
+        return Err("git tag names can't hold `..`, `//` or `@{`".to_owned());
+    }
+    if prefix
+        .split('/')
+        .any(|part| part.starts_with('.') || part.ends_with(".lock"))
+    {
+        return Err("no part of a git tag name may start with `.` or end with `.lock`".to_owned());
+    }
+    Ok(())
+}
+
+/// `a/b` of a folder inside a repository, given as a relative path of plain components;
+/// `""` for the root.
+pub fn subdir(path: &Path) -> Result<String, Error> {
+    tree_path(path).ok_or_else(|| {
+        Error::usage(
+            format!(
+                "`--path {}` is not a folder inside the repository",
+                path.display()
+            ),
+            Some("give a relative path such as `modules/api`, without `..`".to_owned()),
+        )
+    })
+}
 
 /// What `publish` did.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,9 +138,9 @@ pub enum Outcome {
     Unchanged { tag: String },
 }
 
-/// A release to publish: the module's files (paths inside the module) and where they go.
+/// A release to publish: the module's files (paths inside the module) and where they go in
+/// the repository.
 pub struct Release<'a> {
-    pub repo: &'a Path,
     pub subdir: Option<&'a Path>,
     pub tag_prefix: Option<&'a str>,
     pub version: &'a str,
@@ -86,10 +199,11 @@ impl Git<'_> {
     fn run(&self, args: &[&str], input: &[u8]) -> Result<String, Error> {
         self.try_run(args, input).map_err(|stderr| Error::Tool {
             message: format!(
-                "`git {}` failed in `{}`:\n{stderr}",
+                "`git {}` failed in `{}`:",
                 args.join(" "),
                 self.repo.display()
             ),
+            output: stderr,
             help: None,
         })
     }
@@ -103,7 +217,7 @@ impl Git<'_> {
 }
 
 /// `a/b` of a relative path of plain UTF-8 components, or None.
-fn tree_path(path: &Path) -> Option<String> {
+pub(crate) fn tree_path(path: &Path) -> Option<String> {
     let mut parts = Vec::new();
     for component in path.components() {
         match component {
@@ -115,15 +229,55 @@ fn tree_path(path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
-pub fn publish(release: &Release) -> Result<Outcome, Error> {
-    let repo = release.repo;
+/// Publishes `release` into `repository`: see the module's comment.
+pub fn publish(repository: &Repository, release: &Release) -> Result<Outcome, Error> {
+    match repository {
+        Repository::WorkTree(path) => publish_into(path, &path.display().to_string(), release),
+        Repository::Url(url) => publish_to_url(url, release),
+    }
+}
+
+/// Clones `url`, publishes into the clone and pushes the branch and the new tag at once.
+fn publish_to_url(url: &str, release: &Release) -> Result<Outcome, Error> {
+    let scratch = tempfile::tempdir()
+        .map_err(|e| Error::io("create a scratch folder in", std::env::temp_dir(), e))?;
+    let outside = Git {
+        repo: scratch.path(),
+        index: None,
+    };
+    outside.run(&["clone", "--quiet", "--", url, "clone"], b"")?;
+    let clone = scratch.path().join("clone");
+    let git = Git {
+        repo: &clone,
+        index: None,
+    };
+    // A clone brings only the tags of the history it fetched; a release tag is found
+    // wherever it points.
+    git.run(&["fetch", "--quiet", "--tags", "origin"], b"")?;
+    let outcome = publish_into(&clone, url, release)?;
+    if let Outcome::Tagged { tag, .. } = &outcome {
+        let branch = git.run(&["symbolic-ref", "-q", "HEAD"], b"")?;
+        git.run(
+            &[
+                "push",
+                "--atomic",
+                "--quiet",
+                "origin",
+                &format!("{branch}:{branch}"),
+                &format!("refs/tags/{tag}:refs/tags/{tag}"),
+            ],
+            b"",
+        )?;
+    }
+    Ok(outcome)
+}
+
+/// Publishes into the work tree `repo`; messages call the repository `shown`.
+fn publish_into(repo: &Path, shown: &str, release: &Release) -> Result<Outcome, Error> {
     let git = Git { repo, index: None };
     let not_a_work_tree = |detail: &str| {
         Error::usage(
-            format!(
-                "`{}` is not the top of a git work tree{detail}",
-                repo.display()
-            ),
+            format!("`{shown}` is not the top of a git work tree{detail}"),
             Some("give `--git` the folder of a clone (`git clone URL DIR`, or `git init DIR` for a new repository); `--path SUBDIR` picks a folder inside it".to_owned()),
         )
     };
@@ -145,7 +299,8 @@ pub fn publish(release: &Release) -> Result<Outcome, Error> {
         Err(stderr) if stderr.starts_with("cannot run") => {
             return Err(Error::Tool {
                 message: stderr,
-                help: Some("install git and put it on PATH".to_owned()),
+                output: String::new(),
+                help: Some("install git and put it on `PATH`".to_owned()),
             });
         }
         Err(stderr) => return Err(not_a_work_tree(&format!(": {stderr}"))),
@@ -153,35 +308,24 @@ pub fn publish(release: &Release) -> Result<Outcome, Error> {
 
     let subdir = match release.subdir {
         None => String::new(),
-        Some(path) => tree_path(path).ok_or_else(|| {
-            Error::usage(
-                format!(
-                    "`--path {}` is not a folder inside the repository",
-                    path.display()
-                ),
-                Some("give a relative path such as `modules/api`, without `..`".to_owned()),
-            )
-        })?,
+        Some(path) => subdir(path)?,
     };
-    let prefix = release.tag_prefix.map(|p| p.trim_end_matches('/'));
-    let tag = match prefix {
-        Some(prefix) if !prefix.is_empty() => format!("{prefix}/v{}", release.version),
-        _ => format!("v{}", release.version),
-    };
+    let tag = tag_name(release.tag_prefix, release.version);
     if git
         .try_run(&["check-ref-format", &format!("refs/tags/{tag}")], b"")
         .is_err()
     {
         return Err(Error::usage(
             format!("`{tag}` is not a valid git tag name"),
-            Some("`--tag-prefix` takes a path such as `modules/api`: no spaces, `..`, `~`, `^`, `:` or `*`".to_owned()),
+            Some("give `--tag-prefix` a path such as `modules/api`, without spaces, `..`, `~`, `^`, `:` or `*`".to_owned()),
         ));
     }
     for (variable, _) in [("GIT_AUTHOR_IDENT", ()), ("GIT_COMMITTER_IDENT", ())] {
         if let Err(stderr) = git.try_run(&["var", variable], b"") {
-            return Err(Error::usage(
-                format!("git has no identity to author the release commit with:\n{stderr}"),
-                Some("set one with `git config user.name \"NAME\"` and `git config user.email EMAIL` (add `--global` for every repository)".to_owned()),
+            return Err(Error::usage_listing(
+                "git has no identity to author the release commit with:",
+                stderr.lines().map(str::to_owned).collect(),
+                "set one with `git config user.name \"NAME\"` and `git config user.email EMAIL` (add `--global` for every repository)",
             ));
         }
     }
@@ -263,11 +407,10 @@ pub fn publish(release: &Release) -> Result<Outcome, Error> {
         }
         return Err(Error::usage(
             format!(
-                "tag `{tag}` already exists in `{}` with other content in {shown_folder} (commit {})",
-                repo.display(),
+                "tag `{tag}` already exists in `{shown}` with other content in {shown_folder} (commit {})",
                 short(&tagged)
             ),
-            Some("a released version never changes: raise `module.version` in tapgen.toml, such as to the next patch version".to_owned()),
+            Some("raise `module.version` in `tapgen.toml`, such as to the next patch version: a released version never changes".to_owned()),
         ));
     }
 
@@ -283,17 +426,10 @@ pub fn publish(release: &Release) -> Result<Outcome, Error> {
         b"",
     )?;
     if !status.is_empty() {
-        return Err(Error::usage(
-            format!(
-                "{shown_folder} of `{}` has changes that are not committed:\n{}",
-                repo.display(),
-                status
-                    .lines()
-                    .map(|l| format!("  {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-            Some("commit or stash them first (`git stash -u`); publishing replaces that folder with the module".to_owned()),
+        return Err(Error::usage_listing(
+            format!("{shown_folder} of `{shown}` has changes that are not committed:"),
+            status.lines().map(str::to_owned).collect(),
+            "commit or stash them first (`git stash -u`): publishing replaces that folder with the module",
         ));
     }
 
@@ -350,4 +486,53 @@ pub fn publish(release: &Release) -> Result<Outcome, Error> {
 
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// git's own reading of a repository name: URL, scp-like ssh, or path.
+    #[test]
+    fn repositories_are_read_as_git_reads_them() {
+        for url in [
+            "https://git.example.com/a.git",
+            "file:///srv/a.git",
+            "git+ssh://git.example.com/a.git",
+            "git@git.example.com:a.git",
+            "host:a",
+        ] {
+            assert!(is_url(url), "{url}");
+        }
+        for path in ["../a", "/srv/a", "a", "./a:b", "dir/a:b", "C"] {
+            assert!(!is_url(path), "{path}");
+            assert_eq!(Repository::parse(path), Repository::WorkTree(path.into()));
+        }
+    }
+
+    #[test]
+    fn tag_prefixes_follow_git_check_ref_format() {
+        assert_eq!(tag_name(Some("modules/api"), "1.2.0"), "modules/api/v1.2.0");
+        assert_eq!(tag_name(None, "1.2.0"), "v1.2.0");
+        for good in ["api", "modules/api", "a-b_c.d"] {
+            assert_eq!(check_tag_prefix(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("", "empty"),
+            ("api/", "ends with `/`"),
+            ("/api", "starts with `/`"),
+            ("a b", "spaces"),
+            ("a~b", "`~`"),
+            ("a:b", "`:`"),
+            ("a\\b", "`\\`"),
+            ("a..b", "`..`"),
+            ("a//b", "`//`"),
+            ("a@{b", "`@{`"),
+            ("a/.b", "start with `.`"),
+            ("a.lock/b", "end with `.lock`"),
+        ] {
+            let problem = check_tag_prefix(bad).expect_err(bad);
+            assert!(problem.contains(reason), "{bad:?}: {problem}");
+        }
+    }
 }

@@ -166,13 +166,10 @@ pub fn module_files(spec: &ModuleSpec, files: &[File]) -> Result<BTreeMap<String
             continue;
         }
         let path = archive_path(relative).ok_or_else(|| {
-            Error::usage(
-                format!(
-                    "module file `{}` has no portable path inside the package",
-                    file.path.display()
-                ),
-                None,
-            )
+            Error::internal(format!(
+                "module file `{}` has no portable path inside the package",
+                file.path.display()
+            ))
         })?;
         entries.insert(path, file.bytes());
     }

@@ -117,7 +117,7 @@ fn tls_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, Error> {
         other => Error::usage(
             format!("`{}` holds no usable PEM {what}: {other}", path.display()),
             Some(
-                "pass the PEM certificate chain to --tls-cert and its private key to --tls-key"
+                "pass the PEM certificate chain to `--tls-cert` and its private key to `--tls-key`"
                     .to_owned(),
             ),
         ),

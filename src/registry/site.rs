@@ -80,7 +80,7 @@ pub fn add(site: &Path, archives: &[PathBuf]) -> Result<Vec<Added>, Error> {
                         package::hex_sha256(&existing),
                         package.sha256_hex()
                     ),
-                    Some("a published version never changes: raise `module.version` in tapgen.toml, package again and add that archive".to_owned()),
+                    Some("raise `module.version` in `tapgen.toml`, package again and add that archive: a published version never changes".to_owned()),
                 ));
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => plan.push((package, true)),
@@ -124,7 +124,7 @@ fn read_packages(archives: &[PathBuf]) -> Result<BTreeMap<Coordinates, Package>,
                 Error::usage(
                     format!("archive `{}` does not exist", path.display()),
                     Some(
-                        "`tapgen module package` writes one into dist/ and prints its path"
+                        "give the path that `tapgen module package` printed: it writes archives into `dist/`"
                             .to_owned(),
                     ),
                 )
@@ -135,7 +135,7 @@ fn read_packages(archives: &[PathBuf]) -> Result<BTreeMap<Coordinates, Package>,
         let package = package::inspect(&bytes).map_err(|why| {
             Error::usage(
                 format!("`{}` is not a tapgen module package: {why}", path.display()),
-                Some("add archives written by `tapgen module package`".to_owned()),
+                Some("add only archives that `tapgen module package` wrote".to_owned()),
             )
         })?;
         if let Some(other) = packages.get(&package.coordinates)

@@ -1,7 +1,10 @@
 //! Alarms on the function's errors, throttles and duration and the API's 4XX, 5XX and
 //! latency, notifying the optional SNS topics on alarm and on recovery.
 
-use super::{r, tagged};
+use super::apigateway::{REST_API, STAGE};
+use super::lambda::FUNCTION;
+use super::tagged;
+use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
 
 pub struct Alarm {
@@ -12,6 +15,7 @@ pub struct Alarm {
     pub metric: &'static str,
     /// `Sum`, or a percentile such as `p99` (an extended statistic).
     pub statistic: &'static str,
+    /// The module input holding the threshold.
     pub threshold_variable: &'static str,
     pub comparison: &'static str,
     pub on_api: bool,
@@ -80,14 +84,21 @@ pub const ALARMS: &[Alarm] = &[
     },
 ];
 
+impl Alarm {
+    /// The alarm's resource.
+    pub(crate) fn resource(&self) -> Resource {
+        Resource::new("aws_cloudwatch_metric_alarm", self.name)
+    }
+}
+
 fn alarm(alarm: &Alarm) -> Block {
     let dimensions = if alarm.on_api {
         Expr::object([
-            ("ApiName", r("aws_api_gateway_rest_api.this.name")),
-            ("Stage", r("aws_api_gateway_stage.this.stage_name")),
+            ("ApiName", REST_API.attr("name")),
+            ("Stage", STAGE.attr("stage_name")),
         ])
     } else {
-        Expr::object([("FunctionName", r("aws_lambda_function.this.function_name"))])
+        Expr::object([("FunctionName", FUNCTION.attr("function_name"))])
     };
     let statistic_key = if alarm.statistic.starts_with('p') {
         "extended_statistic"
@@ -95,29 +106,25 @@ fn alarm(alarm: &Alarm) -> Block {
         "statistic"
     };
     let suffix = alarm.name.replace('_', "-");
-    Block::resource(
-        "aws_cloudwatch_metric_alarm",
-        alarm.name,
-        tagged(
-            Body::new()
-                .attr(
-                    "alarm_name",
-                    Expr::template(&format!("{{}}-{suffix}"), vec![r("local.name")]),
-                )
-                .attr("alarm_description", alarm.description)
-                .attr("namespace", alarm.namespace)
-                .attr("metric_name", alarm.metric)
-                .attr(statistic_key, alarm.statistic)
-                .attr("comparison_operator", alarm.comparison)
-                .attr("threshold", r(&format!("var.{}", alarm.threshold_variable)))
-                .attr("period", r("var.alarm_period_seconds"))
-                .attr("evaluation_periods", r("var.alarm_evaluation_periods"))
-                .attr("treat_missing_data", "notBreaching")
-                .attr("alarm_actions", r("var.alarm_sns_topic_arns"))
-                .attr("ok_actions", r("var.alarm_sns_topic_arns"))
-                .attr("dimensions", dimensions),
-        ),
-    )
+    alarm.resource().declare(tagged(
+        Body::new()
+            .attr(
+                "alarm_name",
+                Expr::template(&format!("{{}}-{suffix}"), vec![local("name")]),
+            )
+            .attr("alarm_description", alarm.description)
+            .attr("namespace", alarm.namespace)
+            .attr("metric_name", alarm.metric)
+            .attr(statistic_key, alarm.statistic)
+            .attr("comparison_operator", alarm.comparison)
+            .attr("threshold", var(alarm.threshold_variable))
+            .attr("period", var("alarm_period_seconds"))
+            .attr("evaluation_periods", var("alarm_evaluation_periods"))
+            .attr("treat_missing_data", "notBreaching")
+            .attr("alarm_actions", var("alarm_sns_topic_arns"))
+            .attr("ok_actions", var("alarm_sns_topic_arns"))
+            .attr("dimensions", dimensions),
+    ))
 }
 
 pub fn document() -> Body {

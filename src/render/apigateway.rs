@@ -1,9 +1,30 @@
 //! The REST API: a `{proxy+}` resource and the root, both `ANY` into the function, a
 //! deployment replaced whenever the routes change, and a logged, traced, throttled stage.
 
-use super::{checkov_skips, create_before_destroy, extend, r, tagged};
+use super::iam::API_ACCOUNT;
+use super::lambda::FUNCTION;
+use super::logs::API_ACCESS_LOGS;
+use super::{checkov_skips, create_before_destroy, extend, tagged};
+use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
 use crate::stack::SecurityChoices;
+
+/// The REST API.
+pub(crate) const REST_API: Resource = Resource::new("aws_api_gateway_rest_api", "this");
+/// Its one stage, which serves the invoke URL.
+pub(crate) const STAGE: Resource = Resource::new("aws_api_gateway_stage", "this");
+const PROXY: Resource = Resource::new("aws_api_gateway_resource", "proxy");
+const DEPLOYMENT: Resource = Resource::new("aws_api_gateway_deployment", "this");
+/// The two routes: `{proxy+}` and the root, both `ANY`.
+const ROUTES: [&str; 2] = ["proxy", "root"];
+
+fn method_of(route: &'static str) -> Resource {
+    Resource::new("aws_api_gateway_method", route)
+}
+
+fn integration_of(route: &'static str) -> Resource {
+    Resource::new("aws_api_gateway_integration", route)
+}
 
 /// Fields of each access-log line; `$context` variables are API Gateway's.
 const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
@@ -22,7 +43,7 @@ const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
     ("xrayTraceId", "$context.xrayTraceId"),
 ];
 
-fn method(name: &str, resource_id: &str, choices: &SecurityChoices) -> Block {
+fn method(route: &'static str, resource_id: Expr, choices: &SecurityChoices) -> Block {
     let mut skips = Vec::new();
     if choices.public_api {
         skips.push((
@@ -34,32 +55,26 @@ fn method(name: &str, resource_id: &str, choices: &SecurityChoices) -> Block {
         "CKV2_AWS_53",
         "AWS_PROXY integration: the function validates every request and answers 4XX itself",
     ));
-    Block::resource(
-        "aws_api_gateway_method",
-        name,
-        extend(
-            checkov_skips(&skips),
-            Body::new()
-                .attr("rest_api_id", r("aws_api_gateway_rest_api.this.id"))
-                .attr("resource_id", r(resource_id))
-                .attr("http_method", "ANY")
-                .attr("authorization", r("var.api_authorization")),
-        ),
-    )
+    method_of(route).declare(extend(
+        checkov_skips(&skips),
+        Body::new()
+            .attr("rest_api_id", REST_API.attr("id"))
+            .attr("resource_id", resource_id)
+            .attr("http_method", "ANY")
+            .attr("authorization", var("api_authorization")),
+    ))
 }
 
-fn integration(name: &str) -> Block {
-    let method = format!("aws_api_gateway_method.{name}");
-    Block::resource(
-        "aws_api_gateway_integration",
-        name,
+fn integration(route: &'static str) -> Block {
+    let method = method_of(route);
+    integration_of(route).declare(
         Body::new()
-            .attr("rest_api_id", r("aws_api_gateway_rest_api.this.id"))
-            .attr("resource_id", r(&format!("{method}.resource_id")))
-            .attr("http_method", r(&format!("{method}.http_method")))
+            .attr("rest_api_id", REST_API.attr("id"))
+            .attr("resource_id", method.attr("resource_id"))
+            .attr("http_method", method.attr("http_method"))
             .attr("integration_http_method", "POST")
             .attr("type", "AWS_PROXY")
-            .attr("uri", r("aws_lambda_function.this.invoke_arn")),
+            .attr("uri", FUNCTION.attr("invoke_arn")),
     )
 }
 
@@ -93,31 +108,23 @@ pub fn document(choices: &SecurityChoices) -> Body {
     // Ids plus the values tapgen sets: hashing whole resources would change once after the
     // first refresh (the provider reads unset optional fields back as empty values), and
     // force a needless redeployment on every new environment.
-    let routes = [
-        "aws_api_gateway_resource.proxy.id",
-        "aws_api_gateway_resource.proxy.path_part",
-        "aws_api_gateway_method.proxy.id",
-        "aws_api_gateway_method.proxy.authorization",
-        "aws_api_gateway_method.root.id",
-        "aws_api_gateway_method.root.authorization",
-        "aws_api_gateway_integration.proxy.id",
-        "aws_api_gateway_integration.proxy.type",
-        "aws_api_gateway_integration.proxy.uri",
-        "aws_api_gateway_integration.root.id",
-        "aws_api_gateway_integration.root.type",
-        "aws_api_gateway_integration.root.uri",
-    ]
-    .into_iter()
-    .map(r)
-    .collect();
+    let mut routes = vec![PROXY.attr("id"), PROXY.attr("path_part")];
+    for route in ROUTES {
+        routes.extend([
+            method_of(route).attr("id"),
+            method_of(route).attr("authorization"),
+        ]);
+    }
+    for route in ROUTES {
+        let integration = integration_of(route);
+        routes.extend(["id", "type", "uri"].map(|attribute| integration.attr(attribute)));
+    }
     Body::new()
-        .block(Block::resource(
-            "aws_api_gateway_rest_api",
-            "this",
+        .block(REST_API.declare(
             tagged(
                 Body::new()
-                    .attr("name", r("local.name"))
-                    .attr("description", Expr::template("Serverless API of {} ({})", vec![r("var.project"), r("var.environment")])),
+                    .attr("name", local("name"))
+                    .attr("description", Expr::template("Serverless API of {} ({})", vec![var("project"), var("environment")])),
             )
             .block(Block::new(
                 "endpoint_configuration",
@@ -126,24 +133,20 @@ pub fn document(choices: &SecurityChoices) -> Body {
             ))
             .block(create_before_destroy()),
         ))
-        .block(Block::resource(
-            "aws_api_gateway_resource",
-            "proxy",
+        .block(PROXY.declare(
             Body::new()
-                .attr("rest_api_id", r("aws_api_gateway_rest_api.this.id"))
-                .attr("parent_id", r("aws_api_gateway_rest_api.this.root_resource_id"))
+                .attr("rest_api_id", REST_API.attr("id"))
+                .attr("parent_id", REST_API.attr("root_resource_id"))
                 .attr("path_part", "{proxy+}"),
         ))
-        .block(method("proxy", "aws_api_gateway_resource.proxy.id", choices))
-        .block(method("root", "aws_api_gateway_rest_api.this.root_resource_id", choices))
+        .block(method("proxy", PROXY.attr("id"), choices))
+        .block(method("root", REST_API.attr("root_resource_id"), choices))
         .block(integration("proxy"))
         .block(integration("root"))
         .comment("A deployment is a snapshot: replace it whenever a route or integration changes.")
-        .block(Block::resource(
-            "aws_api_gateway_deployment",
-            "this",
+        .block(DEPLOYMENT.declare(
             Body::new()
-                .attr("rest_api_id", r("aws_api_gateway_rest_api.this.id"))
+                .attr("rest_api_id", REST_API.attr("id"))
                 .attr(
                     "triggers",
                     Expr::object([(
@@ -153,24 +156,22 @@ pub fn document(choices: &SecurityChoices) -> Body {
                 )
                 .block(create_before_destroy()),
         ))
-        .block(Block::resource(
-            "aws_api_gateway_stage",
-            "this",
+        .block(STAGE.declare(
             extend(
                 checkov_skips(&stage_skips(choices)),
                 tagged(
                     Body::new()
-                        .attr("rest_api_id", r("aws_api_gateway_rest_api.this.id"))
-                        .attr("deployment_id", r("aws_api_gateway_deployment.this.id"))
-                        .attr("stage_name", r("var.api_stage_name"))
-                        .attr("xray_tracing_enabled", r("var.lambda_tracing_enabled")),
+                        .attr("rest_api_id", REST_API.attr("id"))
+                        .attr("deployment_id", DEPLOYMENT.attr("id"))
+                        .attr("stage_name", var("api_stage_name"))
+                        .attr("xray_tracing_enabled", var("lambda_tracing_enabled")),
                 ),
             )
             .block(Block::new(
                 "access_log_settings",
                 &[],
                 Body::new()
-                    .attr("destination_arn", r("aws_cloudwatch_log_group.api_access.arn"))
+                    .attr("destination_arn", API_ACCESS_LOGS.attr("arn"))
                     .attr(
                         "format",
                         Expr::call(
@@ -183,19 +184,17 @@ pub fn document(choices: &SecurityChoices) -> Body {
             ))
             .blank()
             .comment("Stage logging needs the account-level CloudWatch role; wait for it when this module manages it.")
-            .attr("depends_on", Expr::Tuple(vec![r("aws_api_gateway_account.this")])),
+            .attr("depends_on", Expr::Tuple(vec![API_ACCOUNT.address()])),
         ))
-        .block(Block::resource(
-            "aws_api_gateway_method_settings",
-            "all",
+        .block(Resource::new("aws_api_gateway_method_settings", "all").declare(
             extend(
                 checkov_skips(&[(
                     "CKV_AWS_225",
                     "Caching is deliberately off: responses are dynamic and per caller (see CKV_AWS_120)",
                 )]),
                 Body::new()
-                    .attr("rest_api_id", r("aws_api_gateway_rest_api.this.id"))
-                    .attr("stage_name", r("aws_api_gateway_stage.this.stage_name"))
+                    .attr("rest_api_id", REST_API.attr("id"))
+                    .attr("stage_name", STAGE.attr("stage_name"))
                     .attr("method_path", "*/*"),
             )
             .block(Block::new(
@@ -206,8 +205,8 @@ pub fn document(choices: &SecurityChoices) -> Body {
                     .attr("logging_level", "INFO")
                     .attr("data_trace_enabled", false)
                     .attr("caching_enabled", false)
-                    .attr("throttling_rate_limit", r("var.api_throttling_rate_limit"))
-                    .attr("throttling_burst_limit", r("var.api_throttling_burst_limit")),
+                    .attr("throttling_rate_limit", var("api_throttling_rate_limit"))
+                    .attr("throttling_burst_limit", var("api_throttling_burst_limit")),
             )),
         ))
 }

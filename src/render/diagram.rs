@@ -11,10 +11,8 @@
 //! `*_arns`, empty by default) are drawn dashed, as optional. The client is whoever calls
 //! the URL the module outputs (`*.invoke_url`).
 
-use crate::hcl::{Block, Body, Expr, Item, TemplatePart};
-use regex::Regex;
+use crate::hcl::{Block, Body, Expr, Item, Traversal};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 
 /// The fenced Mermaid block for the module whose files are `files` (file name, tree), in the
 /// order given.
@@ -228,114 +226,67 @@ fn body_references(body: &Body, out: &mut BTreeSet<String>, urls: &mut BTreeSet<
 /// `type.name` of a traversal such as `aws_s3_bucket.logs.arn` or
 /// `aws_iam_role.apigateway_cloudwatch[0].name`; `var.x` for inputs; nothing for data
 /// sources, locals and `path`.
-fn address_of(path: &str) -> Option<String> {
-    let mut parts = path.split('.');
-    let first = parts.next()?;
-    let second = parts.next()?;
-    let second = second.split('[').next().unwrap_or(second);
-    match first {
+fn address_of(path: &Traversal) -> Option<String> {
+    let second = path.attr_names().next()?;
+    match path.root.as_str() {
         "var" => Some(format!("var.{second}")),
         "data" | "local" | "path" | "module" | "each" | "count" | "self" | "terraform" => None,
-        _ => Some(format!("{first}.{second}")),
+        kind => Some(format!("{kind}.{second}")),
     }
 }
 
-/// Traversals inside operator expressions tapgen writes as text, such as
-/// `var.manage_account_logging_role ? 1 : 0`.
-static TRAVERSAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*(\[[0-9]+\])?")
-        .unwrap_or_else(|_| unreachable!())
-});
-
+/// Every traversal in `expr`, wherever it sits: arguments, templates, conditions, operands.
 fn expr_references(expr: &Expr, out: &mut BTreeSet<String>, urls: &mut BTreeSet<String>) {
-    match expr {
-        Expr::Reference(path) => {
-            if let Some(address) = address_of(path) {
-                if path.ends_with(".invoke_url") {
-                    urls.insert(address.clone());
-                }
-                out.insert(address);
+    expr.for_each_traversal(&mut |path| {
+        if let Some(address) = address_of(path) {
+            if path
+                .attr_names()
+                .last()
+                .is_some_and(|name| name == "invoke_url")
+            {
+                urls.insert(address.clone());
             }
+            out.insert(address);
         }
-        Expr::Raw(code) => {
-            for found in TRAVERSAL.find_iter(&strip_strings(code)) {
-                if let Some(address) = address_of(found.as_str()) {
-                    out.insert(address);
-                }
-            }
-        }
-        Expr::Template(parts) => {
-            for part in parts {
-                if let TemplatePart::Interpolation(inner) = part {
-                    expr_references(inner, out, urls);
-                }
-            }
-        }
-        Expr::Call(_, args) | Expr::Tuple(args) => {
-            for arg in args {
-                expr_references(arg, out, urls);
-            }
-        }
-        Expr::Object(entries) => {
-            for entry in entries {
-                expr_references(&entry.value, out, urls);
-            }
-        }
-        Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::String(_) => {}
-    }
-}
-
-/// The code with the contents of its string literals blanked, so that `"aws:kms"` or
-/// `"kms:GenerateDataKey"` are not read as traversals.
-fn strip_strings(code: &str) -> String {
-    let mut out = String::with_capacity(code.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in code.chars() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => {
-                    in_string = false;
-                    out.push('"');
-                }
-                _ => {}
-            }
-            if in_string {
-                out.push(' ');
-            }
-        } else {
-            if c == '"' {
-                in_string = true;
-            }
-            out.push(c);
-        }
-    }
-    out
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hcl::BinaryOp;
+    use crate::hcl::reference::{DataSource, Resource, local, var};
 
     #[test]
     fn addresses_drop_attributes_and_indexes() {
+        let role = Resource::new("aws_iam_role", "apigateway_cloudwatch");
+        let address = |expr: Expr| match expr {
+            Expr::Traversal(path) => address_of(&path),
+            other => panic!("{other:?}"),
+        };
         assert_eq!(
-            address_of("aws_iam_role.apigateway_cloudwatch[0].name").as_deref(),
+            address(role.at(0).attr("name").into()).as_deref(),
             Some("aws_iam_role.apigateway_cloudwatch")
         );
-        assert_eq!(address_of("data.aws_partition.current.partition"), None);
-        assert_eq!(address_of("local.name"), None);
-        assert_eq!(address_of("var.x").as_deref(), Some("var.x"));
+        assert_eq!(
+            address(DataSource::new("aws_partition", "current").attr("partition")),
+            None
+        );
+        assert_eq!(address(local("name")), None);
+        assert_eq!(address(var("x")).as_deref(), Some("var.x"));
     }
 
     #[test]
-    fn strings_inside_raw_code_are_not_references() {
+    fn references_inside_conditions_and_operators_are_found_and_strings_are_not() {
         let mut out = BTreeSet::new();
         let mut urls = BTreeSet::new();
+        let key = Resource::new("aws_kms_key", "k");
         expr_references(
-            &Expr::raw("var.bucket_sse_algorithm == \"aws:kms.x\" ? aws_kms_key.k.arn : null"),
+            &Expr::cond(
+                Expr::binary(var("bucket_sse_algorithm"), BinaryOp::Eq, "aws:kms.x"),
+                key.attr("arn"),
+                Expr::Null,
+            ),
             &mut out,
             &mut urls,
         );
@@ -347,20 +298,18 @@ mod tests {
 
     #[test]
     fn implied_arrows_are_left_out() {
+        const ONE: Resource = Resource::new("a_x", "one");
+        const TWO: Resource = Resource::new("a_x", "two");
         let body = Body::new()
-            .block(Block::resource("a_x", "one", Body::new()))
-            .block(Block::resource(
-                "a_x",
-                "two",
-                Body::new().attr("p", Expr::reference("a_x.one.id")),
-            ))
-            .block(Block::resource(
-                "a_x",
-                "three",
-                Body::new()
-                    .attr("p", Expr::reference("a_x.one.id"))
-                    .attr("q", Expr::reference("a_x.two.id")),
-            ));
+            .block(ONE.declare(Body::new()))
+            .block(TWO.declare(Body::new().attr("p", ONE.attr("id"))))
+            .block(
+                Resource::new("a_x", "three").declare(
+                    Body::new()
+                        .attr("p", ONE.attr("id"))
+                        .attr("q", TWO.attr("id")),
+                ),
+            );
         let chart = mermaid(&[("main.tf", &body)]);
         assert!(chart.contains("a_x_three --> a_x_two\n"), "{chart}");
         assert!(chart.contains("a_x_two --> a_x_one\n"), "{chart}");

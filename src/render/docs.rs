@@ -157,7 +157,13 @@ impl Module {
                 if ignored && block.ident != "terraform" {
                     continue;
                 }
-                let label = |i: usize| block.labels.get(i).cloned().unwrap_or_default();
+                let label = |i: usize| {
+                    block
+                        .labels
+                        .get(i)
+                        .map(|l| l.to_string())
+                        .unwrap_or_default()
+                };
                 match block.ident.as_str() {
                     "terraform" => module.terraform(&block.body),
                     "variable" => module.inputs.push(Input {
@@ -173,10 +179,14 @@ impl Module {
                     "resource" | "data" => {
                         let kind = label(0);
                         let (provider, alias) = match attr(&block.body, "provider") {
-                            Some(Expr::Reference(path)) => match path.split_once('.') {
-                                Some((name, alias)) => (name.to_owned(), alias.to_owned()),
-                                None => (path.clone(), String::new()),
-                            },
+                            // `provider = aws.alias`
+                            Some(Expr::Traversal(path)) => (
+                                path.root.to_string(),
+                                path.attr_names()
+                                    .next()
+                                    .map(|a| a.to_string())
+                                    .unwrap_or_default(),
+                            ),
                             // The implied provider: the type's prefix before the first `_`.
                             _ => (
                                 kind.split('_').next().unwrap_or_default().to_owned(),
@@ -218,7 +228,7 @@ impl Module {
                 };
                 let entry = self
                     .required_providers
-                    .entry(provider.key.clone())
+                    .entry(provider.key.to_string())
                     .or_default();
                 match &provider.value {
                     Expr::Object(entries) => {
@@ -724,6 +734,7 @@ fn sanitize(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hcl::reference::{DataSource, Resource};
 
     #[test]
     fn escapes_underscores_and_pipes_outside_code_like_terraform_docs() {
@@ -752,21 +763,9 @@ mod tests {
     #[test]
     fn resources_are_named_without_links_managed_first_and_data_sources_after() {
         let body = Body::new()
-            .block(crate::hcl::Block::resource(
-                "aws_s3_bucket",
-                "b",
-                Body::new(),
-            ))
-            .block(crate::hcl::Block::new(
-                "data",
-                &["aws_caller_identity", "c"],
-                Body::new(),
-            ))
-            .block(crate::hcl::Block::resource(
-                "aws_iam_role",
-                "a",
-                Body::new(),
-            ));
+            .block(Resource::new("aws_s3_bucket", "b").declare(Body::new()))
+            .block(DataSource::new("aws_caller_identity", "c").declare(Body::new()))
+            .block(Resource::new("aws_iam_role", "a").declare(Body::new()));
         let text = section(&[("main.tf", &body)]);
         assert!(text.contains(
             "## Resources\n\n| Name | Type |\n| ---- | ---- |\n| aws_iam_role.a | resource |\n| aws_s3_bucket.b | resource |\n| aws_caller_identity.c | data source |\n\n## Inputs"

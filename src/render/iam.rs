@@ -1,8 +1,23 @@
 //! The function's execution role, with a least-privilege policy, and the opt-in account-level
 //! role that lets API Gateway write logs.
 
-use super::{assume_role_policy, r, statement, tagged};
-use crate::hcl::{Block, Body, Expr, print};
+use super::logs::LAMBDA_LOGS;
+use super::s3::BUCKET;
+use super::{assume_role_policy, statement, tagged};
+use crate::hcl::reference::{DataSource, Resource, local, var};
+use crate::hcl::{BinaryOp, Body, Expr};
+
+/// The function's execution role.
+pub(crate) const LAMBDA_ROLE: Resource = Resource::new("aws_iam_role", "lambda");
+/// The function's least-privilege policy ([`LAMBDA_POLICY`]).
+pub(crate) const LAMBDA_ROLE_POLICY: Resource = Resource::new("aws_iam_role_policy", "lambda");
+const APIGATEWAY_ROLE: Resource = Resource::new("aws_iam_role", "apigateway_cloudwatch");
+const APIGATEWAY_ROLE_POLICY: Resource =
+    Resource::new("aws_iam_role_policy_attachment", "apigateway_cloudwatch");
+/// The account-level API Gateway settings, made only with `var.manage_account_logging_role`.
+pub(crate) const API_ACCOUNT: Resource = Resource::new("aws_api_gateway_account", "this");
+/// The partition (`aws`, `aws-cn`, ...) the module is applied in.
+pub(crate) const PARTITION: DataSource = DataSource::new("aws_partition", "current");
 
 /// One statement of the function's policy.
 pub struct Grant {
@@ -11,46 +26,55 @@ pub struct Grant {
     /// The feature that needs it, as a condition on the module's variables; `None` for what
     /// every function needs. The module serves every environment, so a grant for a feature
     /// that can be off is made in HCL, per instance.
-    pub when: Option<&'static str>,
+    pub when: Option<fn() -> Expr>,
 }
 
 /// The function's policy: only what the features in use need. Kept here so tests can assert
 /// on it. KMS for the log groups and SNS for the alarms need no grant here: CloudWatch Logs
 /// and CloudWatch itself use those, under their own service principals.
-pub const LAMBDA_POLICY: &[Grant] = &[
-    Grant {
-        sid: "WriteOwnLogs",
-        actions: &["logs:CreateLogStream", "logs:PutLogEvents"],
-        when: None,
-    },
-    Grant {
-        sid: "WriteRequestRecords",
-        actions: &["s3:PutObject"],
-        when: None,
-    },
-    Grant {
-        sid: "WriteTraces",
-        actions: &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-        when: Some("var.lambda_tracing_enabled"),
-    },
-    Grant {
-        sid: "EncryptRequestRecords",
-        actions: &["kms:GenerateDataKey"],
-        // With `aws:kms` and no key of the user's, S3 uses the AWS managed `aws/s3` key,
-        // whose key policy already lets S3 use it for the account's principals.
-        when: Some("var.bucket_sse_algorithm == \"aws:kms\" && var.bucket_kms_key_arn != null"),
-    },
-];
+pub const LAMBDA_POLICY: &[Grant] =
+    &[
+        Grant {
+            sid: "WriteOwnLogs",
+            actions: &["logs:CreateLogStream", "logs:PutLogEvents"],
+            when: None,
+        },
+        Grant {
+            sid: "WriteRequestRecords",
+            actions: &["s3:PutObject"],
+            when: None,
+        },
+        Grant {
+            sid: "WriteTraces",
+            actions: &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            when: Some(|| var("lambda_tracing_enabled")),
+        },
+        Grant {
+            sid: "EncryptRequestRecords",
+            actions: &["kms:GenerateDataKey"],
+            // With `aws:kms` and no key of the user's, S3 uses the AWS managed `aws/s3` key,
+            // whose key policy already lets S3 use it for the account's principals.
+            when: Some(|| {
+                Expr::binary(var("bucket_sse_algorithm"), BinaryOp::Eq, "aws:kms").and(
+                    Expr::binary(var("bucket_kms_key_arn"), BinaryOp::Ne, Expr::Null),
+                )
+            }),
+        },
+    ];
 
 /// The resource each grant is scoped to.
 fn resource(sid: &str) -> Expr {
     match sid {
-        "WriteOwnLogs" => Expr::template("{}:*", vec![r("aws_cloudwatch_log_group.lambda.arn")]),
-        "WriteRequestRecords" => Expr::template("{}/*", vec![r("aws_s3_bucket.logs.arn")]),
-        "EncryptRequestRecords" => r("var.bucket_kms_key_arn"),
+        "WriteOwnLogs" => Expr::template("{}:*", vec![LAMBDA_LOGS.attr("arn")]),
+        "WriteRequestRecords" => Expr::template("{}/*", vec![BUCKET.attr("arn")]),
+        "EncryptRequestRecords" => var("bucket_kms_key_arn"),
         // X-Ray has no resource-level permissions.
         _ => Expr::string("*"),
     }
+}
+
+fn grant_statement(grant: &Grant) -> Expr {
+    statement(grant.sid, "Allow", grant.actions, resource(grant.sid), None)
 }
 
 /// `concat([always needed...], condition ? [statement] : [], ...)`.
@@ -58,92 +82,78 @@ fn lambda_statements() -> Expr {
     let always = LAMBDA_POLICY
         .iter()
         .filter(|grant| grant.when.is_none())
-        .map(|grant| statement(grant.sid, "Allow", grant.actions, resource(grant.sid), None))
+        .map(grant_statement)
         .collect();
     let mut parts = vec![Expr::Tuple(always)];
     for grant in LAMBDA_POLICY {
         let Some(condition) = grant.when else {
             continue;
         };
-        // On one line, as `tofu fmt` leaves a conditional; every part is tapgen's own text.
-        let inline = format!(
-            "{{ Sid = {}, Effect = \"Allow\", Action = {}, Resource = {} }}",
-            print::inline(&Expr::string(grant.sid)),
-            print::inline(&Expr::strings(grant.actions)),
-            print::inline(&resource(grant.sid)),
-        );
-        parts.push(Expr::raw(format!("{condition} ? [{inline}] : []")));
+        parts.push(Expr::cond(
+            condition(),
+            Expr::Tuple(vec![grant_statement(grant)]),
+            Expr::Tuple(Vec::new()),
+        ));
     }
     Expr::call("concat", parts)
 }
 
 pub fn document() -> Body {
-    let statements = lambda_statements();
     let policy = Expr::call(
         "jsonencode",
         vec![Expr::object([
             ("Version", Expr::string("2012-10-17")),
-            ("Statement", statements),
+            ("Statement", lambda_statements()),
         ])],
     );
-    let account_role = "var.manage_account_logging_role ? 1 : 0";
+    let account_role = || Expr::cond(var("manage_account_logging_role"), 1i64, 0i64);
     Body::new()
-        .block(Block::resource(
-            "aws_iam_role",
-            "lambda",
+        .block(LAMBDA_ROLE.declare(
             tagged(
                 Body::new()
-                    .attr("name", Expr::template("{}-lambda", vec![r("local.name")]))
+                    .attr("name", Expr::template("{}-lambda", vec![local("name")]))
                     .attr("assume_role_policy", assume_role_policy("lambda.amazonaws.com")),
             ),
         ))
-        .block(Block::resource(
-            "aws_iam_role_policy",
-            "lambda",
+        .block(LAMBDA_ROLE_POLICY.declare(
             Body::new()
-                .attr("name", Expr::template("{}-lambda", vec![r("local.name")]))
-                .attr("role", r("aws_iam_role.lambda.id"))
+                .attr("name", Expr::template("{}-lambda", vec![local("name")]))
+                .attr("role", LAMBDA_ROLE.attr("id"))
                 .comment("X-Ray has no resource-level permissions: AWS accepts only \"*\" for WriteTraces.")
                 .attr("policy", policy),
         ))
         .comment("The account-level role API Gateway uses to write logs: one per account and region,\nso it is opt-in (var.manage_account_logging_role).")
-        .block(Block::resource(
-            "aws_iam_role",
-            "apigateway_cloudwatch",
+        .block(APIGATEWAY_ROLE.declare(
             tagged(
                 Body::new()
-                    .attr("count", Expr::raw(account_role))
+                    .attr("count", account_role())
                     .blank()
-                    .attr("name", Expr::template("{}-apigw-cloudwatch", vec![r("local.name")]))
+                    .attr("name", Expr::template("{}-apigw-cloudwatch", vec![local("name")]))
                     .attr("assume_role_policy", assume_role_policy("apigateway.amazonaws.com")),
             ),
         ))
-        .block(Block::resource(
-            "aws_iam_role_policy_attachment",
-            "apigateway_cloudwatch",
+        .block(APIGATEWAY_ROLE_POLICY.declare(
             Body::new()
-                .attr("count", Expr::raw(account_role))
+                .attr("count", account_role())
                 .blank()
-                .attr("role", r("aws_iam_role.apigateway_cloudwatch[0].name"))
+                .attr("role", APIGATEWAY_ROLE.at(0).attr("name"))
                 .attr(
                     "policy_arn",
                     Expr::template(
                         "arn:{}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-                        vec![r("data.aws_partition.current.partition")],
+                        vec![PARTITION.attr("partition")],
                     ),
                 ),
         ))
-        .block(Block::resource(
-            "aws_api_gateway_account",
-            "this",
+        .block(API_ACCOUNT.declare(
             Body::new()
-                .attr("count", Expr::raw(account_role))
+                .attr("count", account_role())
                 .blank()
-                .attr("cloudwatch_role_arn", r("aws_iam_role.apigateway_cloudwatch[0].arn"))
+                .attr("cloudwatch_role_arn", APIGATEWAY_ROLE.at(0).attr("arn"))
                 .blank()
                 .attr(
                     "depends_on",
-                    Expr::Tuple(vec![r("aws_iam_role_policy_attachment.apigateway_cloudwatch")]),
+                    Expr::Tuple(vec![APIGATEWAY_ROLE_POLICY.address()]),
                 ),
         ))
 }

@@ -1,7 +1,15 @@
 //! The function and the permission that lets this API, and only this API, invoke it.
 
-use super::{checkov_skips, extend, r, tagged};
+use super::apigateway::REST_API;
+use super::iam::{LAMBDA_ROLE, LAMBDA_ROLE_POLICY};
+use super::logs::LAMBDA_LOGS;
+use super::s3::BUCKET;
+use super::{checkov_skips, extend, tagged};
+use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
+
+/// The API's handler.
+pub(crate) const FUNCTION: Resource = Resource::new("aws_lambda_function", "this");
 
 pub fn document() -> Body {
     let function = extend(
@@ -13,16 +21,16 @@ pub fn document() -> Body {
         ]),
         tagged(
             Body::new()
-                .attr("function_name", r("local.name"))
-                .attr("description", Expr::template("API handler of {} ({})", vec![r("var.project"), r("var.environment")]))
-                .attr("role", r("aws_iam_role.lambda.arn"))
-                .attr("runtime", r("var.lambda_runtime"))
-                .attr("handler", r("var.lambda_handler"))
-                .attr("filename", r("var.lambda_package_path"))
-                .attr("source_code_hash", Expr::call("filebase64sha256", vec![r("var.lambda_package_path")]))
-                .attr("memory_size", r("var.lambda_memory_size"))
-                .attr("timeout", r("var.lambda_timeout"))
-                .attr("reserved_concurrent_executions", r("var.lambda_reserved_concurrency")),
+                .attr("function_name", local("name"))
+                .attr("description", Expr::template("API handler of {} ({})", vec![var("project"), var("environment")]))
+                .attr("role", LAMBDA_ROLE.attr("arn"))
+                .attr("runtime", var("lambda_runtime"))
+                .attr("handler", var("lambda_handler"))
+                .attr("filename", var("lambda_package_path"))
+                .attr("source_code_hash", Expr::call("filebase64sha256", vec![var("lambda_package_path")]))
+                .attr("memory_size", var("lambda_memory_size"))
+                .attr("timeout", var("lambda_timeout"))
+                .attr("reserved_concurrent_executions", var("lambda_reserved_concurrency")),
         ),
     )
     .block(Block::new(
@@ -33,10 +41,10 @@ pub fn document() -> Body {
             Expr::call(
                 "merge",
                 vec![
-                    r("var.lambda_environment_variables"),
+                    var("lambda_environment_variables"),
                     Expr::object([
-                        ("LOG_BUCKET_NAME", r("aws_s3_bucket.logs.id")),
-                        ("ENVIRONMENT", r("var.environment")),
+                        ("LOG_BUCKET_NAME", BUCKET.attr("id")),
+                        ("ENVIRONMENT", var("environment")),
                     ]),
                 ],
             ),
@@ -45,7 +53,7 @@ pub fn document() -> Body {
     .block(Block::new(
         "tracing_config",
         &[],
-        Body::new().attr("mode", Expr::raw("var.lambda_tracing_enabled ? \"Active\" : \"PassThrough\"")),
+        Body::new().attr("mode", Expr::cond(var("lambda_tracing_enabled"), "Active", "PassThrough")),
     ))
     .comment("Logs go to a group this module creates first, with retention, never to one Lambda creates.")
     .block(Block::new(
@@ -53,29 +61,24 @@ pub fn document() -> Body {
         &[],
         Body::new()
             .attr("log_format", "JSON")
-            .attr("log_group", r("aws_cloudwatch_log_group.lambda.name")),
+            .attr("log_group", LAMBDA_LOGS.attr("name")),
     ))
     .blank()
     .attr(
         "depends_on",
-        Expr::Tuple(vec![r("aws_iam_role_policy.lambda"), r("aws_cloudwatch_log_group.lambda")]),
+        Expr::Tuple(vec![LAMBDA_ROLE_POLICY.address(), LAMBDA_LOGS.address()]),
     );
-    Body::new()
-        .block(Block::resource("aws_lambda_function", "this", function))
-        .block(Block::resource(
-            "aws_lambda_permission",
-            "api",
+    Body::new().block(FUNCTION.declare(function)).block(
+        Resource::new("aws_lambda_permission", "api").declare(
             Body::new()
                 .attr("statement_id", "AllowInvokeFromApiGateway")
                 .attr("action", "lambda:InvokeFunction")
-                .attr("function_name", r("aws_lambda_function.this.function_name"))
+                .attr("function_name", FUNCTION.attr("function_name"))
                 .attr("principal", "apigateway.amazonaws.com")
                 .attr(
                     "source_arn",
-                    Expr::template(
-                        "{}/*/*",
-                        vec![r("aws_api_gateway_rest_api.this.execution_arn")],
-                    ),
+                    Expr::template("{}/*/*", vec![REST_API.attr("execution_arn")]),
                 ),
-        ))
+        ),
+    )
 }

@@ -15,7 +15,10 @@ pub mod root;
 mod s3;
 pub mod variables;
 
+use crate::error::Error;
+use crate::hcl::reference::local;
 use crate::hcl::{Block, Body, Expr, ObjectEntry};
+use crate::output::{Document, File};
 use crate::stack::{ModuleSource, ModuleSpec};
 
 /// Providers both roots and the module accept: 5.100 is what machine images carry, and 6.x
@@ -48,7 +51,7 @@ pub(crate) fn terraform_block(required_version: &str) -> Block {
 }
 
 /// Where a root takes the module from, and the `version` argument a registry source needs:
-/// the one address every root and the module README's usage snippet write.
+/// the one address every root writes, and the usage snippet where `[publish]` names none.
 pub fn module_source(spec: &ModuleSpec) -> (String, Option<String>) {
     match &spec.source {
         ModuleSource::Local => (format!("../../modules/{}", spec.name), None),
@@ -58,14 +61,52 @@ pub fn module_source(spec: &ModuleSpec) -> (String, Option<String>) {
     }
 }
 
-/// A reference such as `aws_s3_bucket.logs.arn`.
-pub(crate) fn r(path: &str) -> Expr {
-    Expr::reference(path)
+/// Where the module README's usage snippet installs the module from: where `[publish]`
+/// releases it for others to install (its `registry`, else its `oci` repository, else its
+/// `git` URL; a work tree on the publisher's disk means nothing to a reader), else
+/// [`module_source`].
+pub fn usage_source(spec: &ModuleSpec) -> (String, Option<String>) {
+    let publish = &spec.publish;
+    if let Some(registry) = &publish.registry {
+        return (
+            format!(
+                "{registry}/{}/{}",
+                spec.name,
+                crate::publish::package::SYSTEM
+            ),
+            Some(compatible_versions(&spec.version)),
+        );
+    }
+    if let Some(repository) = &publish.oci {
+        return (format!("oci://{repository}?tag={}", spec.version), None);
+    }
+    if let Some(crate::publish::git::Repository::Url(url)) = &publish.git {
+        // The folder as the commit holds it (`./modules//api` is `modules/api`).
+        let folder = publish
+            .git_path
+            .as_deref()
+            .and_then(|path| crate::publish::git::tree_path(std::path::Path::new(path)))
+            .filter(|path| !path.is_empty())
+            .map(|path| format!("//{path}"))
+            .unwrap_or_default();
+        let tag = crate::publish::git::tag_name(publish.tag_prefix.as_deref(), &spec.version);
+        return (format!("git::{url}{folder}?ref={tag}"), None);
+    }
+    module_source(spec)
+}
+
+/// `~> MAJOR.MINOR`: this release and every later one of the same major version. A
+/// pre-release is pinned exactly, since a constraint range never selects one.
+fn compatible_versions(version: &str) -> String {
+    match semver::Version::parse(version) {
+        Ok(parsed) if parsed.pre.is_empty() => format!("~> {}.{}", parsed.major, parsed.minor),
+        _ => version.to_owned(),
+    }
 }
 
 /// `tags = local.tags`, which every taggable resource carries.
 pub(crate) fn tagged(body: Body) -> Body {
-    body.attr("tags", r("local.tags"))
+    body.attr("tags", local("tags"))
 }
 
 /// A `jsonencode`d IAM policy document.
@@ -139,4 +180,113 @@ pub(crate) fn checkov_skips(skips: &[(&str, &str)]) -> Body {
 pub(crate) fn extend(mut body: Body, rest: Body) -> Body {
     body.items.extend(rest.items);
     body
+}
+
+/// `files`, once every name in their HCL documents is checked ([`crate::hcl::check`]). A
+/// name in tapgen's code that is not an identifier is a bug in tapgen: it is reported, and
+/// nothing is written, rather than written as a file `tofu` cannot read.
+pub(crate) fn checked(files: Vec<File>) -> Result<Vec<File>, Error> {
+    for file in &files {
+        if let Document::Hcl(body) = &file.document
+            && let Err(invalid) = crate::hcl::check(body)
+        {
+            return Err(Error::internal(format!(
+                "tapgen built `{}` with a name that is not valid HCL: {invalid}",
+                file.path.display()
+            )));
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hcl::reference::unresolved;
+    use crate::output::SharedBytes;
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    /// The default config rendered: the module, its examples and every environment root.
+    fn default_render() -> Vec<File> {
+        let loaded = crate::config::load::parse(
+            "tapgen.toml",
+            crate::config::DEFAULT_CONFIG.to_owned(),
+            PathBuf::from("."),
+        )
+        .unwrap();
+        let spec = crate::stack::module_spec(&loaded.config);
+        let project = crate::stack::project_stack(&loaded.config, &spec);
+        let package = SharedBytes::new(Vec::new());
+        let mut files = module::files(&spec, &project, &package).unwrap();
+        for environment in crate::stack::environments(&loaded.config) {
+            let stack = crate::stack::resolve(&loaded.config, &environment, &spec);
+            files.extend(root::files(&stack, package.clone()).unwrap());
+        }
+        files
+    }
+
+    /// The HCL trees of `files`, by the folder they are written to.
+    fn by_folder(files: &[File]) -> BTreeMap<&Path, Vec<&Body>> {
+        let mut folders: BTreeMap<&Path, Vec<&Body>> = BTreeMap::new();
+        for file in files {
+            if let (Document::Hcl(body), Some(dir)) = (&file.document, file.path.parent()) {
+                folders.entry(dir).or_default().push(body);
+            }
+        }
+        folders
+    }
+
+    #[test]
+    fn every_reference_in_every_folder_names_something_declared_there() {
+        let files = default_render();
+        let folders = by_folder(&files);
+        // The module, its two examples and three environments.
+        assert_eq!(folders.len(), 6, "{:?}", folders.keys());
+        let mut references = 0;
+        for (dir, bodies) in &folders {
+            assert_eq!(
+                unresolved(bodies),
+                Vec::<String>::new(),
+                "{}",
+                dir.display()
+            );
+            for body in bodies {
+                count_references(body, &mut references);
+            }
+        }
+        assert!(references > 200, "only {references} references checked");
+    }
+
+    fn count_references(body: &Body, count: &mut usize) {
+        for item in &body.items {
+            match item {
+                crate::hcl::Item::Attribute(attr) => {
+                    attr.value.for_each_traversal(&mut |_| *count += 1)
+                }
+                crate::hcl::Item::Block(block) => count_references(&block.body, count),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_that_is_not_an_identifier_is_an_error_and_nothing_is_written() {
+        let files = vec![File::new(
+            PathBuf::from("modules/m/main.tf"),
+            Document::Hcl(Body::new().attr("not valid", true)),
+            "tapgen module",
+        )];
+        let error = checked(files).map(|_| ()).unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit::INTERNAL);
+        let error = error.to_string();
+        assert!(error.starts_with("error: internal: "), "{error}");
+        assert!(error.contains("modules/m/main.tf"), "{error}");
+        assert!(
+            error.contains("`not valid` is not an HCL identifier"),
+            "{error}"
+        );
+        // Every document tapgen renders passes the same check.
+        assert!(checked(default_render()).is_ok());
+    }
 }

@@ -2,16 +2,26 @@
 //! terraform-aws-modules, a README whose tables are the ones terraform-docs writes, and two
 //! examples (`minimal`, `complete`) that each plan as they stand.
 
+use super::apigateway::{REST_API, STAGE};
+use super::iam::{LAMBDA_ROLE, PARTITION};
+use super::lambda::FUNCTION;
+use super::logs::{API_ACCESS_LOGS, LAMBDA_LOGS};
 use super::root::PACKAGE_FILE;
+use super::s3::BUCKET;
 use super::variables;
 use super::{
     REQUIRED_VERSION, alarms, apigateway, checkov_skips, diagram, docs, extend, iam, lambda, logs,
-    module_source, r, s3, terraform_block,
+    s3, terraform_block, usage_source,
 };
-use crate::hcl::{Block, Body, Expr};
+use crate::error::Error;
+use crate::hcl::reference::{ModuleCall, Resource, var};
+use crate::hcl::{Block, Body, Expr, Ident, TypeExpr};
 use crate::output::{Document, File, SharedBytes};
 use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
+
+/// The SNS topic `examples/complete` creates for the alarms to notify.
+pub(crate) const ALARM_TOPIC: Resource = Resource::new("aws_sns_topic", "alarms");
 
 /// The module's outputs: name, description and value.
 pub fn outputs() -> Vec<(&'static str, &'static str, Expr)> {
@@ -19,68 +29,59 @@ pub fn outputs() -> Vec<(&'static str, &'static str, Expr)> {
         (
             "api_invoke_url",
             "URL that invokes the API's stage.",
-            r("aws_api_gateway_stage.this.invoke_url"),
+            STAGE.attr("invoke_url"),
         ),
-        (
-            "api_id",
-            "ID of the REST API.",
-            r("aws_api_gateway_rest_api.this.id"),
-        ),
+        ("api_id", "ID of the REST API.", REST_API.attr("id")),
         (
             "api_execution_arn",
             "Execution ARN of the REST API, for IAM policies that allow calling it.",
-            r("aws_api_gateway_rest_api.this.execution_arn"),
+            REST_API.attr("execution_arn"),
         ),
         (
             "api_stage_name",
             "Name of the API's stage.",
-            r("aws_api_gateway_stage.this.stage_name"),
+            STAGE.attr("stage_name"),
         ),
         (
             "function_name",
             "Name of the Lambda function.",
-            r("aws_lambda_function.this.function_name"),
+            FUNCTION.attr("function_name"),
         ),
         (
             "function_arn",
             "ARN of the Lambda function.",
-            r("aws_lambda_function.this.arn"),
+            FUNCTION.attr("arn"),
         ),
         (
             "function_role_arn",
             "ARN of the function's execution role.",
-            r("aws_iam_role.lambda.arn"),
+            LAMBDA_ROLE.attr("arn"),
         ),
         (
             "bucket_name",
             "Name of the log bucket that receives request records.",
-            r("aws_s3_bucket.logs.id"),
+            BUCKET.attr("id"),
         ),
-        (
-            "bucket_arn",
-            "ARN of the log bucket.",
-            r("aws_s3_bucket.logs.arn"),
-        ),
+        ("bucket_arn", "ARN of the log bucket.", BUCKET.attr("arn")),
         (
             "lambda_log_group_name",
             "Name of the function's log group.",
-            r("aws_cloudwatch_log_group.lambda.name"),
+            LAMBDA_LOGS.attr("name"),
         ),
         (
             "api_access_log_group_name",
             "Name of the API's access-log group.",
-            r("aws_cloudwatch_log_group.api_access.name"),
+            API_ACCESS_LOGS.attr("name"),
         ),
     ];
     outputs.push((
         "alarm_arns",
         "ARNs of the CloudWatch alarms, by alarm.",
-        Expr::object(alarms::ALARMS.iter().map(|alarm| {
-            (
-                alarm.name,
-                r(&format!("aws_cloudwatch_metric_alarm.{}.arn", alarm.name)),
-            )
-        })),
+        Expr::object(
+            alarms::ALARMS
+                .iter()
+                .map(|alarm| (alarm.name, alarm.resource().attr("arn"))),
+        ),
     ));
     outputs
 }
@@ -97,7 +98,7 @@ fn main_document() -> Body {
             Body::new()
                 .attr(
                     "name",
-                    Expr::template("{}-{}", vec![r("var.project"), r("var.environment")]),
+                    Expr::template("{}-{}", vec![var("project"), var("environment")]),
                 )
                 .comment("S3 bucket names must be lowercase.")
                 .attr(
@@ -106,7 +107,7 @@ fn main_document() -> Body {
                         "lower",
                         vec![Expr::template(
                             "{}-logs-{}",
-                            vec![r("var.project"), r("var.environment")],
+                            vec![var("project"), var("environment")],
                         )],
                     ),
                 )
@@ -115,21 +116,17 @@ fn main_document() -> Body {
                     Expr::call(
                         "merge",
                         vec![
-                            r("var.tags"),
+                            var("tags"),
                             Expr::object([
-                                ("Project", r("var.project")),
-                                ("Environment", r("var.environment")),
+                                ("Project", var("project")),
+                                ("Environment", var("environment")),
                                 ("ManagedBy", Expr::string("tapgen")),
                             ]),
                         ],
                     ),
                 ),
         ))
-        .block(Block::new(
-            "data",
-            &["aws_partition", "current"],
-            Body::new(),
-        ))
+        .block(PARTITION.declare(Body::new()))
 }
 
 fn outputs_document() -> Body {
@@ -148,8 +145,8 @@ fn outputs_document() -> Body {
 
 /// `module "<name>" { source = ...; version = ... }`: the call a root writes, with the
 /// module's address from the config and every required input at the project's value.
-fn usage(spec: &ModuleSpec, project: &Stack) -> Body {
-    let (source, version) = module_source(spec);
+fn usage(spec: &ModuleSpec, call: &ModuleCall, project: &Stack) -> Body {
+    let (source, version) = usage_source(spec);
     let mut body = Body::new()
         .attr("source", source)
         .opt_attr("version", version);
@@ -159,22 +156,40 @@ fn usage(spec: &ModuleSpec, project: &Stack) -> Body {
             body.push_attr(variable.name, (variable.value)(project));
         }
     }
-    Body::new().block(Block::new("module", &[&block_name(spec)], body))
+    Body::new().block(call.declare(body))
 }
 
-/// The module block's name in examples and the usage snippet: the module's, as an identifier.
-fn block_name(spec: &ModuleSpec) -> String {
-    spec.name.replace('-', "_")
+/// The module block in examples and the usage snippet: named after the module, as an
+/// identifier. Config validation allows only lowercase letters, digits and hyphens in the
+/// name, so this cannot fail unless those rules change; if they do, it is an error here.
+fn module_call(spec: &ModuleSpec) -> Result<ModuleCall, Error> {
+    Ident::try_new(spec.name.replace('-', "_"))
+        .map(ModuleCall::named)
+        .map_err(|invalid| {
+            Error::usage(
+                format!(
+                    "module name `{}` cannot name the module block of the examples: {invalid}",
+                    spec.name
+                ),
+                "use lowercase letters, digits and hyphens in `module.name`, starting with a letter"
+                    .to_owned(),
+            )
+        })
 }
 
 /// An example's input, with a default so that it plans as it stands.
-fn example_variable(name: &str, type_expr: &str, description: &str, default: Expr) -> Block {
+fn example_variable(
+    name: &'static str,
+    type_expr: TypeExpr,
+    description: &str,
+    default: Expr,
+) -> Block {
     Block::new(
         "variable",
         &[name],
         Body::new()
             .attr("description", description)
-            .attr("type", Expr::raw(type_expr))
+            .attr("type", type_expr)
             .attr("default", default),
     )
 }
@@ -183,13 +198,13 @@ fn example_common_variables(project: &Stack) -> Body {
     Body::new()
         .block(example_variable(
             "region",
-            "string",
+            TypeExpr::String,
             "AWS region to deploy the example into.",
             Expr::string(&project.region),
         ))
         .block(example_variable(
             "project",
-            "string",
+            TypeExpr::String,
             "Project name; prefixes every resource name. Change it to deploy the example next to the project's own environments.",
             Expr::string(&project.project),
         ))
@@ -199,12 +214,12 @@ fn example_provider() -> Block {
     Block::new(
         "provider",
         &["aws"],
-        Body::new().attr("region", r("var.region")),
+        Body::new().attr("region", var("region")),
     )
 }
 
 /// Outputs of an example: the module's outputs named in `names`, passed through.
-fn example_outputs(spec: &ModuleSpec, names: Option<&[&str]>) -> Body {
+fn example_outputs(call: &ModuleCall, names: Option<&[&str]>) -> Body {
     let mut body = Body::new();
     for (name, description, _) in outputs() {
         if names.is_some_and(|names| !names.contains(&name)) {
@@ -215,7 +230,7 @@ fn example_outputs(spec: &ModuleSpec, names: Option<&[&str]>) -> Body {
             &[name],
             Body::new()
                 .attr("description", description)
-                .attr("value", r(&format!("module.{}.{name}", block_name(spec)))),
+                .attr("value", call.output(name)),
         ));
     }
     body
@@ -232,7 +247,7 @@ struct Example {
     outputs: Body,
 }
 
-fn minimal_example(spec: &ModuleSpec, project: &Stack) -> Example {
+fn minimal_example(module: &ModuleCall, project: &Stack) -> Example {
     let mut call = Body::new().attr("source", "../../");
     call.push_blank();
     for variable in variables::variables() {
@@ -249,17 +264,15 @@ fn minimal_example(spec: &ModuleSpec, project: &Stack) -> Example {
             crate::stack::DEFAULT_ENVIRONMENT,
             crate::stack::DEFAULT_ENVIRONMENT
         ),
-        main: Body::new().block(example_provider()).block(Block::new(
-            "module",
-            &[&block_name(spec)],
-            call,
-        )),
+        main: Body::new()
+            .block(example_provider())
+            .block(module.declare(call)),
         variables: example_common_variables(project),
-        outputs: example_outputs(spec, Some(&["api_invoke_url", "bucket_name"])),
+        outputs: example_outputs(module, Some(&["api_invoke_url", "bucket_name"])),
     }
 }
 
-fn complete_example(spec: &ModuleSpec, project: &Stack) -> Example {
+fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
     let mut call = Body::new().attr("source", "../../");
     call.push_blank();
     for variable in variables::variables() {
@@ -273,36 +286,36 @@ fn complete_example(spec: &ModuleSpec, project: &Stack) -> Example {
         Body::new()
             .attr(
                 "name",
-                Expr::template("{}-example-alarms", vec![r("var.project")]),
+                Expr::template("{}-example-alarms", vec![var("project")]),
             )
-            .attr("kms_master_key_id", r("var.kms_key_arn")),
+            .attr("kms_master_key_id", var("kms_key_arn")),
     );
     let variables = Body::new()
         .block(example_variable(
             "kms_key_arn",
-            "string",
+            TypeExpr::String,
             "KMS key ARN that encrypts the log groups, the log bucket and the alarm topic; null uses AWS managed encryption. Its key policy must let CloudWatch Logs and CloudWatch use it.",
             Expr::Null,
         ))
         .block(example_variable(
             "lambda_reserved_concurrency",
-            "number",
+            TypeExpr::Number,
             "Concurrent executions reserved for the function. AWS keeps at least 10 unreserved per account, so accounts with the minimum concurrency quota need -1.",
             Expr::Number(2),
         ))
         .block(example_variable(
             "manage_account_logging_role",
-            "bool",
+            TypeExpr::Bool,
             "Controls whether the example manages the account-level API Gateway CloudWatch role. Set it to false where another stack in the account and region manages it.",
             Expr::Bool(true),
         ));
-    let mut outputs = example_outputs(spec, None);
+    let mut outputs = example_outputs(module, None);
     outputs.push_block(Block::new(
         "output",
         &["alarm_topic_arn"],
         Body::new()
             .attr("description", "ARN of the SNS topic the alarms notify.")
-            .attr("value", r("aws_sns_topic.alarms.arn")),
+            .attr("value", ALARM_TOPIC.attr("arn")),
     ));
     Example {
         name: "complete",
@@ -314,8 +327,8 @@ fn complete_example(spec: &ModuleSpec, project: &Stack) -> Example {
         ),
         main: Body::new()
             .block(example_provider())
-            .block(Block::resource("aws_sns_topic", "alarms", topic))
-            .block(Block::new("module", &[&block_name(spec)], call)),
+            .block(ALARM_TOPIC.declare(topic))
+            .block(module.declare(call)),
         variables: extend(example_common_variables(project), variables),
         outputs,
     }
@@ -330,10 +343,11 @@ fn tf_files(files: &[(String, Body)]) -> Vec<(&str, &Body)> {
 
 fn readme(
     spec: &ModuleSpec,
+    call: &ModuleCall,
     project: &Stack,
     tf: &[(String, Body)],
     examples: &[Example],
-) -> String {
+) -> Result<String, Error> {
     let files = tf_files(tf);
     let examples: Vec<minijinja::Value> = examples
         .iter()
@@ -346,14 +360,18 @@ fn readme(
             namespace => spec.namespace.as_str(),
             version => spec.version.as_str(),
             diagram => diagram::mermaid(&files),
-            usage => crate::hcl::print(&usage(spec, project)).trim_end(),
+            usage => crate::hcl::print(&usage(spec, call, project)).trim_end(),
             examples => examples,
             terraform_docs => docs::section(&files),
         },
     )
 }
 
-fn example_readme(spec: &ModuleSpec, example: &Example, tf: &[(String, Body)]) -> String {
+fn example_readme(
+    spec: &ModuleSpec,
+    example: &Example,
+    tf: &[(String, Body)],
+) -> Result<String, Error> {
     crate::templates::render(
         "example-readme.md",
         minijinja::context! {
@@ -397,14 +415,20 @@ fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
 
 /// The files of `modules/<name>/`, paths relative to the output folder. `project` is the
 /// project's own values ([`crate::stack::project_stack`]) and `package` its Lambda package,
-/// which each example carries so that it plans as it stands.
-pub fn files(spec: &ModuleSpec, project: &Stack, package: &SharedBytes) -> Vec<File> {
+/// which each example carries so that it plans as it stands. Fails only on a bug in tapgen
+/// (a README template that does not render), before anything is written.
+pub fn files(
+    spec: &ModuleSpec,
+    project: &Stack,
+    package: &SharedBytes,
+) -> Result<Vec<File>, Error> {
     let dir = PathBuf::from("modules").join(&spec.name);
     let command = "tapgen module";
     let tf = module_tf(spec);
+    let call = module_call(spec)?;
     let examples = [
-        minimal_example(spec, project),
-        complete_example(spec, project),
+        minimal_example(&call, project),
+        complete_example(&call, project),
     ];
     let mut files: Vec<File> = tf
         .iter()
@@ -412,7 +436,7 @@ pub fn files(spec: &ModuleSpec, project: &Stack, package: &SharedBytes) -> Vec<F
         .collect();
     files.push(File::new(
         dir.join("README.md"),
-        Document::Markdown(readme(spec, project, &tf, &examples)),
+        Document::Markdown(readme(spec, &call, project, &tf, &examples)?),
         command,
     ));
     files.push(terraform_docs_config(&dir, command));
@@ -437,10 +461,38 @@ pub fn files(spec: &ModuleSpec, project: &Stack, package: &SharedBytes) -> Vec<F
         ));
         files.push(File::new(
             example_dir.join("README.md"),
-            Document::Markdown(example_readme(spec, example, &example_tf)),
+            Document::Markdown(example_readme(spec, example, &example_tf)?),
             command,
         ));
         files.push(terraform_docs_config(&example_dir, command));
     }
-    files
+    super::checked(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_name_that_cannot_name_a_block_is_an_error_not_a_panic() {
+        let loaded = crate::config::load::parse(
+            "tapgen.toml",
+            crate::config::DEFAULT_CONFIG.to_owned(),
+            PathBuf::from("."),
+        )
+        .unwrap();
+        let mut spec = crate::stack::module_spec(&loaded.config);
+        let project = crate::stack::project_stack(&loaded.config, &spec);
+        // Validation refuses such names; this is the renderer's own guard behind it.
+        spec.name = "9lives".to_owned();
+        let error = files(&spec, &project, &SharedBytes::new(Vec::new()))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("module name `9lives`"), "{error}");
+        assert!(
+            error.contains("`9lives` is not an HCL identifier"),
+            "{error}"
+        );
+    }
 }

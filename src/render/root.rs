@@ -4,16 +4,16 @@
 
 use super::module::outputs;
 use super::variables::variables;
-use super::{
-    REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, r, terraform_block,
-};
+use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, terraform_block};
+use crate::error::Error;
+use crate::hcl::reference::ModuleCall;
 use crate::hcl::{Block, Body, Expr};
 use crate::output::{Document, File, SharedBytes};
 use crate::stack::Stack;
 use std::path::PathBuf;
 
-/// The name of the module block in every root.
-pub const MODULE_BLOCK: &str = "api";
+/// The module block in every root.
+pub const MODULE: ModuleCall = ModuleCall::new("api");
 /// The Lambda package inside each environment folder.
 pub const PACKAGE_FILE: &str = "lambda.zip";
 
@@ -56,9 +56,7 @@ fn main_document(stack: &Stack) -> Body {
     for variable in variables() {
         module.push_attr(variable.name, (variable.value)(stack));
     }
-    Body::new()
-        .block(provider)
-        .block(Block::new("module", &[MODULE_BLOCK], module))
+    Body::new().block(provider).block(MODULE.declare(module))
 }
 
 fn outputs_document() -> Body {
@@ -69,7 +67,7 @@ fn outputs_document() -> Body {
             &[name],
             Body::new()
                 .attr("description", description)
-                .attr("value", r(&format!("module.{MODULE_BLOCK}.{name}"))),
+                .attr("value", MODULE.output(name)),
         ));
     }
     body
@@ -96,7 +94,7 @@ fn backend(stack: &Stack) -> Option<Body> {
 }
 
 /// The files of `envs/<env>/`, paths relative to the output folder.
-pub fn files(stack: &Stack, package: SharedBytes) -> Vec<File> {
+pub fn files(stack: &Stack, package: SharedBytes) -> Result<Vec<File>, Error> {
     let dir = PathBuf::from("envs").join(&stack.environment);
     let command = format!("tapgen terraform --env {}", stack.environment);
     let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
@@ -116,5 +114,5 @@ pub fn files(stack: &Stack, package: SharedBytes) -> Vec<File> {
         Document::Zip(package),
         &command,
     ));
-    files
+    super::checked(files)
 }
