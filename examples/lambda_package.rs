@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            tapgen::ui::error(&error);
             ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1))
         }
     }

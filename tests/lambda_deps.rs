@@ -359,6 +359,8 @@ fn a_dependency_with_no_wheel_for_the_platform_is_refused_naming_it_and_the_plat
         "has no wheel for python3.12 on x86_64",
         "manylinux_2_34_x86_64",
         "pin a version of `pyyaml` that publishes a manylinux wheel",
+        // At the pin's line, as it is written there.
+        "requirements.txt:2:1\n  |\n2 | PyYAML==5.4.1\n  | ^^^^^^^^^^^^^",
     ] {
         assert!(message.contains(expected), "{expected}: {message}");
     }
@@ -368,6 +370,50 @@ fn a_dependency_with_no_wheel_for_the_platform_is_refused_naming_it_and_the_plat
         .map(|e| e.unwrap().file_name())
         .collect();
     assert!(entries.is_empty(), "{entries:?}");
+}
+
+#[test]
+fn an_unknown_package_or_version_is_refused_at_its_line_and_conflicting_pins_with_uvs_reasons() {
+    let Some(uv) = uv() else { return };
+    let cache = tempfile::tempdir().unwrap();
+    let refusal = |requirements: &str| {
+        let dir = handler(requirements);
+        let error = build(
+            dir.path(),
+            &tools(cache.path(), &uv),
+            target("x86_64"),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(error.exit_code(), exit::USAGE, "{error}");
+        error.to_string()
+    };
+    let message = refusal("six==1.16.0\nsix-but-not-a-package-tapgen==1.0\n");
+    for expected in [
+        "error: the package index has no package `six-but-not-a-package-tapgen`",
+        "requirements.txt:2:1",
+        "= help: check the spelling of `six-but-not-a-package-tapgen`",
+    ] {
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+    let message = refusal("# pinned\nsix==99.0\n");
+    for expected in [
+        "error: the package index has no version `99.0` of `six`",
+        "requirements.txt:2:1",
+    ] {
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+    // python-dateutil needs six>=1.5: uv's reasoning is the message's body.
+    let message = refusal("python-dateutil==2.9.0.post0\nsix==1.0.0\n");
+    for expected in [
+        "cannot be installed together for python3.12 on x86_64; uv says:",
+        "\n  error: No solution found",
+        "depends on six>=1.5",
+        "= help: pin versions that exist in the package index",
+    ] {
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+    assert!(!message.contains("Using CPython"), "{message}");
 }
 
 #[test]

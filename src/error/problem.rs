@@ -10,6 +10,7 @@
 
 use super::{shown, ticked};
 use crate::config::secrets::Secret;
+use crate::package::Target;
 
 /// What a value in the config was found to be, for a wrong-type message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -564,6 +565,27 @@ pub enum Problem {
     UnsupportedHash {
         value: String,
     },
+    /// A pinned version with no wheel the function's runtime and architecture can load.
+    NoWheel {
+        name: String,
+        version: String,
+        target: Target,
+    },
+    /// A pinned package the package index does not have.
+    UnknownPackage {
+        name: String,
+    },
+    /// A pinned version of a package that the package index does not have.
+    UnknownVersion {
+        name: String,
+        version: String,
+    },
+    /// Packages the pins pull in without pinning them: `pins` as `name==version`, `file`
+    /// the lock's file name.
+    UnpinnedDependencies {
+        pins: Vec<String>,
+        file: String,
+    },
 }
 
 impl Problem {
@@ -895,6 +917,36 @@ impl Problem {
                 "`--hash={}` is not a hash tapgen can check",
                 shown(value)
             ),
+            Problem::NoWheel {
+                name,
+                version,
+                target,
+            } => format!(
+                "`{}=={}` has no wheel for {}: CPython {} on {} (`{}`), and tapgen installs wheels only",
+                shown(name),
+                shown(version),
+                target.shown(),
+                target.runtime.python_version(),
+                target.architecture.machine(),
+                target.platform_tag()
+            ),
+            Problem::UnknownPackage { name } => {
+                format!("the package index has no package `{}`", shown(name))
+            }
+            Problem::UnknownVersion { name, version } => format!(
+                "the package index has no version `{}` of `{}`",
+                shown(version),
+                shown(name)
+            ),
+            Problem::UnpinnedDependencies { pins, file } => format!(
+                "`{file}` does not pin every package the function needs: {} installed as {}, unpinned, so the build cannot be reproduced",
+                ticked(pins),
+                if pins.len() == 1 {
+                    "a dependency"
+                } else {
+                    "dependencies"
+                }
+            ),
         }
     }
 
@@ -1181,6 +1233,24 @@ impl Problem {
             Problem::UnsupportedHash { .. } => {
                 "write hashes as `--hash=sha256:<hex digest>`, as `uv pip compile --generate-hashes` does".to_owned()
             }
+            Problem::NoWheel { name, target, .. } => format!(
+                "pin a version of `{}` that publishes a manylinux wheel for CPython {} on {} (or a pure-Python one): tapgen never builds from source, which would build for this machine",
+                shown(name),
+                target.runtime.python_version(),
+                target.architecture.machine()
+            ),
+            Problem::UnknownPackage { name } => format!(
+                "check the spelling of `{}`, or the package index uv reads (`UV_INDEX_URL`, `uv.toml`)",
+                shown(name)
+            ),
+            Problem::UnknownVersion { name, .. } => format!(
+                "pin a version of `{}` that the package index has (`uv pip compile` picks one)",
+                shown(name)
+            ),
+            Problem::UnpinnedDependencies { pins, file } => format!(
+                "add {} to `{file}` (`uv pip compile` writes every pin)",
+                ticked(pins)
+            ),
         }
     }
 }
@@ -1492,6 +1562,24 @@ mod tests {
                 requirement: s(VALUE),
             },
             Problem::UnsupportedHash { value: s(VALUE) },
+            Problem::NoWheel {
+                name: s(KEY),
+                version: s(VALUE),
+                target: Target::parse("python3.12", "arm64").unwrap(),
+            },
+            Problem::UnknownPackage { name: s(KEY) },
+            Problem::UnknownVersion {
+                name: s(KEY),
+                version: s(VALUE),
+            },
+            Problem::UnpinnedDependencies {
+                pins: vec![format!("{KEY}=={VALUE}")],
+                file: s("requirements.txt"),
+            },
+            Problem::UnpinnedDependencies {
+                pins: vec![format!("{KEY}=={VALUE}"), s("six==1.17.0")],
+                file: s("requirements.txt"),
+            },
         ];
         // Each option's help: includes, editables, and every other option.
         for option in ["-r", "-e", "--index-url", VALUE] {
@@ -1612,7 +1700,11 @@ mod tests {
                 | Problem::UnclosedExtras { .. }
                 | Problem::EmptyMarker { .. }
                 | Problem::RequirementOption { .. }
-                | Problem::UnsupportedHash { .. } => {}
+                | Problem::UnsupportedHash { .. }
+                | Problem::NoWheel { .. }
+                | Problem::UnknownPackage { .. }
+                | Problem::UnknownVersion { .. }
+                | Problem::UnpinnedDependencies { .. } => {}
             }
             let (message, help) = (problem.message(), problem.help());
             for (what, text) in [("message", &message), ("help", &help)] {

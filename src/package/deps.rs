@@ -16,7 +16,7 @@
 
 use super::lock::{self, Lock, Pin, Source, hex, normalize_name};
 use super::target::Target;
-use crate::error::Error;
+use crate::error::{Diagnostic, Error, Problem};
 use crate::ui;
 use sha2::{Digest, Sha256};
 use std::ffi::OsString;
@@ -76,8 +76,8 @@ impl Tools {
     fn cache_dir(&self) -> Result<&Path, Error> {
         self.cache_dir.as_deref().ok_or_else(|| Error::Tool {
         output: String::new(),
-            message: "no folder to cache dependencies in: neither TAPGEN_CACHE_DIR, XDG_CACHE_HOME nor HOME is set".to_owned(),
-            help: Some("set TAPGEN_CACHE_DIR to a folder tapgen may write".to_owned()),
+            message: "no folder to cache dependencies in: neither `TAPGEN_CACHE_DIR`, `XDG_CACHE_HOME` nor `HOME` is set".to_owned(),
+            help: Some("set `TAPGEN_CACHE_DIR` to a folder tapgen may write".to_owned()),
         })
     }
 
@@ -87,7 +87,7 @@ impl Tools {
             let path = crate::tool::chosen_tool(
                 "TAPGEN_PIP",
                 chosen,
-                "point TAPGEN_PIP at a `uv` binary, or unset it to use the one `scripts/install-uv.sh` installs",
+                "point `TAPGEN_PIP` at a `uv` binary, or unset it to use the one `scripts/install-uv.sh` installs",
             )?;
             return Ok((path, "from TAPGEN_PIP".to_owned()));
         }
@@ -108,13 +108,13 @@ impl Tools {
                 lock.display(),
                 installed
                     .map(|venv| format!(
-                        " (not in `{}`, and TAPGEN_PIP is not set)",
+                        " (not in `{}`, and `TAPGEN_PIP` is not set)",
                         venv.display()
                     ))
                     .unwrap_or_default()
             ),
             help: Some(format!(
-                "run `scripts/install-uv.sh` from tapgen's repository, or `pip install uv=={UV_VERSION}` into a virtualenv and set TAPGEN_PIP to its `bin/uv`"
+                "run `scripts/install-uv.sh` from tapgen's repository, or `pip install uv=={UV_VERSION}` into a virtualenv and set `TAPGEN_PIP` to its `bin/uv`"
             )),
         })
     }
@@ -321,14 +321,19 @@ fn uv_version(uv: &Path) -> Result<String, Error> {
             Ok(format!("uv {version}"))
         }
         _ => Err(Error::Tool {
-            output: String::new(),
+            // Where it failed, what it said; where it ran, the message quotes its line.
+            output: if output.status.success() {
+                String::new()
+            } else {
+                tool_output(&output)
+            },
             message: format!(
                 "`{}` is not uv: `--version` printed `{}`",
                 uv.display(),
                 crate::error::shown(line)
             ),
             help: Some(format!(
-                "tapgen installs dependencies with uv (it selects wheels for the Lambda platform, markers included): point TAPGEN_PIP at a `uv` binary, such as the one `pip install uv=={UV_VERSION}` installs"
+                "tapgen installs dependencies with uv (it selects wheels for the Lambda platform, markers included): point `TAPGEN_PIP` at a `uv` binary, such as the one `pip install uv=={UV_VERSION}` installs"
             )),
         }),
     }
@@ -348,14 +353,26 @@ fn run(uv: &Path, args: &[OsString], cwd: &Path) -> Result<Output, Error> {
     command.output().map_err(|e| Error::io("run", uv, e))
 }
 
-fn output_text(output: &Output) -> String {
+/// What the installer printed, as it printed it: stderr, then stdout.
+fn tool_output(output: &Output) -> String {
     let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
     text.push_str(&String::from_utf8_lossy(&output.stdout));
-    text.lines()
+    text
+}
+
+/// The installer's error as lines under a message of tapgen's: from its `error:` line on
+/// (what comes before is progress, such as the interpreter it found), blank lines left out.
+fn error_lines(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|line| line.starts_with("error:"))
+        .unwrap_or(0);
+    lines[start..]
+        .iter()
         .filter(|line| !line.trim().is_empty())
-        .map(|line| format!("  | {line}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .map(|line| line.trim_end().to_owned())
+        .collect()
 }
 
 /// The pins of a `uv.lock`, as `uv export` writes them for the project's own dependencies
@@ -385,30 +402,34 @@ fn export(uv: &Path, project: &Path, lock_file: &Path, uv_cache: &Path) -> Resul
     args.push(uv_cache.into());
     let output = run(uv, &args, dir)?;
     if !output.status.success() {
-        let text = output_text(&output);
+        let text = tool_output(&output);
         // Offline, a lock that still matches the project needs nothing; one that does not
         // makes uv resolve again, which it cannot without the network.
         if text.contains("needs to be updated") || text.contains("network was disabled") {
-            return Err(Error::usage(
+            return Err(Error::usage_listing(
                 format!(
-                    "`{}` does not match `{}`: the lock is out of date\n{text}",
+                    "`{}` does not match `{}`: the lock is out of date; uv says:",
                     lock_file.display(),
                     project.display()
                 ),
-                Some(format!(
+                error_lines(&text),
+                format!(
                     "run `uv lock` in `{}` and keep the new `uv.lock`",
                     dir.display()
-                )),
+                ),
             ));
         }
         return Err(Error::Tool {
-            output: String::new(),
-            message: format!("`uv export` failed on `{}`:\n{text}", lock_file.display()),
-            help: None,
+            message: format!("`uv export` failed on `{}`:", lock_file.display()),
+            output: text,
+            help: Some(format!(
+                "the output above is uv's own: fix what it reports, or check the lock with `uv lock --check` in `{}`",
+                dir.display()
+            )),
         });
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    lock::parse_requirements(&text, lock_file).map_err(|error| match error {
+    let pins = lock::parse_requirements(&text, lock_file).map_err(|error| match error {
         Error::Config { diagnostics, .. } => Error::usage_listing(
             format!(
                 "`{}` locks what tapgen cannot install as pinned wheels:",
@@ -418,35 +439,68 @@ fn export(uv: &Path, project: &Path, lock_file: &Path, uv_cache: &Path) -> Resul
             "depend on packages from the index, pinned: local and URL sources cannot be reproduced",
         ),
         other => other,
-    })
+    })?;
+    // Their places are lines of uv's export, not of a file the user wrote.
+    Ok(pins
+        .into_iter()
+        .map(|pin| Pin { at: None, ..pin })
+        .collect())
 }
 
 /// The installer's failure as tapgen's error: a requirement the platform has no wheel
-/// for, or that does not exist, is the user's to fix (exit 2); anything else (the
-/// network, the index) is the tool's (exit 3).
+/// for, or that the index does not have, is the user's to fix (exit 2), at its line in
+/// `requirements.txt`; so are pins that conflict and hashes that do not match, with uv's
+/// reasons listed. Anything else (the network, the index) is the tool's (exit 3).
 fn install_failure(output: &Output, pins: &[Pin], lock: &Lock, target: Target) -> Error {
-    let text = output_text(output);
-    let file = lock.file().display();
-    let no_wheel = regex::Regex::new(
-        r"Because (?:only )?([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^ ]+?) has no (?:usable wheels|wheels with a matching)",
-    )
-    .ok()
-    .and_then(|re| re.captures(&text).map(|c| (c[1].to_owned(), c[2].to_owned())));
-    if let Some((name, version)) = no_wheel {
-        return Error::usage(
-            format!(
-                "`{name}=={version}` (from `{file}`) has no wheel for {}: CPython {} on {} ({}), and tapgen installs wheels only\n{text}",
-                target.shown(),
-                target.runtime.python_version(),
-                target.architecture.machine(),
-                target.platform_tag(),
-            ),
-            Some(format!(
-                "pin a version of `{name}` that publishes a manylinux wheel for CPython {} on {} (or a pure-Python one): tapgen never builds from source, which would build for this machine",
-                target.runtime.python_version(),
-                target.architecture.machine()
-            )),
-        );
+    let text = tool_output(output);
+    let file = lock.file().display().to_string();
+    // At the pin uv names, where the file is one the user wrote; uv normalizes names.
+    let located = |problem: Problem, name: &str| {
+        let name = normalize_name(name);
+        let at = pins
+            .iter()
+            .find(|pin| pin.name == name)
+            .and_then(|pin| pin.at.clone());
+        Error::Config {
+            file: file.clone(),
+            diagnostics: vec![Diagnostic::in_file(problem, file.clone()).at(at)],
+        }
+    };
+    // The groups of the first match of `pattern`, where `NAME` is a package name.
+    let captures = |pattern: &str| {
+        let pattern = pattern.replace("NAME", r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?");
+        let re = regex::Regex::new(&pattern).ok()?;
+        let found = re.captures(&text)?;
+        Some(
+            found
+                .iter()
+                .skip(1)
+                .map(|group| group.map_or(String::new(), |g| g.as_str().to_owned()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    if let Some(found) =
+        captures(r"Because (?:only )?NAME==(\S+?) has no (?:usable wheels|wheels with a matching)")
+    {
+        let problem = Problem::NoWheel {
+            name: found[0].clone(),
+            version: found[1].clone(),
+            target,
+        };
+        return located(problem, &found[0]);
+    }
+    if let Some(found) = captures(r"Because there is no version of NAME==(\S+?)[ ,]") {
+        let problem = Problem::UnknownVersion {
+            name: found[0].clone(),
+            version: found[1].clone(),
+        };
+        return located(problem, &found[0]);
+    }
+    if let Some(found) = captures(r"Because NAME was not found in the package registry") {
+        let problem = Problem::UnknownPackage {
+            name: found[0].clone(),
+        };
+        return located(problem, &found[0]);
     }
     if text.contains("No solution found") || text.contains("is not available") {
         let named: Vec<String> = pins
@@ -459,12 +513,13 @@ fn install_failure(output: &Output, pins: &[Pin], lock: &Lock, target: Target) -
         } else {
             format!(" ({})", named.join(", "))
         };
-        return Error::usage(
+        return Error::usage_listing(
             format!(
-                "the pins of `{file}`{which} cannot be installed for {}\n{text}",
+                "the pins of `{file}`{which} cannot be installed together for {}; uv says:",
                 target.shown()
             ),
-            Some("pin versions that exist in the package index and agree with each other's requirements".to_owned()),
+            error_lines(&text),
+            "pin versions that exist in the package index and agree with each other's requirements (`uv pip compile` finds them)",
         );
     }
     if [
@@ -475,18 +530,19 @@ fn install_failure(output: &Output, pins: &[Pin], lock: &Lock, target: Target) -
     .iter()
     .any(|sign| text.contains(sign))
     {
-        return Error::usage(
-            format!("the hashes of `{file}` do not check out\n{text}"),
-            Some("once one requirement has a hash, every package must have one that matches: regenerate them (`uv pip compile --generate-hashes`)".to_owned()),
+        return Error::usage_listing(
+            format!("the hashes of `{file}` do not check out; uv says:"),
+            error_lines(&text),
+            "once one requirement has a hash, every package must have one that matches: regenerate them (`uv pip compile --generate-hashes`)",
         );
     }
     Error::Tool {
-        output: String::new(),
         message: format!(
-            "uv failed to install the dependencies of `{file}` for {}:\n{text}",
+            "uv failed to install the dependencies of `{file}` for {}:",
             target.shown()
         ),
-        help: Some("check the network and the package index settings (uv reads `UV_INDEX_URL` and `uv.toml`)".to_owned()),
+        output: text,
+        help: Some("the output above is uv's own: check the network and the package index settings (uv reads `UV_INDEX_URL` and `uv.toml`)".to_owned()),
     }
 }
 
@@ -703,34 +759,26 @@ fn distributions(site: &Path) -> Result<Vec<(String, String)>, Error> {
 /// Every installed distribution must be pinned: a dependency the installer chose itself
 /// could be another version tomorrow.
 fn check_pinned(packages: &[(String, String)], pins: &[Pin], lock: &Lock) -> Result<(), Error> {
-    let unpinned: Vec<&(String, String)> = packages
+    let unpinned: Vec<String> = packages
         .iter()
         .filter(|(name, _)| !pins.iter().any(|pin| &pin.name == name))
+        .map(|(name, version)| format!("{name}=={version}"))
         .collect();
     if unpinned.is_empty() {
         return Ok(());
     }
-    let lines: Vec<String> = unpinned
-        .iter()
-        .map(|(name, version)| format!("{name}=={version}"))
-        .collect();
-    Err(Error::usage(
-        format!(
-            "`{}` does not pin every package the function needs: {} installed as {}, unpinned: an unpinned build cannot be reproduced",
-            lock.file().display(),
-            crate::error::ticked(&lines),
-            if lines.len() == 1 {
-                "a dependency"
-            } else {
-                "dependencies"
-            }
-        ),
-        Some(format!(
-            "add {} to `{}` (`uv pip compile` writes every pin)",
-            crate::error::ticked(&lines),
-            lock.file().display()
-        )),
-    ))
+    let file = lock.file().display().to_string();
+    let problem = Problem::UnpinnedDependencies {
+        pins: unpinned,
+        file: lock
+            .file()
+            .file_name()
+            .map_or_else(|| file.clone(), |name| name.to_string_lossy().into_owned()),
+    };
+    Err(Error::Config {
+        file: file.clone(),
+        diagnostics: vec![Diagnostic::in_file(problem, file)],
+    })
 }
 
 /// The manifest of a staged entry: the packages, then each file's digest, size and path.
