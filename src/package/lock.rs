@@ -258,11 +258,13 @@ struct Logical<'a> {
 }
 
 impl Logical<'_> {
-    /// Its place in `file`: the requirement on its first line, up to its options.
+    /// Its place in `file`: the requirement on its first line, up to its options, a
+    /// comment or a continuation's `\`.
     fn location(&self, file: &str) -> Location {
         let source_line = self.first.to_owned();
         let column = source_line.len() - source_line.trim_start().len() + 1;
-        let width = source_line
+        let body = self.first.strip_suffix('\\').unwrap_or(self.first);
+        let width = strip_comment(body)
             .trim()
             .split(" --")
             .next()
@@ -518,6 +520,21 @@ mod tests {
         ] {
             assert!(error.contains(expected), "{expected}: {error}");
         }
+    }
+
+    #[test]
+    fn the_caret_underlines_the_requirement_without_its_comment_continuation_or_options() {
+        let text = "a>=1  # why\nb>=2 \\\n  --hash=sha256:00\nc>=3 --hash=sha256:00\n";
+        let Err(Error::Config { diagnostics, .. }) =
+            parse_requirements(text, Path::new("requirements.txt"))
+        else {
+            panic!("refused")
+        };
+        let widths: Vec<(usize, usize)> = diagnostics
+            .iter()
+            .map(|d| d.location.as_ref().map(|l| (l.line, l.width)).unwrap())
+            .collect();
+        assert_eq!(widths, [(1, 4), (2, 4), (4, 4)]);
     }
 
     #[test]
