@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of tapgen, installing what the tests need at pinned versions first:
 # OpenTofu, terraform-docs, tflint and its AWS ruleset, an OCI registry (distribution) and
-# client (oras) (each built from the Go module proxy),
-# an offline aws provider mirror, the Lambda handler's test dependencies, checkov and an AWS
-# emulator (moto), each in a cache outside the repo.
+# client (oras) (each built from the Go module proxy), an offline aws provider mirror, uv
+# (the installer of Lambda dependencies), the Lambda handler's test dependencies, checkov
+# and an AWS emulator (moto), each in a cache outside the repo.
 #
 # Usage: scripts/test.sh
 # Ends with one line "N passed, N failed" over every suite; exits non-zero if anything failed.
@@ -32,6 +32,11 @@ TFLINT_PLUGIN_DIR=$(dirname "$(scripts/install-go-tool.sh tflint-ruleset-aws | t
 export TAPGEN_TERRAFORM_DOCS TAPGEN_TFLINT TFLINT_PLUGIN_DIR
 "$TAPGEN_TERRAFORM_DOCS" --version
 "$TAPGEN_TFLINT" --version | sed -n 1p
+
+step "uv (pinned; the installer of Lambda dependencies, into $TAPGEN_TOOLS_DIR)"
+TAPGEN_PIP=$(scripts/install-uv.sh | tail -1)
+export TAPGEN_PIP
+"$TAPGEN_PIP" --version
 
 step "distribution (an OCI registry) and oras (an OCI client), for module publish --oci (pinned; built once into $TAPGEN_TOOLS_DIR)"
 TAPGEN_OCI_REGISTRY=$(scripts/install-go-tool.sh distribution | tail -1)

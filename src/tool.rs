@@ -14,7 +14,11 @@ const INSTALL_HINT: &str = "install OpenTofu (https://opentofu.org/docs/intro/in
 /// error, never a quiet fallback to another tool.
 pub fn find() -> Result<PathBuf, Error> {
     if let Some(chosen) = std::env::var_os("TAPGEN_TOFU") {
-        return chosen_tool(Path::new(&chosen));
+        return chosen_tool(
+            "TAPGEN_TOFU",
+            Path::new(&chosen),
+            "point `TAPGEN_TOFU` at the `tofu` or `terraform` binary, or unset it to use the one on `PATH`",
+        );
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     ["tofu", "terraform"]
@@ -31,7 +35,9 @@ pub fn find() -> Result<PathBuf, Error> {
         })
 }
 
-fn chosen_tool(path: &Path) -> Result<PathBuf, Error> {
+/// The tool an environment variable (`variable`) names: an explicit choice, so anything
+/// but an executable file is an error saying so, with `help`, never a quiet fallback.
+pub(crate) fn chosen_tool(variable: &str, path: &Path, help: &str) -> Result<PathBuf, Error> {
     let problem = if path.as_os_str().is_empty() {
         "is set but empty".to_owned()
     } else {
@@ -50,17 +56,14 @@ fn chosen_tool(path: &Path) -> Result<PathBuf, Error> {
         }
     };
     Err(Error::Tool {
-        message: format!("`TAPGEN_TOFU` {problem}"),
+        message: format!("`{variable}` {problem}"),
         output: String::new(),
-        help: Some(
-            "point `TAPGEN_TOFU` at the `tofu` or `terraform` binary, or unset it to use the one on `PATH`"
-                .to_owned(),
-        ),
+        help: Some(help.to_owned()),
     })
 }
 
 /// A file with an execute bit, as a shell's PATH search requires.
-fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|meta| {
         #[cfg(unix)]
         let executable = {

@@ -4,7 +4,9 @@
 //! `Test::new().config("...").args(&[...]).stderr("...").status(2).run()` writes the config
 //! into a fresh project (with the Lambda handler), runs tapgen there, and checks the exit
 //! code, stdout, stderr and, for a failure, that no file changed. `[ROOT]` in an expected
-//! text stands for the project's folder.
+//! text stands for the project's folder. `.lambda_package()` in place of `.args(...)` runs
+//! the Lambda dependency engine on the project's `lambda/` folder instead, in process (no
+//! command calls it yet), and pins what `tapgen` prints for its error.
 
 use crate::support::{Project, repo};
 use std::path::Path;
@@ -13,6 +15,8 @@ struct Test {
     project: Project,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// Run `tapgen::package::build_for` on `lambda/`, not the binary.
+    lambda_package: bool,
     /// Always compared; the failures pinned here print nothing on stdout.
     stdout: String,
     stderr: String,
@@ -25,6 +29,7 @@ impl Test {
             project: Project::new(),
             args: Vec::new(),
             env: Vec::new(),
+            lambda_package: false,
             stdout: String::new(),
             stderr: String::new(),
             status: 0,
@@ -48,6 +53,13 @@ impl Test {
         self
     }
 
+    /// Builds the Lambda package of `lambda/` with its dependencies, for python3.12 on
+    /// x86_64, with no installer, and a cache inside the project (which must stay as it was).
+    fn lambda_package(mut self) -> Self {
+        self.lambda_package = true;
+        self
+    }
+
     fn env(mut self, name: &str, value: &str) -> Self {
         self.env.push((name.to_owned(), value.to_owned()));
         self
@@ -66,27 +78,50 @@ impl Test {
 
     fn run(self) {
         let before = self.project.snapshot();
-        let mut command = self.project.tapgen();
-        command.args(&self.args);
-        for (name, value) in &self.env {
-            command.env(name, value);
-        }
-        let output = command.output().expect("run tapgen");
         let root = self.project.path().display().to_string();
         let shown = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&root, "[ROOT]");
-        let (stdout, stderr) = (shown(&output.stdout), shown(&output.stderr));
-        let what = format!("`tapgen {}`", self.args.join(" "));
+        let (what, stdout, stderr, status) = if self.lambda_package {
+            // What `tapgen` prints for an error: its report and a newline, on stderr.
+            let (stderr, status) = match build_lambda_package(self.project.path()) {
+                Ok(()) => (String::new(), 0),
+                Err(error) => (format!("{}\n", error.render()), error.exit_code()),
+            };
+            let what = "`package::build_for(lambda/)`".to_owned();
+            (what, String::new(), shown(stderr.as_bytes()), Some(status))
+        } else {
+            let mut command = self.project.tapgen();
+            command.args(&self.args);
+            for (name, value) in &self.env {
+                command.env(name, value);
+            }
+            let output = command.output().expect("run tapgen");
+            let what = format!("`tapgen {}`", self.args.join(" "));
+            let (stdout, stderr) = (shown(&output.stdout), shown(&output.stderr));
+            (what, stdout, stderr, output.status.code())
+        };
         same(&what, "stderr", &self.stderr, &stderr);
         same(&what, "stdout", &self.stdout, &stdout);
-        assert_eq!(
-            output.status.code(),
-            Some(self.status),
-            "{what}: exit code\n{stderr}"
-        );
+        assert_eq!(status, Some(self.status), "{what}: exit code\n{stderr}");
         if self.status != 0 {
             assert_eq!(before, self.project.snapshot(), "{what} changed files");
         }
     }
+}
+
+/// The Lambda package of `root/lambda` with its dependencies; see [`Test::lambda_package`].
+fn build_lambda_package(root: &Path) -> Result<(), tapgen::error::Error> {
+    use tapgen::package::{Exclusions, Options, Target, Tools};
+    let tools = Tools {
+        cache_dir: Some(root.join(".tapgen-cache")),
+        tools_dir: None,
+        installer: None,
+    };
+    let options = Options {
+        target: Target::parse("python3.12", "x86_64")?,
+        layer: false,
+        tools: &tools,
+    };
+    tapgen::package::build_for(&root.join("lambda"), &Exclusions::default(), &options).map(|_| ())
 }
 
 /// Fails with a line diff when `actual` is not `expected` (a final newline aside).
@@ -416,6 +451,32 @@ error: module version `1.0` is not a semantic version
   = help: write `MAJOR.MINOR.PATCH` with an optional `-PRERELEASE` and `+BUILD` of letters, digits, hyphens and dots, such as `1.2.0` or `1.3.0-rc.1`
 
 error: could not use `module` due to 3 previous errors
+",
+        )
+        .status(2)
+        .run();
+}
+
+#[test]
+fn unpinned_requirement_is_pinned_at_its_line_before_any_installer_runs() {
+    // No installer is set: the refusal comes from reading the file, before any tool runs.
+    Test::new()
+        .setup(|root| {
+            std::fs::write(
+                root.join("lambda/requirements.txt"),
+                "six==1.16.0\n  requests>=2.31  # for the API client\n",
+            )
+            .expect("requirements");
+        })
+        .lambda_package()
+        .stderr(
+            "\
+error: `requests>=2.31` is not pinned to one version
+ --> [ROOT]/lambda/requirements.txt:2:3
+  |
+2 |   requests>=2.31  # for the API client
+  |   ^^^^^^^^^^^^^^
+  = help: pin one version with `==`, such as `requests==VERSION`, as `uv pip compile` or `pip freeze` write them: an unpinned build cannot be reproduced
 ",
         )
         .status(2)

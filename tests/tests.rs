@@ -18,6 +18,9 @@ mod config_rules;
 mod errors;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
+/// A handler's dependencies: pinned wheels for the function's runtime and architecture,
+/// the same bytes from any checkout and cache, refusals of unpinned and foreign code.
+mod lambda_deps;
 /// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,
 /// tflint, an offline plan of each example, and `tapgen module lint`.
 mod module;

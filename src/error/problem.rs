@@ -10,6 +10,7 @@
 
 use super::{shown, ticked};
 use crate::config::secrets::Secret;
+use crate::package::Target;
 
 /// What a value in the config was found to be, for a wrong-type message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -530,6 +531,61 @@ pub enum Problem {
         name: String,
         suggestion: String,
     },
+
+    // ---- A Lambda handler's pinned dependencies (`requirements.txt`, `uv.lock`) -----
+    /// A requirement not pinned to one version with `==`: `requirement` as written, `spec`
+    /// its version specifier, empty where it names no version.
+    UnpinnedRequirement {
+        requirement: String,
+        name: String,
+        spec: String,
+    },
+    /// A path, URL or archive where a requirement goes.
+    RequirementPath {
+        requirement: String,
+    },
+    /// `name @ URL`: a direct reference, not a version from the package index.
+    RequirementUrl {
+        requirement: String,
+        name: String,
+    },
+    /// `name[extra` with no `]`.
+    UnclosedExtras {
+        requirement: String,
+    },
+    /// `name==1.0 ;` with nothing after the `;`.
+    EmptyMarker {
+        requirement: String,
+    },
+    /// A pip option tapgen does not take, such as `-r`, `-e` or `--index-url`.
+    RequirementOption {
+        option: String,
+    },
+    /// A `--hash` that is not `sha256:`, `sha384:` or `sha512:` with a hex digest.
+    UnsupportedHash {
+        value: String,
+    },
+    /// A pinned version with no wheel the function's runtime and architecture can load.
+    NoWheel {
+        name: String,
+        version: String,
+        target: Target,
+    },
+    /// A pinned package the package index does not have.
+    UnknownPackage {
+        name: String,
+    },
+    /// A pinned version of a package that the package index does not have.
+    UnknownVersion {
+        name: String,
+        version: String,
+    },
+    /// Packages the pins pull in without pinning them: `pins` as `name==version`, `file`
+    /// the lock's file name.
+    UnpinnedDependencies {
+        pins: Vec<String>,
+        file: String,
+    },
 }
 
 impl Problem {
@@ -829,6 +885,68 @@ impl Problem {
             Problem::RepositoryName { name, .. } => format!(
                 "git repository `{name}` is not named `terraform-<provider>-<name>`: public registries accept only that form"
             ),
+            Problem::UnpinnedRequirement {
+                requirement, spec, ..
+            } => {
+                if spec.is_empty() {
+                    format!("`{}` is not pinned: it names no version", shown(requirement))
+                } else {
+                    format!("`{}` is not pinned to one version", shown(requirement))
+                }
+            }
+            Problem::RequirementPath { requirement } => format!(
+                "`{}` is a path or URL, not a pinned requirement",
+                shown(requirement)
+            ),
+            Problem::RequirementUrl { requirement, name } => format!(
+                "`{}` installs `{}` from a URL, not a pinned version",
+                shown(requirement),
+                shown(name)
+            ),
+            Problem::UnclosedExtras { requirement } => format!(
+                "`{}` opens a list of extras with `[` but does not close it",
+                shown(requirement)
+            ),
+            Problem::EmptyMarker { requirement } => {
+                format!("`{}` has an empty marker after `;`", shown(requirement))
+            }
+            Problem::RequirementOption { option } => {
+                format!("the option `{}` is not supported here", shown(option))
+            }
+            Problem::UnsupportedHash { value } => format!(
+                "`--hash={}` is not a hash tapgen can check",
+                shown(value)
+            ),
+            Problem::NoWheel {
+                name,
+                version,
+                target,
+            } => format!(
+                "`{}=={}` has no wheel for {}: CPython {} on {} (`{}`), and tapgen installs wheels only",
+                shown(name),
+                shown(version),
+                target.shown(),
+                target.runtime.python_version(),
+                target.architecture.machine(),
+                target.platform_tag()
+            ),
+            Problem::UnknownPackage { name } => {
+                format!("the package index has no package `{}`", shown(name))
+            }
+            Problem::UnknownVersion { name, version } => format!(
+                "the package index has no version `{}` of `{}`",
+                shown(version),
+                shown(name)
+            ),
+            Problem::UnpinnedDependencies { pins, file } => format!(
+                "`{file}` does not pin every package the function needs: {} installed as {}, unpinned, so the build cannot be reproduced",
+                ticked(pins),
+                if pins.len() == 1 {
+                    "a dependency"
+                } else {
+                    "dependencies"
+                }
+            ),
         }
     }
 
@@ -1084,6 +1202,54 @@ impl Problem {
             }
             Problem::RepositoryName { suggestion, .. } => format!(
                 "rename the repository, such as to `{suggestion}`, where the provider is one the module requires"
+            ),
+            Problem::UnpinnedRequirement { name, .. } => format!(
+                "pin one version with `==`, such as `{}==VERSION`, as `uv pip compile` or `pip freeze` write them: an unpinned build cannot be reproduced",
+                shown(name)
+            ),
+            Problem::RequirementPath { .. } => {
+                "put the code in the handler folder, or publish it to the package index and pin its version".to_owned()
+            }
+            Problem::RequirementUrl { name, .. } => format!(
+                "pin a version from the package index, as `{}==VERSION`",
+                shown(name)
+            ),
+            Problem::UnclosedExtras { .. } => {
+                "write the extras as `name[extra1,extra2]==version`".to_owned()
+            }
+            Problem::EmptyMarker { .. } => {
+                "remove the `;`, or write a marker such as `python_version >= \"3.12\"`".to_owned()
+            }
+            Problem::RequirementOption { option } => match option.as_str() {
+                "-r" | "--requirement" | "-c" | "--constraint" => {
+                    "list every pin in this file: tapgen reads no other file".to_owned()
+                }
+                "-e" | "--editable" => {
+                    "put the code in the handler folder, or publish it and pin its version"
+                        .to_owned()
+                }
+                _ => "remove it: tapgen chooses the install options itself (wheels only, for the Lambda runtime and architecture); set the package index in uv's own configuration (`UV_INDEX_URL`, `uv.toml`)".to_owned(),
+            },
+            Problem::UnsupportedHash { .. } => {
+                "write hashes as `--hash=sha256:<hex digest>`, as `uv pip compile --generate-hashes` does".to_owned()
+            }
+            Problem::NoWheel { name, target, .. } => format!(
+                "pin a version of `{}` that publishes a manylinux wheel for CPython {} on {} (or a pure-Python one): tapgen never builds from source, which would build for this machine",
+                shown(name),
+                target.runtime.python_version(),
+                target.architecture.machine()
+            ),
+            Problem::UnknownPackage { name } => format!(
+                "check the spelling of `{}`, or the package index uv reads (`UV_INDEX_URL`, `uv.toml`)",
+                shown(name)
+            ),
+            Problem::UnknownVersion { name, .. } => format!(
+                "pin a version of `{}` that the package index has (`uv pip compile` picks one)",
+                shown(name)
+            ),
+            Problem::UnpinnedDependencies { pins, file } => format!(
+                "add {} to `{file}` (`uv pip compile` writes every pin)",
+                ticked(pins)
             ),
         }
     }
@@ -1372,7 +1538,53 @@ mod tests {
                 name: s(VALUE),
                 suggestion: s("terraform-aws-api"),
             },
+            Problem::UnpinnedRequirement {
+                requirement: s(VALUE),
+                name: s(KEY),
+                spec: s(""),
+            },
+            Problem::UnpinnedRequirement {
+                requirement: format!("{KEY}>={VALUE}"),
+                name: s(KEY),
+                spec: format!(">={VALUE}"),
+            },
+            Problem::RequirementPath {
+                requirement: s(VALUE),
+            },
+            Problem::RequirementUrl {
+                requirement: s(VALUE),
+                name: s(KEY),
+            },
+            Problem::UnclosedExtras {
+                requirement: s(VALUE),
+            },
+            Problem::EmptyMarker {
+                requirement: s(VALUE),
+            },
+            Problem::UnsupportedHash { value: s(VALUE) },
+            Problem::NoWheel {
+                name: s(KEY),
+                version: s(VALUE),
+                target: Target::parse("python3.12", "arm64").unwrap(),
+            },
+            Problem::UnknownPackage { name: s(KEY) },
+            Problem::UnknownVersion {
+                name: s(KEY),
+                version: s(VALUE),
+            },
+            Problem::UnpinnedDependencies {
+                pins: vec![format!("{KEY}=={VALUE}")],
+                file: s("requirements.txt"),
+            },
+            Problem::UnpinnedDependencies {
+                pins: vec![format!("{KEY}=={VALUE}"), s("six==1.17.0")],
+                file: s("requirements.txt"),
+            },
         ];
+        // Each option's help: includes, editables, and every other option.
+        for option in ["-r", "-e", "--index-url", VALUE] {
+            all.push(Problem::RequirementOption { option: s(option) });
+        }
         for rule in rules {
             for reason in [None, Some(s("unexpected end of input"))] {
                 all.push(Problem::Invalid {
@@ -1481,7 +1693,18 @@ mod tests {
                 | Problem::ProviderWithoutVersion { .. }
                 | Problem::NotInGitRepository { .. }
                 | Problem::NotRepositoryRoot { .. }
-                | Problem::RepositoryName { .. } => {}
+                | Problem::RepositoryName { .. }
+                | Problem::UnpinnedRequirement { .. }
+                | Problem::RequirementPath { .. }
+                | Problem::RequirementUrl { .. }
+                | Problem::UnclosedExtras { .. }
+                | Problem::EmptyMarker { .. }
+                | Problem::RequirementOption { .. }
+                | Problem::UnsupportedHash { .. }
+                | Problem::NoWheel { .. }
+                | Problem::UnknownPackage { .. }
+                | Problem::UnknownVersion { .. }
+                | Problem::UnpinnedDependencies { .. } => {}
             }
             let (message, help) = (problem.message(), problem.help());
             for (what, text) in [("message", &message), ("help", &help)] {

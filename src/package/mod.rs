@@ -14,6 +14,13 @@
 //! UTF-8, a FIFO, socket or device (never opened: opening a FIFO blocks), or more than Lambda
 //! accepts. A symlink to a file or folder inside the folder is packaged as its target.
 
+mod deps;
+mod lock;
+pub mod target;
+
+pub use deps::{Tools, UV_VERSION};
+pub use target::{Architecture, Runtime, Target};
+
 use crate::error::Error;
 // A problem that makes the folder unpackageable, as one line and what to do about it.
 use crate::error::Unpackageable as Problem;
@@ -109,6 +116,8 @@ struct Walk<'a> {
     dir: &'a Path,
     /// The folder with symlinks resolved.
     root: PathBuf,
+    /// Every name is packaged: an installed dependency set, not the handler folder.
+    verbatim: bool,
     /// Excluded paths as entries are met ([`Exclusions::located`]): left out.
     excluded_at: Vec<PathBuf>,
     /// Excluded paths resolved ([`Exclusions::resolved`]): a symlink into one is refused.
@@ -161,7 +170,7 @@ impl Walk<'_> {
             let lossy = os_name.to_string_lossy();
             // Checked on the lossy name so that an excluded non-UTF-8 name (a dot-file,
             // say) is left out rather than refused.
-            if is_excluded(&lossy) {
+            if !self.verbatim && is_excluded(&lossy) {
                 continue;
             }
             let Some(name) = os_name.to_str() else {
@@ -387,9 +396,16 @@ fn refuse(dir: &Path, mut problems: Vec<Problem>) -> Error {
     }
 }
 
-/// Files under `dir` to package, sorted by their name inside the zip, or every reason the
-/// folder cannot be packaged.
-fn collect(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<Vec<Entry>, Error> {
+/// Walks `dir`, packaged under `prefix`: the handler folder with its rules (tapgen's
+/// output left out, dot-files, tests and caches too), or, `verbatim`, an installed
+/// dependency set, every file of which is packaged (a wheel's `.libs` folder is code).
+/// Problems are recorded in the walk, not returned, so that all are reported at once.
+fn walk<'a>(
+    dir: &'a Path,
+    exclusions: &Exclusions,
+    verbatim: bool,
+    prefix: &str,
+) -> Result<Walk<'a>, Error> {
     let root =
         std::fs::canonicalize(dir).map_err(|e| Error::io("read Lambda source folder", dir, e))?;
     let excluded_at = exclusions.located();
@@ -407,6 +423,7 @@ fn collect(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<Vec<En
     let mut walk = Walk {
         dir,
         root: root.clone(),
+        verbatim,
         excluded_at,
         excluded: excluded.into_iter().map(|(_, e)| e).collect(),
         walking: Vec::new(),
@@ -415,30 +432,47 @@ fn collect(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<Vec<En
         unzipped: 0,
         problems: Vec::new(),
     };
-    walk.folder(&root, "")?;
-    if walk.unzipped > limits.unzipped {
-        let mut largest: Vec<(u64, &str)> = walk
-            .files
-            .iter()
-            .map(|entry| (entry.len, entry.name.as_str()))
-            .collect();
-        largest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-        let largest: Vec<String> = largest
-            .iter()
-            .take(3)
-            .map(|(len, name)| format!("`{name}` ({})", show_size(*len)))
-            .collect();
-        let message = format!(
+    walk.folder(&root, prefix)?;
+    Ok(walk)
+}
+
+/// The problem of files that take more than `limit` unzipped, naming the largest three.
+fn too_large(files: &[&Entry], unzipped: u64, limit: u64, help: &'static str) -> Option<Problem> {
+    if unzipped <= limit {
+        return None;
+    }
+    let mut largest: Vec<(u64, &str)> = files
+        .iter()
+        .map(|entry| (entry.len, entry.name.as_str()))
+        .collect();
+    largest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let largest: Vec<String> = largest
+        .iter()
+        .take(3)
+        .map(|(len, name)| format!("`{name}` ({})", show_size(*len)))
+        .collect();
+    Some(Problem {
+        message: format!(
             "the files take {} ({} bytes) unzipped, over the {} Lambda accepts; the largest: {}",
-            show_size(walk.unzipped),
-            walk.unzipped,
-            show_limit(limits.unzipped),
+            show_size(unzipped),
+            unzipped,
+            show_limit(limit),
             largest.join(", ")
-        );
-        walk.problem(
-            message,
-            "leave out what the handler does not need: dot-files, `tests/` and caches are left out already",
-        );
+        ),
+        help,
+    })
+}
+
+const HANDLER_TOO_LARGE: &str =
+    "leave out what the handler does not need: dot-files, `tests/` and caches are left out already";
+
+/// Files under `dir` to package, sorted by their name inside the zip, or every reason the
+/// folder cannot be packaged.
+fn collect(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<Vec<Entry>, Error> {
+    let mut walk = walk(dir, exclusions, false, "")?;
+    let files: Vec<&Entry> = walk.files.iter().collect();
+    if let Some(problem) = too_large(&files, walk.unzipped, limits.unzipped, HANDLER_TOO_LARGE) {
+        walk.problems.push(problem);
     }
     if !walk.problems.is_empty() {
         return Err(refuse(walk.dir, walk.problems));
@@ -470,6 +504,11 @@ pub fn build(dir: &Path, exclusions: &Exclusions) -> Result<Vec<u8>, Error> {
 
 fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<Vec<u8>, Error> {
     let files = collect(dir, exclusions, limits)?;
+    zip_files(dir, files, limits)
+}
+
+/// Zips `files` (sorted by name) deterministically; `dir` names the folder in messages.
+fn zip_files(dir: &Path, files: Vec<Entry>, limits: Limits) -> Result<Vec<u8>, Error> {
     let mut zip = Zip::new();
     let zip_error = |e: zip::result::ZipError| {
         Error::io("build Lambda package from", dir, std::io::Error::other(e))
@@ -527,6 +566,198 @@ fn build_within(dir: &Path, exclusions: &Exclusions, limits: Limits) -> Result<V
         ));
     }
     Ok(bytes)
+}
+
+/// How to build a package for a function: what it runs on, where its dependencies go,
+/// and where they are cached and installed from.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    pub target: Target,
+    /// Dependencies go into a layer of their own (under `python/`, where Lambda's Python
+    /// looks), and the function package holds the handler folder only.
+    pub layer: bool,
+    pub tools: &'a Tools,
+}
+
+/// A function package, and its layer where the dependencies have one.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The function's zip: the handler folder, and its dependencies unless in `layer`.
+    pub function: Vec<u8>,
+    /// The layer's zip (dependencies under `python/`), with [`Options::layer`] and a lock.
+    pub layer: Option<Vec<u8>>,
+    /// The handler's dependencies, where it has a lock.
+    pub dependencies: Option<Dependencies>,
+}
+
+/// What was installed for a package, for the caller to report.
+#[derive(Debug, Clone)]
+pub struct Dependencies {
+    /// `requirements.txt` or `uv.lock`.
+    pub lock: PathBuf,
+    /// The lock's digest, part of the cache key with the runtime and architecture.
+    pub lock_sha256: String,
+    /// `(name, version)` of each installed distribution, by name.
+    pub packages: Vec<(String, String)>,
+    /// Whether the set came from the cache, so that no installer ran.
+    pub from_cache: bool,
+    /// The installer that ran, if one did.
+    pub installer: Option<PathBuf>,
+}
+
+/// Zips `dir` for `options.target`, with the dependencies its `requirements.txt` (or
+/// `pyproject.toml` and `uv.lock`) pins installed for that target. Without a lock the
+/// function package is the same bytes [`build`] makes. Refuses (exit 2) what [`build`]
+/// refuses, a compiled library the target cannot load, and unpinned or uninstallable
+/// dependencies; an installer that cannot run is exit 3.
+pub fn build_for(dir: &Path, exclusions: &Exclusions, options: &Options) -> Result<Built, Error> {
+    build_for_within(dir, exclusions, options, LAMBDA_LIMITS)
+}
+
+fn build_for_within(
+    dir: &Path,
+    exclusions: &Exclusions,
+    options: &Options,
+    limits: Limits,
+) -> Result<Built, Error> {
+    // The handler is checked before anything is installed: its problems cost no download.
+    let mut handler = walk(dir, exclusions, false, "")?;
+    check_libraries(&mut handler, options.target)?;
+    let files: Vec<&Entry> = handler.files.iter().collect();
+    if let Some(problem) = too_large(&files, handler.unzipped, limits.unzipped, HANDLER_TOO_LARGE) {
+        handler.problems.push(problem);
+    }
+    if !handler.problems.is_empty() {
+        return Err(refuse(dir, handler.problems));
+    }
+    let handler_unzipped = handler.unzipped;
+    let handler_files = handler.files;
+    let Some(lock) = lock::find(dir)? else {
+        return Ok(Built {
+            function: assemble(
+                dir,
+                handler_files,
+                handler_unzipped,
+                None,
+                options.layer,
+                limits,
+            )?
+            .0,
+            layer: None,
+            dependencies: None,
+        });
+    };
+    let installed = deps::install(&lock, options.target, options.tools)?;
+    let (function, layer) = assemble(
+        dir,
+        handler_files,
+        handler_unzipped,
+        Some(&installed.site),
+        options.layer,
+        limits,
+    )?;
+    Ok(Built {
+        function,
+        layer,
+        dependencies: Some(Dependencies {
+            lock: lock.file().to_path_buf(),
+            lock_sha256: lock.sha256.clone(),
+            packages: installed.packages,
+            from_cache: installed.from_cache,
+            installer: installed.installer,
+        }),
+    })
+}
+
+/// Refuses each shared library in the handler folder that the target cannot load: tagged
+/// for another interpreter, or built for another machine.
+fn check_libraries(walk: &mut Walk, target: Target) -> Result<(), Error> {
+    let mut problems = Vec::new();
+    for entry in walk
+        .files
+        .iter()
+        .filter(|e| target::is_shared_library(&e.name))
+    {
+        let file = crate::output::disk::open_regular(&entry.path)
+            .map_err(|e| Error::io("read", &entry.path, e))?;
+        let mut head = Vec::with_capacity(20);
+        file.take(20)
+            .read_to_end(&mut head)
+            .map_err(|e| Error::io("read", &entry.path, e))?;
+        if let Some(why) = target.foreign_library(&entry.name, &head) {
+            problems.push(Problem {
+                message: format!("`{}` {why}", entry.name),
+                help: "rebuild it for the function's runtime and architecture, or remove it and pin its package in `requirements.txt`: tapgen installs the package's wheel for the function's platform",
+            });
+        }
+    }
+    walk.problems.extend(problems);
+    Ok(())
+}
+
+const WITH_DEPENDENCIES_TOO_LARGE: &str =
+    "depend on fewer or smaller packages, or leave out what the handler does not need";
+
+/// The function zip and, with `layer` and dependencies, the layer zip: the handler's
+/// `files` and the dependency set in `site` (every file of it), sorted as one.
+fn assemble(
+    dir: &Path,
+    mut files: Vec<Entry>,
+    unzipped: u64,
+    site: Option<&Path>,
+    layer: bool,
+    limits: Limits,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), Error> {
+    let Some(site) = site else {
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        return Ok((zip_files(dir, files, limits)?, None));
+    };
+    let prefix = if layer { "python/" } else { "" };
+    let deps = walk(site, &Exclusions::default(), true, prefix)?;
+    let mut problems = deps.problems;
+    if !layer {
+        let names: std::collections::BTreeSet<&str> =
+            files.iter().map(|entry| entry.name.as_str()).collect();
+        for entry in deps
+            .files
+            .iter()
+            .filter(|e| names.contains(e.name.as_str()))
+        {
+            problems.push(Problem {
+                message: format!(
+                    "`{}` is in the handler folder and also installed by a dependency: the package would hold two files of one name",
+                    entry.name
+                ),
+                help: "rename or remove the handler's copy (the dependency's is the pinned one)",
+            });
+        }
+    }
+    // Lambda's limit counts the function and its layers together.
+    let all: Vec<&Entry> = files.iter().chain(&deps.files).collect();
+    if let Some(problem) = too_large(
+        &all,
+        unzipped.saturating_add(deps.unzipped),
+        limits.unzipped,
+        WITH_DEPENDENCIES_TOO_LARGE,
+    ) {
+        problems.push(problem);
+    }
+    if !problems.is_empty() {
+        return Err(refuse(dir, problems));
+    }
+    let mut dependencies = deps.files;
+    if layer {
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        dependencies.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok((
+            zip_files(dir, files, limits)?,
+            Some(zip_files(site, dependencies, limits)?),
+        ))
+    } else {
+        files.append(&mut dependencies);
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok((zip_files(dir, files, limits)?, None))
+    }
 }
 
 /// A zip archive that comes out byte-identical for the same files added in the same order:
@@ -822,5 +1053,166 @@ mod tests {
         let archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
         assert_eq!(archive.comment(), b"hello");
         assert_eq!(archive.len(), 1);
+    }
+
+    fn tools() -> Tools {
+        // No cache and no installer: a test that reaches either fails.
+        Tools::default()
+    }
+
+    fn options(tools: &Tools, layer: bool) -> Options<'_> {
+        Options {
+            target: Target::parse("python3.12", "x86_64").unwrap(),
+            layer,
+            tools,
+        }
+    }
+
+    fn handler_and_site() -> (tempfile::TempDir, tempfile::TempDir) {
+        let handler = tempfile::tempdir().unwrap();
+        std::fs::write(handler.path().join("handler.py"), "import six\n").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(site.path().join("six-1.0.dist-info")).unwrap();
+        std::fs::write(
+            site.path().join("six-1.0.dist-info/METADATA"),
+            "Name: six\n",
+        )
+        .unwrap();
+        std::fs::write(site.path().join("six.py"), "x = 1\n").unwrap();
+        // A wheel's vendored libraries may sit in a dot-folder: they are code, not noise.
+        std::fs::create_dir_all(site.path().join("pkg/.libs")).unwrap();
+        std::fs::write(site.path().join("pkg/.libs/libz.so.1"), "").unwrap();
+        (handler, site)
+    }
+
+    fn assembled(
+        handler: &Path,
+        site: &Path,
+        layer: bool,
+        limits: Limits,
+    ) -> Result<(Vec<u8>, Option<Vec<u8>>), Error> {
+        let walk = walk(handler, &Exclusions::default(), false, "").unwrap();
+        let unzipped = walk.unzipped;
+        assemble(handler, walk.files, unzipped, Some(site), layer, limits)
+    }
+
+    #[test]
+    fn without_a_lock_the_function_package_is_the_handler_alone_and_needs_no_tools() {
+        let (handler, _) = handler_and_site();
+        let tools = tools();
+        for layer in [false, true] {
+            let built = build_for(
+                handler.path(),
+                &Exclusions::default(),
+                &options(&tools, layer),
+            )
+            .unwrap();
+            assert_eq!(
+                built.function,
+                build(handler.path(), &Exclusions::default()).unwrap()
+            );
+            assert!(built.layer.is_none() && built.dependencies.is_none());
+        }
+    }
+
+    #[test]
+    fn dependencies_join_the_handler_sorted_as_one_with_every_file_kept() {
+        let (handler, site) = handler_and_site();
+        let (function, layer) =
+            assembled(handler.path(), site.path(), false, LAMBDA_LIMITS).unwrap();
+        assert!(layer.is_none());
+        assert_eq!(
+            names(function),
+            [
+                "handler.py",
+                "pkg/.libs/libz.so.1",
+                "six-1.0.dist-info/METADATA",
+                "six.py"
+            ]
+        );
+    }
+
+    #[test]
+    fn in_a_layer_dependencies_go_under_python_and_the_function_is_the_handler() {
+        let (handler, site) = handler_and_site();
+        let (function, layer) =
+            assembled(handler.path(), site.path(), true, LAMBDA_LIMITS).unwrap();
+        assert_eq!(
+            function,
+            build(handler.path(), &Exclusions::default()).unwrap()
+        );
+        assert_eq!(
+            names(layer.unwrap()),
+            [
+                "python/pkg/.libs/libz.so.1",
+                "python/six-1.0.dist-info/METADATA",
+                "python/six.py"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_handler_file_that_a_dependency_also_installs_is_refused_by_name() {
+        let (handler, site) = handler_and_site();
+        std::fs::write(handler.path().join("six.py"), "mine = 1\n").unwrap();
+        let error = assembled(handler.path(), site.path(), false, LAMBDA_LIMITS)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`six.py` is in the handler folder and also installed by a dependency"),
+            "{error}"
+        );
+        // In a layer the two never meet.
+        assert!(assembled(handler.path(), site.path(), true, LAMBDA_LIMITS).is_ok());
+    }
+
+    #[test]
+    fn the_unzipped_limit_counts_the_handler_and_its_dependencies_together() {
+        let (handler, site) = handler_and_site();
+        std::fs::write(site.path().join("big.bin"), vec![b'x'; 100]).unwrap();
+        let limits = Limits {
+            unzipped: 100,
+            zipped: 1 << 20,
+        };
+        for layer in [false, true] {
+            let error = assembled(handler.path(), site.path(), layer, limits)
+                .unwrap_err()
+                .to_string();
+            let big = if layer {
+                "`python/big.bin`"
+            } else {
+                "`big.bin`"
+            };
+            assert!(
+                error.contains("unzipped, over the 100 bytes") && error.contains(big),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_foreign_compiled_extension_in_the_handler_is_refused_before_any_install() {
+        let (handler, _) = handler_and_site();
+        std::fs::write(
+            handler
+                .path()
+                .join("_fast.cpython-312-aarch64-linux-gnu.so"),
+            b"\x7fELF\x02\x01\x01",
+        )
+        .unwrap();
+        std::fs::write(handler.path().join("requirements.txt"), "six==1.16.0\n").unwrap();
+        let tools = tools();
+        let error = build_for(
+            handler.path(),
+            &Exclusions::default(),
+            &options(&tools, false),
+        )
+        .unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit::USAGE);
+        let error = error.to_string();
+        assert!(
+            error.contains("`_fast.cpython-312-aarch64-linux-gnu.so` is a compiled extension tagged `cpython-312-aarch64-linux-gnu`"),
+            "{error}"
+        );
     }
 }
