@@ -58,6 +58,25 @@ fn tail(text: &str, n: usize) -> String {
         .collect()
 }
 
+/// `text` without its ANSI colour sequences (`ESC [ ... m`), which moto's log holds.
+fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // Up to and including the sequence's final letter.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Hides the developer's AWS and Terraform settings from `command`: see the module docs.
 /// `empty` is an empty file that stands in for the shared AWS config and credentials.
 fn hermetic(command: &mut Command, empty: &Path) {
@@ -230,6 +249,7 @@ impl Drop for Emulator {
         if std::thread::panicking() {
             let log = self.work.path.join(MOTO_LOG);
             let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let text = without_colours(&text);
             eprintln!(
                 "emulator test: the end of moto's log ({}):\n{}",
                 log.display(),
@@ -489,6 +509,7 @@ impl Step {
     }
 
     /// Asserts that the step exited 0; returns its stdout.
+    #[track_caller]
     fn succeeded(self) -> String {
         assert!(
             self.output.status.success(),
@@ -503,6 +524,7 @@ impl<'e> Root<'e> {
     /// Renders `env` of `config` (the text of a `tapgen.toml`) with tapgen, and writes the
     /// override that points the root at `emulator`. Fails when the root holds a type whose
     /// AWS service has no endpoint in `tapgen::aws_services`.
+    #[track_caller]
     pub(crate) fn render(config: &str, env: &str, cli: &'e Cli, emulator: &'e Emulator) -> Self {
         let work = WorkDir::new("work folder (render, state, step logs in logs/)");
         std::fs::create_dir_all(work.path.join("logs")).expect("logs folder");
@@ -554,10 +576,14 @@ impl<'e> Root<'e> {
     fn run(&self, title: &str, program: &Path, args: &[&str], dir: &Path) -> Step {
         let n = self.steps.get() + 1;
         self.steps.set(n);
-        let slug: String = title
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        // `tofu plan -detailed-exitcode ...` -> `tofu-plan-detailed-exitcode`.
+        let words: Vec<String> = title
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .take(4)
+            .map(str::to_owned)
             .collect();
+        let slug = words.join("-");
         let log = self.work.path.join(format!("logs/{n:02}-{slug}.log"));
         let mut command = Command::new(program);
         command.args(args).current_dir(dir).stdin(Stdio::null());
@@ -591,11 +617,13 @@ impl<'e> Root<'e> {
         self.run(&title, &self.cli.tool.path, args, &self.dir)
     }
 
+    #[track_caller]
     pub(crate) fn init(&self) {
         self.cli(&["init", "-input=false", "-no-color"]).succeeded();
     }
 
     /// Applies the root; returns the number of managed resources in its state.
+    #[track_caller]
     pub(crate) fn apply(&self) -> usize {
         self.cli(&["apply", "-auto-approve", "-input=false", "-no-color"])
             .succeeded();
@@ -610,6 +638,7 @@ impl<'e> Root<'e> {
 
     /// Asserts that a plan right after apply shows no changes, but for changes a known
     /// emulator gap explains, each checked against the running moto; returns those.
+    #[track_caller]
     pub(crate) fn assert_plan_is_empty(&self, gaps: &[KnownGap]) -> Vec<String> {
         let plan_file = self.work.path.join("after-apply.tfplan");
         let out = format!("-out={}", plan_file.display());
@@ -645,6 +674,7 @@ impl<'e> Root<'e> {
     }
 
     /// The root's outputs, by name (their values).
+    #[track_caller]
     pub(crate) fn outputs(&self) -> BTreeMap<String, Value> {
         let json = self.cli(&["output", "-json"]).succeeded();
         let outputs: BTreeMap<String, Value> =
@@ -656,6 +686,7 @@ impl<'e> Root<'e> {
     }
 
     /// Destroys the root; asserts that its state ends empty.
+    #[track_caller]
     pub(crate) fn destroy(&self) {
         self.cli(&["destroy", "-auto-approve", "-input=false", "-no-color"])
             .succeeded();
