@@ -592,16 +592,19 @@ impl<'e> Root<'e> {
             .env("TF_CLI_CONFIG_FILE", &self.cli.config)
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_INPUT", "0");
+        let started = std::time::Instant::now();
         let output = command
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+        // Recorded for whoever reads the log; nothing asserts on it.
+        let took = started.elapsed().as_secs_f64();
         let step = Step {
             output,
             log,
             title: format!("step {n} `{title}` in {}", dir.display()),
         };
         let saved = format!(
-            "$ {} {}\n{}\n(exit: {})\n",
+            "$ {} {}\n{}\n({}, {took:.1} s)\n",
             program.display(),
             args.join(" "),
             step.text(),
