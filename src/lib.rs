@@ -5,6 +5,7 @@
 //! environment) → [`render`] (HCL documents as trees) → [`hcl::print`] (`tofu fmt` layout) →
 //! [`output`] (check or write atomically).
 
+pub mod aws_services;
 pub mod cli;
 pub mod completions;
 pub mod config;

@@ -14,6 +14,9 @@ mod cli_trust;
 /// The config's rules: NFC, SemVer, registry addresses, regions, AWS limits, secrets, and
 /// every error at once, in file order, each located under its full key.
 mod config_rules;
+/// Environment roots deployed against an AWS emulator (moto) on loopback: init, apply, an
+/// empty plan, outputs, destroy; every rendered AWS type has an emulator endpoint.
+mod emulator;
 /// Whole messages pinned: stderr and stdout compared in full for each representative error.
 mod errors;
 /// The committed module and environments equal a fresh render; renders are deterministic.
