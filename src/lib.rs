@@ -5,12 +5,14 @@
 //! environment) → [`render`] (HCL documents as trees) → [`hcl::print`] (`tofu fmt` layout) →
 //! [`output`] (check or write atomically).
 
+pub mod aws;
 pub mod cli;
 pub mod completions;
 pub mod config;
 pub mod error;
 pub mod hcl;
 pub mod init;
+pub mod layout;
 pub mod lint;
 pub mod output;
 pub mod package;
@@ -25,6 +27,7 @@ pub mod ui;
 
 use cli::{Cli, Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
 use error::{Error, exit};
+use layout::{DIST_DIR, ENVS_DIR, MODULES_DIR};
 use output::{Changes, File, Group, Owned, Plan, SharedBytes};
 use stack::Stack;
 use std::collections::HashMap;
@@ -213,7 +216,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 return refuse_stale(&changes, &args.env, &args.paths);
             }
             let module = stack::module_spec(&loaded.config);
-            let env_dir = root.join("envs").join(&stacks[0].environment);
+            let env_dir = root.join(ENVS_DIR).join(&stacks[0].environment);
             tool::validate(&env_dir, &root.join(module_dir(&module.name)))?;
             Ok(exit::SUCCESS)
         }
@@ -452,9 +455,6 @@ fn package_module(
     Ok(path)
 }
 
-const MODULES_DIR: &str = "modules";
-const ENVS_DIR: &str = "envs";
-
 fn module_dir(name: &str) -> PathBuf {
     PathBuf::from(MODULES_DIR).join(name)
 }
@@ -516,9 +516,6 @@ pub fn package_exclusions(loaded: &config::Loaded, root: &Path) -> package::Excl
     ));
     package::Exclusions::new(paths)
 }
-
-/// Where `tapgen module package` writes archives by default, beside the config.
-const DIST_DIR: &str = "dist";
 
 /// Lambda packages by source folder, each built once per command and held once, however
 /// many environments and examples carry it. Keyed by the folder itself, so that `lambda`

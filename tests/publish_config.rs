@@ -434,7 +434,9 @@ fn bad_publish_values_are_refused_each_at_its_line_and_key() {
     let stderr = refused(&project, &[]);
     assert!(
         stderr.contains("(key `env.dev.publish`)")
-            && stderr.contains("write it as the top-level table `[publish]`, the same for every environment"),
+            && stderr.contains(
+                "write it as the top-level table `[publish]`, the same for every environment"
+            ),
         "{stderr}"
     );
 }

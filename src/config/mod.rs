@@ -2,7 +2,6 @@
 
 pub mod load;
 pub mod model;
-pub mod regions;
 pub mod secrets;
 pub mod source;
 pub mod structure;

@@ -9,39 +9,17 @@
 //! written. A value inherited by several environments is reported once, where it is written.
 
 use super::load::Loaded;
-use super::regions;
 use super::secrets::looks_like_secret;
 use super::source::Source;
+use crate::aws::{self, RETENTION_DAYS, SUPPORTED_RUNTIMES, regions};
 use crate::error::{ArnOf, Diagnostic, Error, Holder, Problem, Rule, shown, ticked};
+use crate::layout::{MANAGED_TAGS, MANAGED_VARIABLES};
 use crate::stack::{self, Stack};
 use std::collections::BTreeSet;
 
-/// Python runtimes AWS still accepts for new functions and the aws provider 5.100+ knows.
-pub const SUPPORTED_RUNTIMES: &[&str] = &["python3.11", "python3.12", "python3.13"];
-
-/// The retention periods CloudWatch Logs accepts, in days.
-pub const RETENTION_DAYS: &[u32] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
-
-/// Lambda environment variables that tapgen sets itself.
-pub const MANAGED_VARIABLES: &[&str] = &["LOG_BUCKET_NAME", "ENVIRONMENT"];
-
-/// Tags the module sets on every resource.
-pub const MANAGED_TAGS: &[&str] = &["Project", "Environment", "ManagedBy"];
-
-/// The most tags AWS allows on one resource (tags with the reserved `aws:` prefix aside).
-pub const MAX_TAGS: usize = 50;
-
-/// The most bytes Lambda allows for a function's environment variables, measured as the JSON
-/// object of names and values (Lambda's own error quotes the "string measured").
-pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
-
 /// The longest suffix the module appends to `<project>-<env>` in a resource name
-/// (`-apigw-cloudwatch`, on the account logging role) and the 64-character IAM role limit.
+/// (`-apigw-cloudwatch`, on the account logging role), within the IAM role name limit.
 const LONGEST_NAME_SUFFIX: usize = "-apigw-cloudwatch".len();
-const NAME_LIMIT: usize = 64;
 
 /// Checks the config and resolves the requested environments.
 pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Error> {
@@ -399,7 +377,7 @@ impl Checker<'_> {
             );
         }
         let longest = stack.project.len() + 1 + stack.environment.len() + LONGEST_NAME_SUFFIX;
-        if longest > NAME_LIMIT {
+        if longest > aws::IAM_NAME_LIMIT {
             let prefix = format!("{}-{}", stack.project, stack.environment);
             self.error(
                 env,
@@ -408,7 +386,7 @@ impl Checker<'_> {
                     longest_name: format!("{prefix}-apigw-cloudwatch"),
                     prefix,
                     length: longest,
-                    limit: NAME_LIMIT,
+                    limit: aws::IAM_NAME_LIMIT,
                     suffix: LONGEST_NAME_SUFFIX,
                 },
             );
@@ -464,14 +442,14 @@ impl Checker<'_> {
         all.insert("LOG_BUCKET_NAME".to_owned(), stack.bucket_name());
         all.insert("ENVIRONMENT".to_owned(), stack.environment.clone());
         let size = serde_json::to_string(&all).map_or(0, |json| json.len());
-        if size > MAX_ENVIRONMENT_BYTES {
+        if size > aws::MAX_ENVIRONMENT_BYTES {
             self.error(
                 env,
                 &["lambda", "environment"],
                 Problem::EnvironmentTooLarge {
                     environment: stack.environment.clone(),
                     bytes: size,
-                    limit: MAX_ENVIRONMENT_BYTES,
+                    limit: aws::MAX_ENVIRONMENT_BYTES,
                 },
             );
         }
@@ -529,24 +507,24 @@ impl Checker<'_> {
             (
                 "throttling_rate_limit",
                 api.throttling_rate_limit,
-                10_000,
+                aws::API_RATE_LIMIT,
                 "requests per second",
             ),
             (
                 "throttling_burst_limit",
                 api.throttling_burst_limit,
-                5_000,
+                aws::API_BURST_LIMIT,
                 "",
             ),
         ] {
-            if u64::from(value) > limit {
+            if value > limit {
                 self.error(
                     env,
                     &["api", name],
                     Problem::AboveAccountLimit {
                         name: name.to_owned(),
                         value: value.into(),
-                        limit,
+                        limit: limit.into(),
                         unit,
                     },
                 );
@@ -602,7 +580,7 @@ impl Checker<'_> {
             );
         }
         let window = u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods);
-        if window > 86_400 {
+        if window > aws::MAX_ALARM_WINDOW_S {
             self.error(
                 env,
                 &["alarms", "evaluation_periods"],
@@ -628,14 +606,14 @@ impl Checker<'_> {
     fn tags(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
         let count = stack.tags.len() + MANAGED_TAGS.len();
-        if count > MAX_TAGS {
+        if count > aws::MAX_TAGS {
             self.error(
                 env,
                 &["tags"],
                 Problem::TooManyTags {
                     environment: stack.environment.clone(),
                     count,
-                    limit: MAX_TAGS,
+                    limit: aws::MAX_TAGS,
                     managed: owned(MANAGED_TAGS),
                 },
             );

@@ -154,7 +154,7 @@ pub fn build(spec: &ModuleSpec, files: &[File]) -> Result<Package, Error> {
 /// The files a release of the module holds, by `/`-separated path inside the module: what
 /// the package archives and what `module publish --git` commits.
 pub fn module_files(spec: &ModuleSpec, files: &[File]) -> Result<BTreeMap<String, Vec<u8>>, Error> {
-    let root = Path::new("modules").join(&spec.name);
+    let root = Path::new(crate::layout::MODULES_DIR).join(&spec.name);
     let mut entries = BTreeMap::new();
     for file in files {
         let Ok(relative) = file.path.strip_prefix(&root) else {

@@ -32,35 +32,41 @@ pub struct Grant {
 /// The function's policy: only what the features in use need. Kept here so tests can assert
 /// on it. KMS for the log groups and SNS for the alarms need no grant here: CloudWatch Logs
 /// and CloudWatch itself use those, under their own service principals.
-pub const LAMBDA_POLICY: &[Grant] =
-    &[
-        Grant {
-            sid: "WriteOwnLogs",
-            actions: &["logs:CreateLogStream", "logs:PutLogEvents"],
-            when: None,
-        },
-        Grant {
-            sid: "WriteRequestRecords",
-            actions: &["s3:PutObject"],
-            when: None,
-        },
-        Grant {
-            sid: "WriteTraces",
-            actions: &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-            when: Some(|| var("lambda_tracing_enabled")),
-        },
-        Grant {
-            sid: "EncryptRequestRecords",
-            actions: &["kms:GenerateDataKey"],
-            // With `aws:kms` and no key of the user's, S3 uses the AWS managed `aws/s3` key,
-            // whose key policy already lets S3 use it for the account's principals.
-            when: Some(|| {
-                Expr::binary(var("bucket_sse_algorithm"), BinaryOp::Eq, "aws:kms").and(
-                    Expr::binary(var("bucket_kms_key_arn"), BinaryOp::Ne, Expr::Null),
-                )
-            }),
-        },
-    ];
+pub const LAMBDA_POLICY: &[Grant] = &[
+    Grant {
+        sid: "WriteOwnLogs",
+        actions: &["logs:CreateLogStream", "logs:PutLogEvents"],
+        when: None,
+    },
+    Grant {
+        sid: "WriteRequestRecords",
+        actions: &["s3:PutObject"],
+        when: None,
+    },
+    Grant {
+        sid: "WriteTraces",
+        actions: &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        when: Some(|| var("lambda_tracing_enabled")),
+    },
+    Grant {
+        sid: "EncryptRequestRecords",
+        actions: &["kms:GenerateDataKey"],
+        // With `aws:kms` and no key of the user's, S3 uses the AWS managed `aws/s3` key,
+        // whose key policy already lets S3 use it for the account's principals.
+        when: Some(|| {
+            Expr::binary(
+                var("bucket_sse_algorithm"),
+                BinaryOp::Eq,
+                crate::aws::SSE_KMS,
+            )
+            .and(Expr::binary(
+                var("bucket_kms_key_arn"),
+                BinaryOp::Ne,
+                Expr::Null,
+            ))
+        }),
+    },
+];
 
 /// The resource each grant is scoped to.
 fn resource(sid: &str) -> Expr {
@@ -99,13 +105,7 @@ fn lambda_statements() -> Expr {
 }
 
 pub fn document() -> Body {
-    let policy = Expr::call(
-        "jsonencode",
-        vec![Expr::object([
-            ("Version", Expr::string("2012-10-17")),
-            ("Statement", lambda_statements()),
-        ])],
-    );
+    let policy = super::policy_document(lambda_statements());
     let account_role = || Expr::cond(var("manage_account_logging_role"), 1i64, 0i64);
     Body::new()
         .block(LAMBDA_ROLE.declare(

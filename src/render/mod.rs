@@ -110,12 +110,13 @@ pub(crate) fn tagged(body: Body) -> Body {
 }
 
 /// A `jsonencode`d IAM policy document.
-pub(crate) fn policy_document(statements: Vec<Expr>) -> Expr {
+/// `statements` is a tuple of statements, or an expression (`concat(...)`) that makes one.
+pub(crate) fn policy_document(statements: Expr) -> Expr {
     Expr::call(
         "jsonencode",
         vec![Expr::object([
-            ("Version", Expr::string("2012-10-17")),
-            ("Statement", Expr::Tuple(statements)),
+            ("Version", Expr::string(crate::aws::POLICY_VERSION)),
+            ("Statement", statements),
         ])],
     )
 }
@@ -148,14 +149,14 @@ pub(crate) fn entry(key: &str, value: Expr) -> ObjectEntry {
 
 /// The trust policy that lets an AWS service assume a role.
 pub(crate) fn assume_role_policy(service: &str) -> Expr {
-    policy_document(vec![Expr::object([
+    policy_document(Expr::Tuple(vec![Expr::object([
         ("Effect", Expr::string("Allow")),
         (
             "Principal",
             Expr::object([("Service", Expr::string(service))]),
         ),
         ("Action", Expr::string("sts:AssumeRole")),
-    ])])
+    ])]))
 }
 
 /// `lifecycle { create_before_destroy = true }`.

@@ -6,7 +6,6 @@ use super::apigateway::{REST_API, STAGE};
 use super::iam::{LAMBDA_ROLE, PARTITION};
 use super::lambda::FUNCTION;
 use super::logs::{API_ACCESS_LOGS, LAMBDA_LOGS};
-use super::root::PACKAGE_FILE;
 use super::s3::BUCKET;
 use super::variables;
 use super::{
@@ -16,6 +15,7 @@ use super::{
 use crate::error::Error;
 use crate::hcl::reference::{ModuleCall, Resource, var};
 use crate::hcl::{Block, Body, Expr, Ident, TypeExpr};
+use crate::layout::{MANAGED_BY, MODULES_DIR, PACKAGE_FILE};
 use crate::output::{Document, File, SharedBytes};
 use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
@@ -120,7 +120,7 @@ fn main_document() -> Body {
                             Expr::object([
                                 ("Project", var("project")),
                                 ("Environment", var("environment")),
-                                ("ManagedBy", Expr::string("tapgen")),
+                                (MANAGED_BY.0, Expr::string(MANAGED_BY.1)),
                             ]),
                         ],
                     ),
@@ -422,7 +422,7 @@ pub fn files(
     project: &Stack,
     package: &SharedBytes,
 ) -> Result<Vec<File>, Error> {
-    let dir = PathBuf::from("modules").join(&spec.name);
+    let dir = PathBuf::from(MODULES_DIR).join(&spec.name);
     let command = "tapgen module";
     let tf = module_tf(spec);
     let call = module_call(spec)?;

@@ -8,14 +8,13 @@ use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, 
 use crate::error::Error;
 use crate::hcl::reference::ModuleCall;
 use crate::hcl::{Block, Body, Expr};
+use crate::layout::{ENVS_DIR, MANAGED_BY, PACKAGE_FILE};
 use crate::output::{Document, File, SharedBytes};
 use crate::stack::Stack;
 use std::path::PathBuf;
 
 /// The module block in every root.
 pub const MODULE: ModuleCall = ModuleCall::new("api");
-/// The Lambda package inside each environment folder.
-pub const PACKAGE_FILE: &str = "lambda.zip";
 
 fn versions(stack: &Stack) -> Body {
     let required_version = if stack.backend.as_ref().is_some_and(|b| b.use_lockfile) {
@@ -30,7 +29,7 @@ fn default_tags(stack: &Stack) -> Expr {
     let mut tags = vec![
         ("Project".to_owned(), Expr::string(&stack.project)),
         ("Environment".to_owned(), Expr::string(&stack.environment)),
-        ("ManagedBy".to_owned(), Expr::string("tapgen")),
+        (MANAGED_BY.0.to_owned(), Expr::string(MANAGED_BY.1)),
     ];
     tags.extend(stack.tags.iter().map(|(k, v)| (k.clone(), Expr::string(v))));
     Expr::object(tags)
@@ -95,7 +94,7 @@ fn backend(stack: &Stack) -> Option<Body> {
 
 /// The files of `envs/<env>/`, paths relative to the output folder.
 pub fn files(stack: &Stack, package: SharedBytes) -> Result<Vec<File>, Error> {
-    let dir = PathBuf::from("envs").join(&stack.environment);
+    let dir = PathBuf::from(ENVS_DIR).join(&stack.environment);
     let command = format!("tapgen terraform --env {}", stack.environment);
     let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
     let mut files = vec![

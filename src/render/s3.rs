@@ -36,7 +36,13 @@ pub fn document() -> Body {
                 .attr("force_destroy", var("bucket_force_destroy")),
         ),
     );
-    let kms = || Expr::binary(var("bucket_sse_algorithm"), BinaryOp::Eq, "aws:kms");
+    let kms = || {
+        Expr::binary(
+            var("bucket_sse_algorithm"),
+            BinaryOp::Eq,
+            crate::aws::SSE_KMS,
+        )
+    };
     Body::new()
         .block(BUCKET.declare(bucket))
         .block(
@@ -125,7 +131,7 @@ pub fn document() -> Body {
                     .attr("bucket", bucket_id())
                     .attr(
                         "policy",
-                        policy_document(vec![Expr::object([
+                        policy_document(Expr::Tuple(vec![Expr::object([
                             ("Sid", Expr::string("DenyInsecureTransport")),
                             ("Effect", Expr::string("Deny")),
                             ("Principal", Expr::string("*")),
@@ -144,7 +150,7 @@ pub fn document() -> Body {
                                     Expr::object([("aws:SecureTransport", Expr::string("false"))]),
                                 )]),
                             ),
-                        ])]),
+                        ])])),
                     )
                     .blank()
                     .attr(

@@ -2,7 +2,7 @@
 //! each environment root passes all come from this one table.
 
 use super::module::ALARM_TOPIC;
-use crate::config::validate::{RETENTION_DAYS, SUPPORTED_RUNTIMES};
+use crate::aws::{RETENTION_DAYS, SUPPORTED_RUNTIMES};
 use crate::hcl::reference::{path_module, var};
 use crate::hcl::{BinaryOp, Block, Body, Expr, TypeExpr};
 use crate::stack::{self, Stack};
@@ -84,6 +84,14 @@ fn matches(name: &'static str, pattern: &str, message: &str) -> (Expr, String) {
     )
 }
 
+/// `${path.module}/lambda.zip`: the package beside the root (or example) that calls the module.
+fn package_path() -> Expr {
+    Expr::template(
+        &format!("{{}}/{}", crate::layout::PACKAGE_FILE),
+        vec![path_module()],
+    )
+}
+
 /// The project's tags, plus one saying which example made the resources.
 fn example_tags(stack: &Stack) -> Expr {
     let mut tags = stack.tags.clone();
@@ -143,8 +151,8 @@ pub fn variables() -> Vec<Variable> {
             description: "Path to the zip file holding the function's code.",
             default: None,
             validations: vec![],
-            value: |_| Expr::template("{}/lambda.zip", vec![path_module()]),
-            example: |_| Expr::template("{}/lambda.zip", vec![path_module()]),
+            value: |_| package_path(),
+            example: |_| package_path(),
         },
         Variable {
             name: "lambda_runtime",
