@@ -10,6 +10,7 @@ pub mod cli;
 pub mod completions;
 pub mod config;
 pub mod error;
+pub mod family;
 pub mod hcl;
 pub mod init;
 pub mod layout;
@@ -24,6 +25,9 @@ pub mod suggest;
 pub mod templates;
 pub mod tool;
 pub mod ui;
+
+/// Every AWS service the module's resources call: what an emulator must answer for.
+pub use family::aws_services;
 
 use cli::{Cli, Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
 use error::{Error, exit};
@@ -180,8 +184,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         }
         Command::Schema => {
             before.refuse("schema")?;
-            let schema = schemars::schema_for!(config::ConfigFile);
-            let text = serde_json::to_string_pretty(&schema)
+            let text = serde_json::to_string_pretty(config::structure::schema())
                 .map_err(|e| Error::io("print", "the schema", std::io::Error::other(e)))?;
             ui::out(&format!("{text}\n"))?;
             Ok(exit::SUCCESS)

@@ -14,6 +14,9 @@ mod cli_trust;
 /// The config's rules: NFC, SemVer, registry addresses, regions, AWS limits, secrets, and
 /// every error at once, in file order, each located under its full key.
 mod config_rules;
+/// `tapgen schema` carries each setting's rules: a JSON Schema validator and taplo refuse what
+/// tapgen refuses and take every test config.
+mod config_schema;
 /// Whole messages pinned: stderr and stdout compared in full for each representative error.
 mod errors;
 /// The committed module and environments equal a fresh render; renders are deterministic.

@@ -93,7 +93,11 @@ pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Erro
         }
     };
     let checked = structure::check(&source, document);
-    let config = serde_json::from_value::<ConfigFile>(checked.value);
+    let config =
+        serde_json::from_value::<ConfigFile>(checked.value.clone()).map(|config| ConfigFile {
+            document: checked.value,
+            ..config
+        });
     let mut diagnostics = checked.diagnostics;
     match config {
         Ok(config) => {

@@ -19,10 +19,48 @@ use std::sync::OnceLock;
 use toml_edit::{Document, Item, Key, Value};
 use unicode_normalization::UnicodeNormalization as _;
 
-/// The JSON Schema of `tapgen.toml`, computed once.
+/// The JSON Schema of `tapgen.toml`, computed once: the structs' (project, module, tags,
+/// backend, publish, env) with each family's table added at the top level and in
+/// `[env.NAME]`, from its settings ([`crate::family::setting::Setting::schema`]).
 pub fn schema() -> &'static Json {
     static SCHEMA: OnceLock<Json> = OnceLock::new();
-    SCHEMA.get_or_init(|| schemars::schema_for!(ConfigFile).to_value())
+    SCHEMA.get_or_init(|| {
+        let mut schema = schemars::schema_for!(ConfigFile).to_value();
+        add_family_tables(&mut schema);
+        if let Some(overlay) = schema.pointer_mut("/$defs/EnvOverlay") {
+            add_family_tables(overlay);
+        }
+        schema
+    })
+}
+
+/// Adds the families' tables to a table's schema, and closes it to any other key.
+fn add_family_tables(table: &mut Json) {
+    let Some(table) = table.as_object_mut() else {
+        return;
+    };
+    table.insert("additionalProperties".to_owned(), Json::Bool(false));
+    let Some(properties) = table.get_mut("properties").and_then(Json::as_object_mut) else {
+        return;
+    };
+    for section in crate::family::sections() {
+        properties.insert(
+            section.key.to_owned(),
+            crate::family::section_schema(section),
+        );
+    }
+}
+
+/// The family setting a key path names: `TABLE.KEY`, or `env.NAME.TABLE.KEY`.
+fn setting_at(path: &[String]) -> Option<&'static crate::family::setting::Setting> {
+    let path = match path {
+        [env, _, rest @ ..] if env == "env" => rest,
+        path => path,
+    };
+    match path {
+        [table, key] => crate::family::setting(table, key),
+        _ => None,
+    }
 }
 
 /// What the walk found: the document as JSON with every bad entry left out, and a
@@ -77,11 +115,12 @@ impl<'s> Expected<'s> {
         }
     }
 
+    /// The strings a key takes, where it takes one of a list of strings.
     fn variants(&self) -> Option<Vec<&'s str>> {
         self.schema
             .get("enum")
             .and_then(Json::as_array)
-            .map(|values| values.iter().filter_map(Json::as_str).collect())
+            .and_then(|values| values.iter().map(Json::as_str).collect())
     }
 
     fn properties(&self) -> Option<&'s Map<String, Json>> {
@@ -207,7 +246,12 @@ impl Walker<'_> {
         match (expected.kind(), value) {
             (Some("string"), Value::String(text)) => {
                 let text = text.value();
-                if let Some(variants) = expected.variants()
+                if let Some(setting) = setting_at(path) {
+                    if let Some(problem) = setting.check(&Json::String(text.clone())) {
+                        self.report(path, span, problem);
+                        return None;
+                    }
+                } else if let Some(variants) = expected.variants()
                     && !variants.contains(&text.as_str())
                 {
                     let problem = Problem::NotOneOf {
@@ -227,7 +271,16 @@ impl Walker<'_> {
             }
             (Some("integer"), Value::Integer(number)) => {
                 let number = *number.value();
-                let (min, max) = expected.range();
+                // A setting's own rule first, in its own words; then the type's bounds.
+                let setting = setting_at(path);
+                if let Some(problem) = setting.and_then(|s| s.check(&Json::from(number))) {
+                    self.report(path, span, problem);
+                    return None;
+                }
+                let (min, max) = match setting {
+                    Some(_) => (0, i64::from(u32::MAX)),
+                    None => expected.range(),
+                };
                 if (min..=max).contains(&number) {
                     return Some(Json::from(number));
                 }

@@ -11,7 +11,7 @@
 use super::load::Loaded;
 use super::secrets::looks_like_secret;
 use super::source::Source;
-use crate::aws::{self, RETENTION_DAYS, SUPPORTED_RUNTIMES, regions};
+use crate::aws::{self, regions};
 use crate::error::{ArnOf, Diagnostic, Error, Holder, Problem, Rule, shown, ticked};
 use crate::layout::{MANAGED_TAGS, MANAGED_VARIABLES};
 use crate::stack::{self, Stack};
@@ -355,7 +355,6 @@ impl Checker<'_> {
             self.error(env, &["project", "region"], problem);
         }
         self.lambda(stack);
-        self.api(stack);
         self.logs_and_bucket(stack);
         self.alarms(stack);
         self.tags(stack);
@@ -396,17 +395,6 @@ impl Checker<'_> {
     fn lambda(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
         let lambda = &stack.lambda;
-        if !SUPPORTED_RUNTIMES.contains(&lambda.runtime.as_str()) {
-            self.error(
-                env,
-                &["lambda", "runtime"],
-                Problem::Runtime {
-                    runtime: lambda.runtime.clone(),
-                    deprecated: lambda.runtime.starts_with("python"),
-                    supported: owned(SUPPORTED_RUNTIMES),
-                },
-            );
-        }
         if !is_handler(&lambda.handler) {
             self.error(
                 env,
@@ -488,75 +476,14 @@ impl Checker<'_> {
         }
     }
 
-    fn api(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let api = &stack.api;
-        let stage_ok = (1..=128).contains(&api.stage_name.len())
-            && api
-                .stage_name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !stage_ok {
-            self.error(
-                env,
-                &["api", "stage_name"],
-                invalid(Rule::StageName, &api.stage_name, None),
-            );
-        }
-        for (name, value, limit, unit) in [
-            (
-                "throttling_rate_limit",
-                api.throttling_rate_limit,
-                aws::API_RATE_LIMIT,
-                "requests per second",
-            ),
-            (
-                "throttling_burst_limit",
-                api.throttling_burst_limit,
-                aws::API_BURST_LIMIT,
-                "",
-            ),
-        ] {
-            if value > limit {
-                self.error(
-                    env,
-                    &["api", name],
-                    Problem::AboveAccountLimit {
-                        name: name.to_owned(),
-                        value: value.into(),
-                        limit: limit.into(),
-                        unit,
-                    },
-                );
-            }
-        }
-    }
-
     fn logs_and_bucket(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
-        if !RETENTION_DAYS.contains(&stack.logs.retention_days) {
-            let nearest = RETENTION_DAYS
-                .iter()
-                .min_by_key(|days| days.abs_diff(stack.logs.retention_days))
-                .copied()
-                .unwrap_or(365);
-            self.error(
-                env,
-                &["logs", "retention_days"],
-                Problem::NotOneOf {
-                    name: "retention_days".to_owned(),
-                    value: stack.logs.retention_days.to_string(),
-                    allowed: RETENTION_DAYS.iter().map(u32::to_string).collect(),
-                    closest: Some(nearest.to_string()),
-                },
-            );
-        }
         if let Some(arn) = &stack.logs.kms_key_arn {
             self.arn(stack, &["logs", "kms_key_arn"], arn, ArnOf::KmsKey);
         }
         let bucket = &stack.bucket;
         if let Some(arn) = &bucket.kms_key_arn {
-            if bucket.encryption != super::model::Encryption::AwsKms {
+            if bucket.encryption != aws::SSE_KMS {
                 self.error(env, &["bucket", "kms_key_arn"], Problem::KmsKeyIgnored);
             } else {
                 self.arn(stack, &["bucket", "kms_key_arn"], arn, ArnOf::KmsKey);
@@ -567,18 +494,6 @@ impl Checker<'_> {
     fn alarms(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
         let alarms = &stack.alarms;
-        if !(alarms.period_s == 10
-            || alarms.period_s == 30
-            || (alarms.period_s > 0 && alarms.period_s.is_multiple_of(60)))
-        {
-            self.error(
-                env,
-                &["alarms", "period_s"],
-                Problem::AlarmPeriod {
-                    seconds: alarms.period_s,
-                },
-            );
-        }
         let window = u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods);
         if window > aws::MAX_ALARM_WINDOW_S {
             self.error(

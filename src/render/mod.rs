@@ -1,18 +1,13 @@
 //! From the resolved model to documents: one HCL tree per output file.
 //!
 //! The module does not depend on any environment; environments differ only in the values
-//! their root passes in. Each file here builds the resources of one family.
+//! their root passes in. The resources of each family are built in [`crate::family`]; here
+//! are the module and root folders, and the pieces the families share.
 
-mod alarms;
-mod apigateway;
 pub mod diagram;
 pub mod docs;
-mod iam;
-mod lambda;
-mod logs;
 pub mod module;
 pub mod root;
-mod s3;
 pub mod variables;
 
 use crate::error::Error;

@@ -2,17 +2,12 @@
 //! terraform-aws-modules, a README whose tables are the ones terraform-docs writes, and two
 //! examples (`minimal`, `complete`) that each plan as they stand.
 
-use super::apigateway::{REST_API, STAGE};
-use super::iam::{LAMBDA_ROLE, PARTITION};
-use super::lambda::FUNCTION;
-use super::logs::{API_ACCESS_LOGS, LAMBDA_LOGS};
-use super::s3::BUCKET;
 use super::variables;
 use super::{
-    REQUIRED_VERSION, alarms, apigateway, checkov_skips, diagram, docs, extend, iam, lambda, logs,
-    s3, terraform_block, usage_source,
+    REQUIRED_VERSION, checkov_skips, diagram, docs, extend, terraform_block, usage_source,
 };
 use crate::error::Error;
+use crate::family::iam::PARTITION;
 use crate::hcl::reference::{ModuleCall, Resource, var};
 use crate::hcl::{Block, Body, Expr, Ident, TypeExpr};
 use crate::layout::{MANAGED_BY, MODULES_DIR, PACKAGE_FILE};
@@ -23,67 +18,9 @@ use std::path::PathBuf;
 /// The SNS topic `examples/complete` creates for the alarms to notify.
 pub(crate) const ALARM_TOPIC: Resource = Resource::new("aws_sns_topic", "alarms");
 
-/// The module's outputs: name, description and value.
-pub fn outputs() -> Vec<(&'static str, &'static str, Expr)> {
-    let mut outputs = vec![
-        (
-            "api_invoke_url",
-            "URL that invokes the API's stage.",
-            STAGE.attr("invoke_url"),
-        ),
-        ("api_id", "ID of the REST API.", REST_API.attr("id")),
-        (
-            "api_execution_arn",
-            "Execution ARN of the REST API, for IAM policies that allow calling it.",
-            REST_API.attr("execution_arn"),
-        ),
-        (
-            "api_stage_name",
-            "Name of the API's stage.",
-            STAGE.attr("stage_name"),
-        ),
-        (
-            "function_name",
-            "Name of the Lambda function.",
-            FUNCTION.attr("function_name"),
-        ),
-        (
-            "function_arn",
-            "ARN of the Lambda function.",
-            FUNCTION.attr("arn"),
-        ),
-        (
-            "function_role_arn",
-            "ARN of the function's execution role.",
-            LAMBDA_ROLE.attr("arn"),
-        ),
-        (
-            "bucket_name",
-            "Name of the log bucket that receives request records.",
-            BUCKET.attr("id"),
-        ),
-        ("bucket_arn", "ARN of the log bucket.", BUCKET.attr("arn")),
-        (
-            "lambda_log_group_name",
-            "Name of the function's log group.",
-            LAMBDA_LOGS.attr("name"),
-        ),
-        (
-            "api_access_log_group_name",
-            "Name of the API's access-log group.",
-            API_ACCESS_LOGS.attr("name"),
-        ),
-    ];
-    outputs.push((
-        "alarm_arns",
-        "ARNs of the CloudWatch alarms, by alarm.",
-        Expr::object(
-            alarms::ALARMS
-                .iter()
-                .map(|alarm| (alarm.name, alarm.resource().attr("arn"))),
-        ),
-    ));
-    outputs
+/// The module's outputs: name, description and value, from the families.
+pub fn outputs() -> Vec<crate::family::Output> {
+    crate::family::outputs()
 }
 
 fn versions() -> Body {
@@ -153,7 +90,7 @@ fn usage(spec: &ModuleSpec, call: &ModuleCall, project: &Stack) -> Body {
     body.push_blank();
     for variable in variables::variables() {
         if variable.default.is_none() {
-            body.push_attr(variable.name, (variable.value)(project));
+            body.push_attr(variable.name, variable.value(project));
         }
     }
     Body::new().block(call.declare(body))
@@ -394,21 +331,17 @@ fn terraform_docs_config(dir: &std::path::Path, command: &str) -> File {
     )
 }
 
-/// The module's `.tf` files: (file name, tree), in the order they are written.
+/// The module's `.tf` files: (file name, tree), in the order they are written: its own,
+/// then each family's.
 fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
     [
         ("versions.tf", versions()),
         ("main.tf", main_document()),
         ("variables.tf", variables::document()),
         ("outputs.tf", outputs_document()),
-        ("s3.tf", s3::document()),
-        ("logs.tf", logs::document(&spec.choices)),
-        ("iam.tf", iam::document()),
-        ("lambda.tf", lambda::document()),
-        ("apigateway.tf", apigateway::document(&spec.choices)),
-        ("alarms.tf", alarms::document()),
     ]
     .into_iter()
+    .chain(crate::family::documents(&spec.choices))
     .map(|(name, body)| (name.to_owned(), body))
     .collect()
 }

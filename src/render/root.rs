@@ -53,7 +53,7 @@ fn main_document(stack: &Stack) -> Body {
         .opt_attr("version", version);
     module.push_blank();
     for variable in variables() {
-        module.push_attr(variable.name, (variable.value)(stack));
+        module.push_attr(variable.name, variable.value(stack));
     }
     Body::new().block(provider).block(MODULE.declare(module))
 }

@@ -1,0 +1,235 @@
+//! The families of resources the module is made of, each one unit in one file: its config
+//! table and settings ([`setting`]), its module inputs and outputs, its resources, the IAM
+//! statements the function needs for it, and the AWS services it calls.
+//!
+//! [`FAMILIES`] is the only other place a family is named. The module's files, inputs and
+//! outputs, the function's policy, the config schema, the provider resource types and the AWS
+//! services an emulator must answer for are all derived from it.
+
+pub(crate) mod alarms;
+pub(crate) mod apigateway;
+pub(crate) mod iam;
+pub(crate) mod lambda;
+pub(crate) mod logs;
+pub(crate) mod s3;
+pub mod setting;
+
+use crate::hcl::{Body, Expr};
+use crate::stack::SecurityChoices;
+use setting::{Setting, Variable};
+use std::collections::BTreeSet;
+
+/// One family of resources.
+pub struct Family {
+    /// The family's config table, if it has one.
+    pub section: Option<Section>,
+    /// The module file holding its resources, and the file's place among the module's files
+    /// (the diagram draws them in that order).
+    pub file: (&'static str, u8),
+    /// Its resources, given the choices some environment makes.
+    pub document: fn(&SecurityChoices) -> Body,
+    /// Module inputs of its own besides its settings', listed before them.
+    pub inputs: fn() -> Vec<Variable>,
+    /// Its module outputs, and their place among the module's outputs.
+    pub outputs: (fn() -> Vec<Output>, u8),
+    /// The statements of the function's policy that its resources need.
+    pub grants: &'static [Grant],
+    /// The AWS services (as the provider's `endpoints` block names them) its resources call.
+    pub aws_services: &'static [&'static str],
+}
+
+/// A family's config table: `[<key>]`, and `[env.NAME.<key>]` overlaying it.
+pub struct Section {
+    pub key: &'static str,
+    pub description: &'static str,
+    pub settings: &'static [&'static Setting],
+}
+
+/// One module output: name, description, value.
+pub type Output = (&'static str, &'static str, Expr);
+
+/// One statement of the function's policy.
+pub struct Grant {
+    pub sid: &'static str,
+    pub actions: &'static [&'static str],
+    /// The resource it is scoped to.
+    pub resource: fn() -> Expr,
+    /// The feature that needs it, as a condition on the module's variables; `None` for what
+    /// every function needs. The module serves every environment, so a grant for a feature
+    /// that can be off is made in HCL, per instance.
+    pub when: Option<fn() -> Expr>,
+}
+
+/// Every family, in the order their config tables and module inputs are listed.
+pub static FAMILIES: &[&Family] = &[
+    &lambda::FAMILY,
+    &apigateway::FAMILY,
+    &logs::FAMILY,
+    &s3::FAMILY,
+    &iam::FAMILY,
+    &alarms::FAMILY,
+];
+
+/// AWS services the provider calls whatever the resources: STS, for the account id.
+const PROVIDER_SERVICES: &[&str] = &["sts"];
+
+/// Every AWS service the module's resources call, as the provider's `endpoints` block names
+/// them: what an emulator must answer for.
+pub fn aws_services() -> BTreeSet<&'static str> {
+    FAMILIES
+        .iter()
+        .flat_map(|family| family.aws_services.iter().copied())
+        .chain(PROVIDER_SERVICES.iter().copied())
+        .collect()
+}
+
+/// The config tables of the families, in order.
+pub fn sections() -> impl Iterator<Item = &'static Section> {
+    FAMILIES.iter().filter_map(|family| family.section.as_ref())
+}
+
+/// The setting at `table.key`, if there is one.
+pub fn setting(table: &str, key: &str) -> Option<&'static Setting> {
+    sections()
+        .find(|section| section.key == table)?
+        .settings
+        .iter()
+        .copied()
+        .find(|setting| setting.key == key)
+}
+
+/// The module's inputs from the families, in order: each family's own, then its settings'.
+pub fn variables() -> Vec<Variable> {
+    let mut variables = Vec::new();
+    for family in FAMILIES {
+        variables.extend((family.inputs)());
+        if let Some(section) = &family.section {
+            variables.extend(section.settings.iter().filter_map(|s| s.variable()));
+        }
+    }
+    variables
+}
+
+/// The module's outputs from the families, in their order.
+pub fn outputs() -> Vec<Output> {
+    let mut families: Vec<&Family> = FAMILIES.to_vec();
+    families.sort_by_key(|family| family.outputs.1);
+    families
+        .iter()
+        .flat_map(|family| (family.outputs.0)())
+        .collect()
+}
+
+/// The families' module files, in their order: (file name, resources).
+pub fn documents(choices: &SecurityChoices) -> Vec<(&'static str, Body)> {
+    let mut families: Vec<&Family> = FAMILIES.to_vec();
+    families.sort_by_key(|family| family.file.1);
+    families
+        .iter()
+        .map(|family| (family.file.0, (family.document)(choices)))
+        .collect()
+}
+
+/// The statements of the function's policy, in the families' order.
+pub fn grants() -> impl Iterator<Item = &'static Grant> {
+    FAMILIES.iter().flat_map(|family| family.grants.iter())
+}
+
+/// The JSON Schema of one family table: its settings, and no other key.
+pub fn section_schema(section: &Section) -> serde_json::Value {
+    let properties: serde_json::Map<String, serde_json::Value> = section
+        .settings
+        .iter()
+        .map(|setting| (setting.key.to_owned(), setting.schema()))
+        .collect();
+    serde_json::json!({
+        "type": "object",
+        "description": section.description,
+        "additionalProperties": false,
+        "properties": properties,
+    })
+}
+
+/// No module inputs besides the family's settings'.
+fn no_inputs() -> Vec<Variable> {
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_files_and_outputs_have_distinct_places() {
+        let files: BTreeSet<u8> = FAMILIES.iter().map(|f| f.file.1).collect();
+        let outputs: BTreeSet<u8> = FAMILIES.iter().map(|f| f.outputs.1).collect();
+        assert_eq!(files.len(), FAMILIES.len());
+        assert_eq!(outputs.len(), FAMILIES.len());
+    }
+
+    /// Each setting is in the schema at the top level and in every overlay, with its rule,
+    /// and its module input (where it has one) in `variables.tf` with the same rule.
+    #[test]
+    fn every_setting_is_in_the_schema_and_its_input_in_the_module() {
+        let schema = crate::config::structure::schema();
+        let variables = crate::render::variables::variables();
+        for section in sections() {
+            for setting in section.settings {
+                for table in [
+                    &schema["properties"][section.key],
+                    &schema["$defs"]["EnvOverlay"]["properties"][section.key],
+                ] {
+                    assert_eq!(
+                        table["properties"][setting.key],
+                        setting.schema(),
+                        "{}.{}",
+                        section.key,
+                        setting.key
+                    );
+                }
+                let Some(input) = setting.input else {
+                    continue;
+                };
+                let variable = variables
+                    .iter()
+                    .find(|v| v.name == input.name)
+                    .unwrap_or_else(|| panic!("no module input {}", input.name));
+                let ruled = !matches!(
+                    setting.rule,
+                    setting::Rule::Any
+                        | setting::Rule::Range {
+                            min: 0,
+                            max: None,
+                            ..
+                        }
+                );
+                assert_eq!(variable.validations.is_empty(), !ruled, "{}", input.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_emulator_services_are_those_the_families_call() {
+        let services: Vec<&str> = aws_services().into_iter().collect();
+        assert_eq!(
+            services,
+            [
+                "apigateway",
+                "cloudwatch",
+                "iam",
+                "lambda",
+                "logs",
+                "s3",
+                "sts"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_setting_key_is_unique_in_its_table() {
+        for section in sections() {
+            let keys: BTreeSet<&str> = section.settings.iter().map(|s| s.key).collect();
+            assert_eq!(keys.len(), section.settings.len(), "[{}]", section.key);
+        }
+    }
+}
