@@ -1,7 +1,9 @@
 //! The resolved model: one fully typed [`Stack`] per environment, with the project's
-//! values, the environment's overlay and tapgen's defaults already merged. Every renderer
-//! reads this and nothing else.
+//! values, the environment's overlay and tapgen's defaults already merged, and the
+//! [`ModuleSpec`] they share, made once by [`resolve`]. Every check and renderer reads this and
+//! nothing else.
 
+use crate::config::Loaded;
 use crate::config::model::{BackendConfig, ConfigFile, EnvOverlay};
 use crate::family::setting::Values;
 use std::collections::BTreeMap;
@@ -22,7 +24,6 @@ pub struct Stack {
     pub project: String,
     pub environment: String,
     pub region: String,
-    pub module: ModuleSpec,
     pub lambda: Lambda,
     pub api: Api,
     pub logs: Logs,
@@ -143,8 +144,46 @@ pub fn environments(config: &ConfigFile) -> Vec<String> {
     }
 }
 
-/// The module every environment shares.
-pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
+/// A config resolved, once: the module every environment shares, the project's own values
+/// (what the module's examples and README show) and every declared environment.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub module: ModuleSpec,
+    /// The project's values with no environment overlay, under the environment name
+    /// [`EXAMPLE_ENVIRONMENT`].
+    pub project: Stack,
+    /// The environments, in name order (or those a command asked for, in its order).
+    pub stacks: Vec<Stack>,
+}
+
+/// The environment name of [`Resolved::project`].
+pub const EXAMPLE_ENVIRONMENT: &str = "example";
+
+/// Resolves every declared environment of `loaded`: its overlay over the project's values
+/// over tapgen's defaults.
+pub fn resolve(loaded: &Loaded) -> Resolved {
+    let config = &loaded.config;
+    let empty = EnvOverlay::default();
+    let stacks: Vec<Stack> = environments(config)
+        .iter()
+        .map(|environment| {
+            let overlay = config.env.get(environment).unwrap_or(&empty);
+            resolve_overlay(
+                config,
+                environment,
+                (overlay, overlay_table(config, environment)),
+            )
+        })
+        .collect();
+    Resolved {
+        project: resolve_overlay(config, EXAMPLE_ENVIRONMENT, (&empty, None)),
+        module: module_spec(config, &stacks),
+        stacks,
+    }
+}
+
+/// The module every environment (`stacks`) shares.
+fn module_spec(config: &ConfigFile, stacks: &[Stack]) -> ModuleSpec {
     let module = &config.module;
     let source = match module.source.as_deref() {
         None | Some("local") => ModuleSource::Local,
@@ -153,16 +192,12 @@ pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
         Some(address) => ModuleSource::Registry(address.to_owned()),
     };
     let publish = Publish::of(&config.publish);
-    let values: Vec<Values> = environments(config)
-        .iter()
-        .map(|env| Values::resolve(&config.document, overlay_table(config, env)))
-        .collect();
     let choices = SecurityChoices {
-        public_api: values.iter().any(|v| Api::of(v).is_public()),
-        tracing_disabled: values.iter().any(|v| !Lambda::of(v).tracing),
-        shortest_retention_days: values
+        public_api: stacks.iter().any(|stack| stack.api.is_public()),
+        tracing_disabled: stacks.iter().any(|stack| !stack.lambda.tracing),
+        shortest_retention_days: stacks
             .iter()
-            .map(|v| Logs::of(v).retention_days)
+            .map(|stack| stack.logs.retention_days)
             .min()
             .unwrap_or_else(|| Logs::of(&Values::defaults()).retention_days),
     };
@@ -186,36 +221,6 @@ pub fn module_spec(config: &ConfigFile) -> ModuleSpec {
     }
 }
 
-/// Resolves one environment: its overlay over the project's values over tapgen's defaults.
-/// An environment the config does not declare gets the project's values alone. `module` is
-/// [`module_spec`] of the same config, computed once for all environments.
-pub fn resolve(config: &ConfigFile, environment: &str, module: &ModuleSpec) -> Stack {
-    let empty = EnvOverlay::default();
-    resolve_overlay(
-        config,
-        environment,
-        (
-            config.env.get(environment).unwrap_or(&empty),
-            overlay_table(config, environment),
-        ),
-        module,
-    )
-}
-
-/// The environment name of [`project_stack`].
-pub const EXAMPLE_ENVIRONMENT: &str = "example";
-
-/// The project's own values with no environment overlay, under the environment name
-/// `example`: what the module's examples and README take from the config.
-pub fn project_stack(config: &ConfigFile, module: &ModuleSpec) -> Stack {
-    resolve_overlay(
-        config,
-        EXAMPLE_ENVIRONMENT,
-        (&EnvOverlay::default(), None),
-        module,
-    )
-}
-
 /// The `[env.NAME]` table of `environment`, as checked JSON, if the config has one.
 fn overlay_table<'c>(config: &'c ConfigFile, environment: &str) -> Option<&'c serde_json::Value> {
     config.document.get("env")?.get(environment)
@@ -227,7 +232,6 @@ fn resolve_overlay(
     config: &ConfigFile,
     environment: &str,
     (overlay, overlay_values): (&EnvOverlay, Option<&serde_json::Value>),
-    module: &ModuleSpec,
 ) -> Stack {
     let region = overlay
         .region
@@ -240,7 +244,6 @@ fn resolve_overlay(
     Stack {
         project: config.project.name.clone(),
         environment: environment.to_owned(),
-        module: module.clone(),
         lambda: Lambda::of(&values),
         api: Api::of(&values),
         logs: Logs::of(&values),

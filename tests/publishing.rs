@@ -120,26 +120,26 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
         assert_eq!(entry.mode, expected, "{}", entry.path);
     }
     // Exactly the rendered module's files, at the archive's root.
-    let loaded =
-        tapgen::config::load::parse("t", config("1.2.0"), first.path().to_path_buf()).unwrap();
-    let spec = tapgen::stack::module_spec(&loaded.config);
-    let project = tapgen::stack::project_stack(&loaded.config, &spec);
-    let mut expected: Vec<String> = tapgen::render::module::files(
-        &spec,
-        &project,
-        &tapgen::output::SharedBytes::new(b"zip".to_vec()),
-    )
-    .unwrap()
-    .iter()
-    .filter(|f| f.path.extension().is_none_or(|ext| ext != "zip"))
-    .map(|f| {
-        f.path
-            .strip_prefix("modules/serverless-api")
+    let loaded = tapgen::check::parse("t", config("1.2.0"), first.path().to_path_buf()).unwrap();
+    let resolved = tapgen::stack::resolve(&loaded);
+    let mut packages = tapgen::render::Packages::default();
+    packages.insert(
+        &resolved.project.lambda.source_dir,
+        tapgen::output::SharedBytes::new(b"zip".to_vec()),
+    );
+    let mut expected: Vec<String> =
+        tapgen::render::module::files(&resolved.module, &resolved.project, &packages)
             .unwrap()
-            .to_string_lossy()
-            .into_owned()
-    })
-    .collect();
+            .iter()
+            .filter(|f| f.path.extension().is_none_or(|ext| ext != "zip"))
+            .map(|f| {
+                f.path
+                    .strip_prefix("modules/serverless-api")
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
     let folders: std::collections::BTreeSet<String> = expected
         .iter()
         .flat_map(|path| {

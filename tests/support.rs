@@ -85,16 +85,16 @@ impl Project {
 
 /// Renders a config in process: the module and every environment.
 pub fn render(config_text: &str, base_dir: &Path) -> Vec<File> {
-    let loaded = tapgen::config::load::parse(
+    let loaded = tapgen::check::parse(
         "tapgen.toml",
         config_text.to_owned(),
         base_dir.to_path_buf(),
     )
     .unwrap_or_else(|e| panic!("config does not parse: {e}"));
     let environments = tapgen::stack::environments(&loaded.config);
-    let stacks = tapgen::config::validate::validate(&loaded, &environments)
+    let resolved = tapgen::check::validate(&loaded, &environments)
         .unwrap_or_else(|e| panic!("config is invalid: {e}"));
-    tapgen::render_terraform(&loaded, &stacks, base_dir)
+    tapgen::render_terraform(&loaded, &resolved, base_dir)
         .expect("renders")
         .0
 }

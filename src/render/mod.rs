@@ -13,8 +13,33 @@ pub mod variables;
 use crate::error::Error;
 use crate::hcl::reference::local;
 use crate::hcl::{Block, Body, Expr, ObjectEntry};
-use crate::output::{Document, File};
-use crate::stack::{ModuleSource, ModuleSpec};
+use crate::output::{Document, File, SharedBytes};
+use crate::stack::{ModuleSource, ModuleSpec, Stack};
+use std::collections::BTreeMap;
+
+/// The Lambda packages a render carries, by `lambda.source_dir` as the config writes it:
+/// built before rendering ([`crate::build_packages`]), so that rendering reads no file.
+#[derive(Debug, Clone, Default)]
+pub struct Packages {
+    by_source_dir: BTreeMap<String, SharedBytes>,
+}
+
+impl Packages {
+    pub fn insert(&mut self, source_dir: &str, package: SharedBytes) {
+        self.by_source_dir.insert(source_dir.to_owned(), package);
+    }
+
+    /// The package of `stack`'s source folder; one that was not built is a bug in tapgen.
+    pub fn of(&self, stack: &Stack) -> Result<SharedBytes, Error> {
+        let source = &stack.lambda.source_dir;
+        self.by_source_dir.get(source).cloned().ok_or_else(|| {
+            Error::internal(format!(
+                "the Lambda package of `{source}` ({}) was not built before rendering",
+                stack.environment
+            ))
+        })
+    }
+}
 
 /// Providers both roots and the module accept: 5.100 is what machine images carry, and 6.x
 /// is the current major.
@@ -199,25 +224,22 @@ pub(crate) fn checked(files: Vec<File>) -> Result<Vec<File>, Error> {
 mod tests {
     use super::*;
     use crate::hcl::reference::unresolved;
-    use crate::output::SharedBytes;
-    use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
 
     /// The default config rendered: the module, its examples and every environment root.
     fn default_render() -> Vec<File> {
-        let loaded = crate::config::load::parse(
+        let loaded = crate::check::parse(
             "tapgen.toml",
             crate::config::DEFAULT_CONFIG.to_owned(),
             PathBuf::from("."),
         )
         .unwrap();
-        let spec = crate::stack::module_spec(&loaded.config);
-        let project = crate::stack::project_stack(&loaded.config, &spec);
-        let package = SharedBytes::new(Vec::new());
-        let mut files = module::files(&spec, &project, &package).unwrap();
-        for environment in crate::stack::environments(&loaded.config) {
-            let stack = crate::stack::resolve(&loaded.config, &environment, &spec);
-            files.extend(root::files(&stack, package.clone()).unwrap());
+        let resolved = crate::stack::resolve(&loaded);
+        let mut packages = Packages::default();
+        packages.insert("lambda", SharedBytes::new(Vec::new()));
+        let mut files = module::files(&resolved.module, &resolved.project, &packages).unwrap();
+        for stack in &resolved.stacks {
+            files.extend(root::files(stack, &resolved.module, &packages).unwrap());
         }
         files
     }

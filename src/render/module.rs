@@ -2,6 +2,7 @@
 //! terraform-aws-modules, a README whose tables are the ones terraform-docs writes, and two
 //! examples (`minimal`, `complete`) that each plan as they stand.
 
+use super::Packages;
 use super::variables;
 use super::{
     REQUIRED_VERSION, checkov_skips, diagram, docs, extend, terraform_block, usage_source,
@@ -11,7 +12,7 @@ use crate::family::iam::PARTITION;
 use crate::hcl::reference::{ModuleCall, Resource, var};
 use crate::hcl::{Block, Body, Expr, Ident, TypeExpr};
 use crate::layout::{MANAGED_BY, MODULES_DIR, PACKAGE_FILE};
-use crate::output::{Document, File, SharedBytes};
+use crate::output::{Document, File};
 use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
 
@@ -347,14 +348,11 @@ fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
 }
 
 /// The files of `modules/<name>/`, paths relative to the output folder. `project` is the
-/// project's own values ([`crate::stack::project_stack`]) and `package` its Lambda package,
+/// project's own values ([`crate::stack::Resolved::project`]) and `packages` hold its Lambda package,
 /// which each example carries so that it plans as it stands. Fails only on a bug in tapgen
 /// (a README template that does not render), before anything is written.
-pub fn files(
-    spec: &ModuleSpec,
-    project: &Stack,
-    package: &SharedBytes,
-) -> Result<Vec<File>, Error> {
+pub fn files(spec: &ModuleSpec, project: &Stack, packages: &Packages) -> Result<Vec<File>, Error> {
+    let package = packages.of(project)?;
     let dir = PathBuf::from(MODULES_DIR).join(&spec.name);
     let command = "tapgen module";
     let tf = module_tf(spec);
@@ -408,17 +406,19 @@ mod tests {
 
     #[test]
     fn a_module_name_that_cannot_name_a_block_is_an_error_not_a_panic() {
-        let loaded = crate::config::load::parse(
+        let loaded = crate::check::parse(
             "tapgen.toml",
             crate::config::DEFAULT_CONFIG.to_owned(),
             PathBuf::from("."),
         )
         .unwrap();
-        let mut spec = crate::stack::module_spec(&loaded.config);
-        let project = crate::stack::project_stack(&loaded.config, &spec);
+        let resolved = crate::stack::resolve(&loaded);
+        let mut spec = resolved.module.clone();
         // Validation refuses such names; this is the renderer's own guard behind it.
         spec.name = "9lives".to_owned();
-        let error = files(&spec, &project, &SharedBytes::new(Vec::new()))
+        let mut packages = Packages::default();
+        packages.insert("lambda", crate::output::SharedBytes::new(Vec::new()));
+        let error = files(&spec, &resolved.project, &packages)
             .map(|_| ())
             .unwrap_err()
             .to_string();

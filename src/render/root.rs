@@ -2,6 +2,7 @@
 //! environment's values, outputs, optional backend, and the Lambda package. `tofu init &&
 //! tofu apply` works on it with no other step.
 
+use super::Packages;
 use super::module::outputs;
 use super::variables::variables;
 use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, terraform_block};
@@ -9,8 +10,8 @@ use crate::error::Error;
 use crate::hcl::reference::ModuleCall;
 use crate::hcl::{Block, Body, Expr};
 use crate::layout::{ENVS_DIR, MANAGED_BY, PACKAGE_FILE};
-use crate::output::{Document, File, SharedBytes};
-use crate::stack::Stack;
+use crate::output::{Document, File};
+use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
 
 /// The module block in every root.
@@ -35,7 +36,7 @@ fn default_tags(stack: &Stack) -> Expr {
     Expr::object(tags)
 }
 
-fn main_document(stack: &Stack) -> Body {
+fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
     let provider = Block::new(
         "provider",
         &["aws"],
@@ -47,7 +48,7 @@ fn main_document(stack: &Stack) -> Body {
                 Body::new().attr("tags", default_tags(stack)),
             )),
     );
-    let (source, version) = module_source(&stack.module);
+    let (source, version) = module_source(module);
     let mut module = Body::new()
         .attr("source", source)
         .opt_attr("version", version);
@@ -93,13 +94,13 @@ fn backend(stack: &Stack) -> Option<Body> {
 }
 
 /// The files of `envs/<env>/`, paths relative to the output folder.
-pub fn files(stack: &Stack, package: SharedBytes) -> Result<Vec<File>, Error> {
+pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<Vec<File>, Error> {
     let dir = PathBuf::from(ENVS_DIR).join(&stack.environment);
     let command = format!("tapgen terraform --env {}", stack.environment);
     let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
     let mut files = vec![
         hcl("versions.tf", versions(stack)),
-        hcl("main.tf", main_document(stack)),
+        hcl("main.tf", main_document(stack, module)),
         // A root has no inputs (every value is in main.tf), but the standard module
         // structure that tflint checks expects the file.
         hcl("variables.tf", Body::new()),
@@ -110,7 +111,7 @@ pub fn files(stack: &Stack, package: SharedBytes) -> Result<Vec<File>, Error> {
     }
     files.push(File::new(
         dir.join(PACKAGE_FILE),
-        Document::Zip(package),
+        Document::Zip(packages.of(stack)?),
         &command,
     ));
     super::checked(files)

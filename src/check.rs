@@ -1,62 +1,89 @@
-//! AWS's own rules and tapgen's naming rules, checked on every resolved environment.
-//!
-//! The shape of the config (keys, types, single-value ranges) is checked before this, against
-//! the schema ([`super::structure`]); what is here needs several values or AWS's lists.
+//! AWS's own rules and tapgen's naming rules, checked on the resolved environments
+//! ([`crate::stack::Resolved`]), after the config's shape and each setting's own rule
+//! ([`crate::config::structure`]); what is here needs several values or AWS's lists.
 //!
 //! All problems are collected and reported together, in file order. Each points at the line
 //! that set the offending value: the environment's overlay when it sets the key, else the
 //! project-wide value, else (for defaults and derived names) the nearest table that is
 //! written. A value inherited by several environments is reported once, where it is written.
 
-use super::load::Loaded;
-use super::secrets::looks_like_secret;
-use super::source::Source;
 use crate::aws::{self, regions};
+use crate::config::secrets::looks_like_secret;
+use crate::config::source::Source;
+use crate::config::{ConfigFile, Loaded};
 use crate::error::{ArnOf, Diagnostic, Error, Holder, Problem, Rule, shown, ticked};
 use crate::layout::{MANAGED_TAGS, MANAGED_VARIABLES};
-use crate::stack::{self, Stack};
+use crate::stack::{self, Resolved, Stack};
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 /// The longest suffix the module appends to `<project>-<env>` in a resource name
 /// (`-apigw-cloudwatch`, on the account logging role), within the IAM role name limit.
 const LONGEST_NAME_SUFFIX: usize = "-apigw-cloudwatch".len();
 
-/// Checks the config and resolves the requested environments.
-pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Error> {
-    let config = &loaded.config;
-    let mut diagnostics = check(loaded);
-    if !diagnostics.is_empty() {
-        crate::error::sort_by_location(&mut diagnostics);
-        return Err(Error::Config {
-            file: loaded.source.name.clone(),
-            diagnostics,
-        });
-    }
-    let declared = stack::environments(config);
-    let module = stack::module_spec(config);
-    let is_declared: BTreeSet<&String> = declared.iter().collect();
-    requested
-        .iter()
-        .map(|environment| {
-            if !is_declared.contains(environment) {
-                return Err(Error::UndeclaredEnvironment {
-                    name: environment.clone(),
-                    file: loaded.source.name.clone(),
-                    closest: crate::suggest::closest(
-                        environment,
-                        declared.iter().map(String::as_str),
-                    )
-                    .map(str::to_owned),
-                    declared: declared.clone(),
-                });
-            }
-            Ok(stack::resolve(config, environment, &module))
-        })
-        .collect()
+/// Loads `--config PATH` (see [`crate::config::load()`]) and reports every problem of its shape
+/// together with the rule problems of the rest.
+pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
+    finish(crate::config::load::load(path)?)
 }
 
-/// Every rule problem of every declared environment, in the order found.
-pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
+/// Parses config text (see [`crate::config::load::parse`]) and reports every problem of its
+/// shape together with the rule problems of the rest: `name` is what messages call the file.
+pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Error> {
+    finish(crate::config::load::parse(name, text, base_dir)?)
+}
+
+/// A parse with problems of shape fails, with the rule problems of what is left added.
+fn finish(parsed: crate::config::load::Parsed) -> Result<Loaded, Error> {
+    let crate::config::load::Parsed { loaded, problems } = parsed;
+    if problems.is_empty() {
+        return Ok(loaded);
+    }
+    let mut diagnostics = problems;
+    diagnostics.extend(check(&loaded, &stack::resolve(&loaded)));
+    Err(config_error(&loaded, diagnostics))
+}
+
+fn config_error(loaded: &Loaded, mut diagnostics: Vec<Diagnostic>) -> Error {
+    crate::error::sort_by_location(&mut diagnostics);
+    Error::Config {
+        file: loaded.source.name.clone(),
+        diagnostics,
+    }
+}
+
+/// Resolves the config once, checks every environment, and keeps the requested ones (in the
+/// order requested) in [`Resolved::stacks`].
+pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Resolved, Error> {
+    let mut resolved = stack::resolve(loaded);
+    let diagnostics = check(loaded, &resolved);
+    if !diagnostics.is_empty() {
+        return Err(config_error(loaded, diagnostics));
+    }
+    let declared = stack::environments(&loaded.config);
+    let mut stacks = Vec::new();
+    for environment in requested {
+        let Some(index) = resolved
+            .stacks
+            .iter()
+            .position(|stack| stack.environment == *environment)
+        else {
+            return Err(Error::UndeclaredEnvironment {
+                name: environment.clone(),
+                file: loaded.source.name.clone(),
+                closest: crate::suggest::closest(environment, declared.iter().map(String::as_str))
+                    .map(str::to_owned),
+                declared,
+            });
+        };
+        stacks.push(resolved.stacks[index].clone());
+    }
+    resolved.stacks = stacks;
+    Ok(resolved)
+}
+
+/// Every rule problem of every resolved environment, in the order found.
+pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
     let config = &loaded.config;
     let mut checker = Checker {
         source: &loaded.source,
@@ -64,21 +91,19 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
         diagnostics: Vec::new(),
         seen: BTreeSet::new(),
     };
-    let module = stack::module_spec(config);
-    checker.project(config, &module);
+    checker.project(config, &resolved.module);
     checker.publish(config);
-    checker.oci_tag(config, &module);
-    for environment in &stack::environments(config) {
-        let resolved = stack::resolve(config, environment, &module);
-        checker.environment_name(environment);
-        checker.stack(&resolved);
+    checker.oci_tag(config, &resolved.module);
+    for stack in &resolved.stacks {
+        checker.environment_name(&stack.environment);
+        checker.stack(stack);
     }
     checker.diagnostics
 }
 
 struct Checker<'a> {
     source: &'a Source,
-    base_dir: &'a std::path::Path,
+    base_dir: &'a Path,
     diagnostics: Vec<Diagnostic>,
     /// A project-wide mistake is found once per environment; report it once: the same
     /// place, key and advice is the same problem.
@@ -150,7 +175,7 @@ impl Checker<'_> {
         }
     }
 
-    fn project(&mut self, config: &super::ConfigFile, module: &stack::ModuleSpec) {
+    fn project(&mut self, config: &ConfigFile, module: &stack::ModuleSpec) {
         let name = &config.project.name;
         if !is_name(name, true) {
             self.error(
@@ -228,7 +253,7 @@ impl Checker<'_> {
 
     /// `[publish]`: each value in the form its target takes, and the registry's namespace the
     /// module's own.
-    fn publish(&mut self, config: &super::ConfigFile) {
+    fn publish(&mut self, config: &ConfigFile) {
         let publish = &config.publish;
         if let Some(git) = &publish.git {
             match check_git_repository(git) {
@@ -318,7 +343,7 @@ impl Checker<'_> {
     }
 
     /// An OCI tag (`?tag=<version>`) has no `+`: a version with build metadata can't be one.
-    fn oci_tag(&mut self, config: &super::ConfigFile, module: &stack::ModuleSpec) {
+    fn oci_tag(&mut self, config: &ConfigFile, module: &stack::ModuleSpec) {
         let oci =
             config.publish.oci.is_some() || matches!(module.source, stack::ModuleSource::Oci(_));
         if oci && module.version.contains('+') {
