@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tapgen, installing what the tests need at pinned versions first:
 # OpenTofu, terraform-docs, tflint and its AWS ruleset, an OCI registry (distribution) and
-# client (oras) (each built from the Go module proxy),
+# client (oras) (each built from the Go module proxy), taplo (from the npm registry),
 # an offline aws provider mirror, the Lambda handler's test dependencies, checkov and an AWS
 # emulator (moto), each in a cache outside the repo.
 #
@@ -32,6 +32,10 @@ TFLINT_PLUGIN_DIR=$(dirname "$(scripts/install-go-tool.sh tflint-ruleset-aws | t
 export TAPGEN_TERRAFORM_DOCS TAPGEN_TFLINT TFLINT_PLUGIN_DIR
 "$TAPGEN_TERRAFORM_DOCS" --version
 "$TAPGEN_TFLINT" --version | sed -n 1p
+
+step "taplo (npm's @taplo/cli, pinned; installed once into $TAPGEN_TOOLS_DIR), which judges configs against tapgen schema"
+TAPGEN_TAPLO=$(scripts/install-taplo.sh | tail -1)
+export TAPGEN_TAPLO
 
 step "distribution (an OCI registry) and oras (an OCI client), for module publish --oci (pinned; built once into $TAPGEN_TOOLS_DIR)"
 TAPGEN_OCI_REGISTRY=$(scripts/install-go-tool.sh distribution | tail -1)

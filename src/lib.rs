@@ -195,6 +195,24 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             ui::out(&completions::script(shell)?)?;
             Ok(exit::SUCCESS)
         }
+        Command::Families { list } => {
+            before.refuse("__families")?;
+            let lines: Vec<String> = match list {
+                cli::FamilyList::ProviderTypes => {
+                    render::module::provider_types().into_iter().collect()
+                }
+                cli::FamilyList::AwsServices => {
+                    aws_services().into_iter().map(str::to_owned).collect()
+                }
+            };
+            ui::out(
+                &lines
+                    .iter()
+                    .map(|line| format!("{line}\n"))
+                    .collect::<String>(),
+            )?;
+            Ok(exit::SUCCESS)
+        }
         Command::Environments { config } => {
             before.refuse("__environments")?;
             // For shell completion: quiet, and the config only needs to parse.

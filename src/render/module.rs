@@ -210,13 +210,9 @@ fn minimal_example(module: &ModuleCall, project: &Stack) -> Example {
     }
 }
 
-fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
-    let mut call = Body::new().attr("source", "../../");
-    call.push_blank();
-    for variable in variables::variables() {
-        call.push_attr(variable.name, (variable.example)(project));
-    }
-    let topic = extend(
+/// The SNS topic of `examples/complete`, which its alarms notify.
+fn alarm_topic() -> Block {
+    ALARM_TOPIC.declare(extend(
         checkov_skips(&[(
             "CKV_AWS_26",
             "Encrypted with var.kms_key_arn when set; CloudWatch alarms cannot publish to a topic under the AWS managed aws/sns key",
@@ -227,7 +223,45 @@ fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
                 Expr::template("{}-example-alarms", vec![var("project")]),
             )
             .attr("kms_master_key_id", var("kms_key_arn")),
+    ))
+}
+
+/// The provider's resource and data source types the module and its examples declare,
+/// whatever the config: `resource TYPE` and `data TYPE`, sorted. What the provider schema
+/// snapshot holds (`scripts/snapshot-provider-schema.sh` reads `tapgen __families
+/// provider-types`).
+pub fn provider_types() -> std::collections::BTreeSet<String> {
+    let choices = crate::stack::SecurityChoices {
+        public_api: true,
+        tracing_disabled: true,
+        shortest_retention_days: 1,
+    };
+    let mut bodies = vec![main_document(), Body::new().block(alarm_topic())];
+    bodies.extend(
+        crate::family::documents(&choices)
+            .into_iter()
+            .map(|(_, body)| body),
     );
+    let mut types = std::collections::BTreeSet::new();
+    for body in &bodies {
+        for item in &body.items {
+            if let crate::hcl::Item::Block(block) = item
+                && matches!(block.ident.as_str(), "resource" | "data")
+                && let Some(kind) = block.labels.first()
+            {
+                types.insert(format!("{} {kind}", block.ident));
+            }
+        }
+    }
+    types
+}
+
+fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
+    let mut call = Body::new().attr("source", "../../");
+    call.push_blank();
+    for variable in variables::variables() {
+        call.push_attr(variable.name, (variable.example)(project));
+    }
     let variables = Body::new()
         .block(example_variable(
             "kms_key_arn",
@@ -265,7 +299,7 @@ fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
         ),
         main: Body::new()
             .block(example_provider())
-            .block(ALARM_TOPIC.declare(topic))
+            .block(alarm_topic())
             .block(module.declare(call)),
         variables: extend(example_common_variables(project), variables),
         outputs,
