@@ -12,7 +12,7 @@ use crate::config::secrets::looks_like_secret;
 use crate::config::source::Source;
 use crate::config::{ConfigFile, Loaded};
 use crate::error::{ArnOf, Diagnostic, Error, Holder, Problem, Rule, shown, ticked};
-use crate::layout::{MANAGED_TAGS, MANAGED_VARIABLES};
+use crate::layout::MANAGED_TAGS;
 use crate::stack::{self, Resolved, Stack};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -101,7 +101,8 @@ pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
     checker.diagnostics
 }
 
-struct Checker<'a> {
+/// The rule checks of one config, which each family's own checks report through.
+pub struct Checker<'a> {
     source: &'a Source,
     base_dir: &'a Path,
     diagnostics: Vec<Diagnostic>,
@@ -131,6 +132,17 @@ fn written_paths<'k>(environment: Option<&'k str>, key: &[&'k str]) -> [Vec<&'k 
 }
 
 impl Checker<'_> {
+    /// Reports a problem with `key` (its project-wide path, such as `lambda.memory_mb`) as
+    /// resolved for `stack`'s environment.
+    pub(crate) fn report(&mut self, stack: &Stack, key: &[&str], problem: Problem) {
+        self.error(Some(&stack.environment), key, problem);
+    }
+
+    /// The folder `lambda.source_dir` is relative to.
+    pub(crate) fn base_dir(&self) -> &Path {
+        self.base_dir
+    }
+
     /// Reports a problem with `key` (its project-wide path, such as `lambda.memory_mb` or
     /// `project.region`) as resolved for `environment`.
     fn error(&mut self, environment: Option<&str>, key: &[&str], problem: Problem) {
@@ -379,9 +391,9 @@ impl Checker<'_> {
         if let Some(problem) = regions::check(&stack.region) {
             self.error(env, &["project", "region"], problem);
         }
-        self.lambda(stack);
-        self.logs_and_bucket(stack);
-        self.alarms(stack);
+        for family in crate::family::FAMILIES {
+            (family.check)(self, stack);
+        }
         self.tags(stack);
         self.backend(stack);
     }
@@ -414,132 +426,6 @@ impl Checker<'_> {
                     suffix: LONGEST_NAME_SUFFIX,
                 },
             );
-        }
-    }
-
-    fn lambda(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let lambda = &stack.lambda;
-        if !is_handler(&lambda.handler) {
-            self.error(
-                env,
-                &["lambda", "handler"],
-                invalid(Rule::Handler, &lambda.handler, None),
-            );
-        }
-        self.source_dir(stack);
-        for (name, value) in &lambda.environment {
-            let key = ["lambda", "environment", name.as_str()];
-            if !is_env_var_name(name) {
-                self.error(env, &key, invalid(Rule::VariableName, name, None));
-            } else if MANAGED_VARIABLES.contains(&name.as_str())
-                || name.starts_with("AWS_")
-                || name.starts_with("LAMBDA_")
-            {
-                self.error(
-                    env,
-                    &key,
-                    Problem::ReservedVariable {
-                        name: name.clone(),
-                        managed: owned(MANAGED_VARIABLES),
-                    },
-                );
-            }
-            if let Some(secret) = looks_like_secret(name, value) {
-                let holder = Holder::EnvironmentVariable(name.clone());
-                self.error(env, &key, Problem::Secret { holder, secret });
-            }
-        }
-        // Lambda measures the variables it is given, tapgen's own included, as one JSON object.
-        let mut all = lambda.environment.clone();
-        all.insert("LOG_BUCKET_NAME".to_owned(), stack.bucket_name());
-        all.insert("ENVIRONMENT".to_owned(), stack.environment.clone());
-        let size = serde_json::to_string(&all).map_or(0, |json| json.len());
-        if size > aws::MAX_ENVIRONMENT_BYTES {
-            self.error(
-                env,
-                &["lambda", "environment"],
-                Problem::EnvironmentTooLarge {
-                    environment: stack.environment.clone(),
-                    bytes: size,
-                    limit: aws::MAX_ENVIRONMENT_BYTES,
-                },
-            );
-        }
-    }
-
-    fn source_dir(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let dir = self.base_dir.join(&stack.lambda.source_dir);
-        let module_file = stack
-            .lambda
-            .handler
-            .rsplit_once('.')
-            .map(|(module, _)| format!("{}.py", module.replace('.', "/")));
-        if !dir.is_dir() {
-            self.error(
-                env,
-                &["lambda", "source_dir"],
-                Problem::MissingSourceDir {
-                    dir: dir.display().to_string(),
-                },
-            );
-        } else if let Some(file) = module_file
-            && is_handler(&stack.lambda.handler)
-            && !dir.join(&file).is_file()
-        {
-            self.error(
-                env,
-                &["lambda", "handler"],
-                Problem::MissingHandlerFile {
-                    handler: stack.lambda.handler.clone(),
-                    path: dir.join(&file).display().to_string(),
-                    file,
-                    dir: dir.display().to_string(),
-                },
-            );
-        }
-    }
-
-    fn logs_and_bucket(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        if let Some(arn) = &stack.logs.kms_key_arn {
-            self.arn(stack, &["logs", "kms_key_arn"], arn, ArnOf::KmsKey);
-        }
-        let bucket = &stack.bucket;
-        if let Some(arn) = &bucket.kms_key_arn {
-            if bucket.encryption != aws::SSE_KMS {
-                self.error(env, &["bucket", "kms_key_arn"], Problem::KmsKeyIgnored);
-            } else {
-                self.arn(stack, &["bucket", "kms_key_arn"], arn, ArnOf::KmsKey);
-            }
-        }
-    }
-
-    fn alarms(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let alarms = &stack.alarms;
-        let window = u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods);
-        if window > aws::MAX_ALARM_WINDOW_S {
-            self.error(
-                env,
-                &["alarms", "evaluation_periods"],
-                Problem::AlarmWindowTooLong { seconds: window },
-            );
-        }
-        let timeout_ms = u64::from(stack.lambda.timeout_s) * 1000;
-        if u64::from(alarms.lambda_duration_p99_ms) > timeout_ms {
-            self.error(
-                env,
-                &["alarms", "lambda_duration_p99_ms"],
-                Problem::AlarmNeverFires {
-                    value: alarms.lambda_duration_p99_ms,
-                    timeout_ms,
-                },
-            );
-        }
-        for arn in &alarms.sns_topic_arns {
-            self.arn(stack, &["alarms", "sns_topic_arns"], arn, ArnOf::SnsTopic);
         }
     }
 
@@ -608,7 +494,7 @@ impl Checker<'_> {
 
     /// Checks that `arn` is an ARN of what `of` names in a known region of the environment's
     /// partition.
-    fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) {
+    pub(crate) fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) {
         let env = Some(stack.environment.as_str());
         let service = match of {
             ArnOf::KmsKey => "kms",
@@ -673,7 +559,7 @@ impl Checker<'_> {
 }
 
 /// A value that breaks `rule`.
-fn invalid(rule: Rule, value: &str, reason: Option<String>) -> Problem {
+pub(crate) fn invalid(rule: Rule, value: &str, reason: Option<String>) -> Problem {
     Problem::Invalid {
         rule,
         value: value.to_owned(),
@@ -681,7 +567,7 @@ fn invalid(rule: Rule, value: &str, reason: Option<String>) -> Problem {
     }
 }
 
-fn owned(items: &[&str]) -> Vec<String> {
+pub(crate) fn owned(items: &[&str]) -> Vec<String> {
     items.iter().map(|item| (*item).to_owned()).collect()
 }
 
@@ -1028,20 +914,6 @@ fn is_git_or_oci_source(source: &str) -> bool {
     })
 }
 
-fn is_handler(handler: &str) -> bool {
-    let parts: Vec<&str> = handler.split('.').collect();
-    parts.len() >= 2
-        && parts.iter().all(|part| {
-            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
-}
-
-fn is_env_var_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
 }
@@ -1115,9 +987,6 @@ mod tests {
 
     #[test]
     fn small_grammars() {
-        assert!(is_handler("handler.handler"));
-        assert!(is_handler("app.main.run"));
-        assert!(!is_handler("handler"));
         assert_eq!(
             arn_partition("arn:aws:sns:us-east-1:123456789012:alerts", "sns"),
             Some("aws")

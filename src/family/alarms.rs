@@ -5,10 +5,13 @@ use super::apigateway::{REST_API, STAGE};
 use super::lambda::{FUNCTION, TIMEOUT_S};
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
 use super::{Family, Output, Section, no_inputs};
-use crate::error::Problem;
+use crate::aws;
+use crate::check::Checker;
+use crate::error::{ArnOf, Problem};
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
 use crate::render::tagged;
+use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
@@ -32,6 +35,7 @@ pub(crate) static FAMILY: Family = Family {
     outputs: (outputs, 5),
     grants: &[],
     aws_services: &["cloudwatch"],
+    check,
 };
 
 /// A threshold setting: any count or duration, with its module input.
@@ -339,4 +343,32 @@ fn document() -> Body {
         body.push_block(alarm(spec));
     }
     body
+}
+
+/// The alarms' rules beyond each setting's own: a window CloudWatch takes, a duration
+/// threshold the function can reach, topics of the environment's partition.
+fn check(checker: &mut Checker<'_>, stack: &Stack) {
+    let alarms = &stack.alarms;
+    let window = u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods);
+    if window > aws::MAX_ALARM_WINDOW_S {
+        checker.report(
+            stack,
+            &["alarms", "evaluation_periods"],
+            Problem::AlarmWindowTooLong { seconds: window },
+        );
+    }
+    let timeout_ms = u64::from(stack.lambda.timeout_s) * 1000;
+    if u64::from(alarms.lambda_duration_p99_ms) > timeout_ms {
+        checker.report(
+            stack,
+            &["alarms", "lambda_duration_p99_ms"],
+            Problem::AlarmNeverFires {
+                value: alarms.lambda_duration_p99_ms,
+                timeout_ms,
+            },
+        );
+    }
+    for arn in &alarms.sns_topic_arns {
+        checker.arn(stack, &["alarms", "sns_topic_arns"], arn, ArnOf::SnsTopic);
+    }
 }

@@ -5,7 +5,7 @@ use super::iam::API_ACCOUNT;
 use super::lambda::{FUNCTION, TRACING_INPUT};
 use super::logs::API_ACCESS_LOGS;
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Output, Section, no_inputs};
+use super::{Family, Output, Section, no_checks, no_inputs};
 use crate::aws;
 use crate::error::Rule as Named;
 use crate::hcl::reference::{Resource, local, var};
@@ -31,6 +31,7 @@ pub(crate) static FAMILY: Family = Family {
     outputs: (outputs, 0),
     grants: &[],
     aws_services: &["apigateway"],
+    check: no_checks,
 };
 
 pub(crate) static STAGE_NAME: Setting = Setting {

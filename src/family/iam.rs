@@ -2,7 +2,7 @@
 //! role that lets API Gateway write logs.
 
 use super::apigateway::MANAGE_ACCOUNT_LOGGING_ROLE_INPUT;
-use super::{Family, Grant, Output, no_inputs};
+use super::{Family, Grant, Output, no_checks, no_inputs};
 use crate::hcl::reference::{DataSource, Resource, local, var};
 use crate::hcl::{Body, Expr};
 use crate::render::{assume_role_policy, statement, tagged};
@@ -15,6 +15,7 @@ pub(crate) static FAMILY: Family = Family {
     outputs: (outputs, 2),
     grants: &[],
     aws_services: &["iam"],
+    check: no_checks,
 };
 
 /// The function's execution role.

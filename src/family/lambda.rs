@@ -7,10 +7,14 @@ use super::s3::BUCKET;
 use super::setting::{Default, Input, Kind, Rule, Setting, Value, Values, Variable};
 use super::{Family, Grant, Output, Section};
 use crate::aws;
-use crate::error::Problem;
+use crate::check::{Checker, invalid, owned};
+use crate::config::secrets::looks_like_secret;
+use crate::error::{Holder, Problem, Rule as Named};
 use crate::hcl::reference::{Resource, local, path_module, var};
 use crate::hcl::{Block, Body, Expr, TypeExpr};
+use crate::layout::MANAGED_VARIABLES;
 use crate::render::{checkov_skips, extend, tagged};
+use crate::stack::Stack;
 use std::collections::BTreeMap;
 
 pub(crate) static FAMILY: Family = Family {
@@ -40,6 +44,7 @@ pub(crate) static FAMILY: Family = Family {
         when: Some(|| var(TRACING_INPUT)),
     }],
     aws_services: &["lambda"],
+    check,
 };
 
 pub(crate) static RUNTIME: Setting = Setting {
@@ -311,4 +316,116 @@ fn document() -> Body {
                 ),
         ),
     )
+}
+
+/// The function's rules beyond each setting's own: the handler names a file in the source
+/// folder, and the environment variables are Lambda's to take.
+fn check(checker: &mut Checker<'_>, stack: &Stack) {
+    let lambda = &stack.lambda;
+    if !is_handler(&lambda.handler) {
+        checker.report(
+            stack,
+            &["lambda", "handler"],
+            invalid(Named::Handler, &lambda.handler, None),
+        );
+    }
+    source_dir(checker, stack);
+    for (name, value) in &lambda.environment {
+        let key = ["lambda", "environment", name.as_str()];
+        if !is_env_var_name(name) {
+            checker.report(stack, &key, invalid(Named::VariableName, name, None));
+        } else if MANAGED_VARIABLES.contains(&name.as_str())
+            || name.starts_with("AWS_")
+            || name.starts_with("LAMBDA_")
+        {
+            checker.report(
+                stack,
+                &key,
+                Problem::ReservedVariable {
+                    name: name.clone(),
+                    managed: owned(MANAGED_VARIABLES),
+                },
+            );
+        }
+        if let Some(secret) = looks_like_secret(name, value) {
+            let holder = Holder::EnvironmentVariable(name.clone());
+            checker.report(stack, &key, Problem::Secret { holder, secret });
+        }
+    }
+    // Lambda measures the variables it is given, tapgen's own included, as one JSON object.
+    let mut all = lambda.environment.clone();
+    all.insert("LOG_BUCKET_NAME".to_owned(), stack.bucket_name());
+    all.insert("ENVIRONMENT".to_owned(), stack.environment.clone());
+    let size = serde_json::to_string(&all).map_or(0, |json| json.len());
+    if size > aws::MAX_ENVIRONMENT_BYTES {
+        checker.report(
+            stack,
+            &["lambda", "environment"],
+            Problem::EnvironmentTooLarge {
+                environment: stack.environment.clone(),
+                bytes: size,
+                limit: aws::MAX_ENVIRONMENT_BYTES,
+            },
+        );
+    }
+}
+
+/// The source folder exists and holds the handler's module.
+fn source_dir(checker: &mut Checker<'_>, stack: &Stack) {
+    let dir = checker.base_dir().join(&stack.lambda.source_dir);
+    let module_file = stack
+        .lambda
+        .handler
+        .rsplit_once('.')
+        .map(|(module, _)| format!("{}.py", module.replace('.', "/")));
+    if !dir.is_dir() {
+        checker.report(
+            stack,
+            &["lambda", "source_dir"],
+            Problem::MissingSourceDir {
+                dir: dir.display().to_string(),
+            },
+        );
+    } else if let Some(file) = module_file
+        && is_handler(&stack.lambda.handler)
+        && !dir.join(&file).is_file()
+    {
+        checker.report(
+            stack,
+            &["lambda", "handler"],
+            Problem::MissingHandlerFile {
+                handler: stack.lambda.handler.clone(),
+                path: dir.join(&file).display().to_string(),
+                file,
+                dir: dir.display().to_string(),
+            },
+        );
+    }
+}
+
+fn is_handler(handler: &str) -> bool {
+    let parts: Vec<&str> = handler.split('.').collect();
+    parts.len() >= 2
+        && parts.iter().all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+fn is_env_var_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handlers_are_dotted_python_names() {
+        assert!(is_handler("handler.handler"));
+        assert!(is_handler("app.main.run"));
+        assert!(!is_handler("handler"));
+        assert!(!is_handler("9app.run"));
+    }
 }

@@ -4,10 +4,12 @@
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
 use super::{Family, Grant, Output, Section, no_inputs};
 use crate::aws;
+use crate::check::Checker;
+use crate::error::ArnOf;
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Body, Expr};
 use crate::render::{extend, tagged};
-use crate::stack::SecurityChoices;
+use crate::stack::{SecurityChoices, Stack};
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
@@ -26,6 +28,7 @@ pub(crate) static FAMILY: Family = Family {
         when: None,
     }],
     aws_services: &["logs"],
+    check,
 };
 
 /// Retention CloudWatch keeps logs for unless told otherwise, and the least that checkov
@@ -126,4 +129,11 @@ fn document(choices: &SecurityChoices) -> Body {
             Expr::template("/aws/apigateway/{}/access", vec![local("name")]),
             choices,
         )))
+}
+
+/// The log groups' key is a KMS key ARN of the environment's partition.
+fn check(checker: &mut Checker<'_>, stack: &Stack) {
+    if let Some(arn) = &stack.logs.kms_key_arn {
+        checker.arn(stack, &["logs", "kms_key_arn"], arn, ArnOf::KmsKey);
+    }
 }

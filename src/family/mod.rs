@@ -15,7 +15,7 @@ pub(crate) mod s3;
 pub mod setting;
 
 use crate::hcl::{Body, Expr};
-use crate::stack::SecurityChoices;
+use crate::stack::{SecurityChoices, Stack};
 use setting::{Setting, Variable};
 use std::collections::BTreeSet;
 
@@ -36,6 +36,9 @@ pub struct Family {
     pub grants: &'static [Grant],
     /// The AWS services (as the provider's `endpoints` block names them) its resources call.
     pub aws_services: &'static [&'static str],
+    /// Its rules beyond each setting's own (several values, AWS's lists, the disk), on one
+    /// resolved environment.
+    pub check: fn(&mut crate::check::Checker<'_>, &Stack),
 }
 
 /// A family's config table: `[<key>]`, and `[env.NAME.<key>]` overlaying it.
@@ -149,6 +152,9 @@ pub fn section_schema(section: &Section) -> serde_json::Value {
         "properties": properties,
     })
 }
+
+/// No rules beyond the settings' own.
+fn no_checks(_: &mut crate::check::Checker<'_>, _: &Stack) {}
 
 /// No module inputs besides the family's settings'.
 fn no_inputs() -> Vec<Variable> {

@@ -3,9 +3,12 @@
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
 use super::{Family, Grant, Output, Section, no_inputs};
 use crate::aws;
+use crate::check::Checker;
+use crate::error::{ArnOf, Problem};
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{BinaryOp, Block, Body, Expr};
 use crate::render::{checkov_skips, extend, policy_document, tagged};
+use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
@@ -41,6 +44,7 @@ pub(crate) static FAMILY: Family = Family {
         },
     ],
     aws_services: &["s3"],
+    check,
 };
 
 /// At least a day, for each of the bucket's expirations.
@@ -329,4 +333,17 @@ fn document() -> Body {
                     ),
             ),
         )
+}
+
+/// The bucket's key is a KMS key ARN of the environment's partition, and only set with
+/// `aws:kms`, which alone uses it.
+fn check(checker: &mut Checker<'_>, stack: &Stack) {
+    let bucket = &stack.bucket;
+    if let Some(arn) = &bucket.kms_key_arn {
+        if bucket.encryption != aws::SSE_KMS {
+            checker.report(stack, &["bucket", "kms_key_arn"], Problem::KmsKeyIgnored);
+        } else {
+            checker.arn(stack, &["bucket", "kms_key_arn"], arn, ArnOf::KmsKey);
+        }
+    }
 }
