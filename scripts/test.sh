@@ -49,7 +49,6 @@ mirror_status=0
 cli_config=$(scripts/tf-mirror.sh | tail -1) || mirror_status=$?
 if [[ $mirror_status -eq 0 ]]; then
   export TAPGEN_TF_CLI_CONFIG=$cli_config
-  export TAPGEN_REQUIRE_PROVIDER=1
 else
   echo "WARNING: no aws provider binary on this machine: init/validate against the real provider" >&2
   echo "WARNING: are skipped; the committed provider schema snapshot still checks every render." >&2

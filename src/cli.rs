@@ -393,7 +393,7 @@ pub struct ValidateArgs {
 /// Adds a did-you-mean to an unknown-flag error where clap has none. clap compares names by
 /// Jaro similarity, which misses swapped letters in short names (`--evn` for `--env`); the
 /// edit distance that the config's own did-you-means use finds them.
-pub fn suggest_flag(error: &mut clap::Error, args: &[OsString]) {
+pub(crate) fn suggest_flag(error: &mut clap::Error, args: &[OsString]) {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     if error.kind() != ErrorKind::UnknownArgument
         || error.get(ContextKind::SuggestedArg).is_some()

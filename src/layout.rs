@@ -2,17 +2,17 @@
 //! tags it sets.
 
 /// Where the modules are rendered: `modules/<name>/`.
-pub const MODULES_DIR: &str = "modules";
+pub(crate) const MODULES_DIR: &str = "modules";
 /// Where the environment roots are rendered: `envs/<env>/`.
-pub const ENVS_DIR: &str = "envs";
+pub(crate) const ENVS_DIR: &str = "envs";
 /// Where `tapgen module package` writes archives by default, beside the config.
-pub const DIST_DIR: &str = "dist";
+pub(crate) const DIST_DIR: &str = "dist";
 /// The Lambda package inside each environment folder and example.
-pub const PACKAGE_FILE: &str = "lambda.zip";
+pub(crate) const PACKAGE_FILE: &str = "lambda.zip";
 
 /// The tag naming the tool that manages a resource, and its value.
-pub const MANAGED_BY: (&str, &str) = ("ManagedBy", "tapgen");
+pub(crate) const MANAGED_BY: (&str, &str) = ("ManagedBy", "tapgen");
 /// Tags the module sets on every resource.
-pub const MANAGED_TAGS: &[&str] = &["Project", "Environment", MANAGED_BY.0];
+pub(crate) const MANAGED_TAGS: &[&str] = &["Project", "Environment", MANAGED_BY.0];
 /// Lambda environment variables that tapgen sets itself.
-pub const MANAGED_VARIABLES: &[&str] = &["LOG_BUCKET_NAME", "ENVIRONMENT"];
+pub(crate) const MANAGED_VARIABLES: &[&str] = &["LOG_BUCKET_NAME", "ENVIRONMENT"];

@@ -5,32 +5,38 @@
 //! environment) → [`render`] (HCL documents as trees) → [`hcl::print`] (`tofu fmt` layout) →
 //! [`output`] (check or write atomically).
 
-pub mod aws;
+mod aws;
 pub mod check;
-pub mod cli;
-pub mod completions;
+mod cli;
+mod completions;
 pub mod config;
 pub mod error;
-pub mod family;
+mod family;
 pub mod hcl;
-pub mod init;
-pub mod layout;
-pub mod lint;
+mod init;
+mod layout;
+mod lint;
 pub mod output;
 pub mod package;
-pub mod publish;
-pub mod registry;
+mod publish;
+mod registry;
 pub mod render;
 pub mod stack;
-pub mod suggest;
-pub mod templates;
-pub mod tool;
-pub mod ui;
+mod suggest;
+mod templates;
+mod tool;
+mod ui;
+
+pub use cli::Cli;
+/// The lowercase hex SHA-256 of `bytes`, as module packages and OCI digests name them.
+pub use publish::package::hex_sha256;
+/// Prints an error as tapgen does, on stderr.
+pub use ui::error as print_error;
 
 /// Every AWS service the module's resources call: what an emulator must answer for.
 pub use family::aws_services;
 
-use cli::{Cli, Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
+use cli::{Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
 use error::{Error, exit};
 use layout::{DIST_DIR, ENVS_DIR, MODULES_DIR};
 use output::{Changes, File, Group, Owned, Plan, SharedBytes};

@@ -100,7 +100,7 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
     let bytes = std::fs::read(&first_path).unwrap();
     assert_eq!(bytes, std::fs::read(&second_path).unwrap());
     assert_eq!(first_sha, second_sha);
-    assert_eq!(first_sha, tapgen::publish::package::hex_sha256(&bytes));
+    assert_eq!(first_sha, tapgen::hex_sha256(&bytes));
 
     // gzip header: no name, mtime 0, OS "unknown".
     assert_eq!(&bytes[..3], &[0x1f, 0x8b, 8]);

@@ -214,7 +214,7 @@ fn outputs() -> Vec<Output> {
     )]
 }
 
-pub struct Alarm {
+pub(crate) struct Alarm {
     /// Resource name and alarm-name suffix.
     pub name: &'static str,
     pub description: &'static str,
@@ -228,7 +228,7 @@ pub struct Alarm {
     pub on_api: bool,
 }
 
-pub const ALARMS: &[Alarm] = &[
+pub(crate) const ALARMS: &[Alarm] = &[
     Alarm {
         name: "lambda_errors",
         description: "The function returned errors.",

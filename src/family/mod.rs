@@ -12,7 +12,7 @@ pub(crate) mod iam;
 pub(crate) mod lambda;
 pub(crate) mod logs;
 pub(crate) mod s3;
-pub mod setting;
+pub(crate) mod setting;
 
 use crate::hcl::{Body, Expr};
 use crate::stack::{SecurityChoices, Stack};
@@ -20,7 +20,7 @@ use setting::{Setting, Variable};
 use std::collections::BTreeSet;
 
 /// One family of resources.
-pub struct Family {
+pub(crate) struct Family {
     /// The family's config table, if it has one.
     pub section: Option<Section>,
     /// The module file holding its resources, and the file's place among the module's files
@@ -42,17 +42,17 @@ pub struct Family {
 }
 
 /// A family's config table: `[<key>]`, and `[env.NAME.<key>]` overlaying it.
-pub struct Section {
+pub(crate) struct Section {
     pub key: &'static str,
     pub description: &'static str,
     pub settings: &'static [&'static Setting],
 }
 
 /// One module output: name, description, value.
-pub type Output = (&'static str, &'static str, Expr);
+pub(crate) type Output = (&'static str, &'static str, Expr);
 
 /// One statement of the function's policy.
-pub struct Grant {
+pub(crate) struct Grant {
     pub sid: &'static str,
     pub actions: &'static [&'static str],
     /// The resource it is scoped to.
@@ -64,7 +64,7 @@ pub struct Grant {
 }
 
 /// Every family, in the order their config tables and module inputs are listed.
-pub static FAMILIES: &[&Family] = &[
+pub(crate) static FAMILIES: &[&Family] = &[
     &lambda::FAMILY,
     &apigateway::FAMILY,
     &logs::FAMILY,
@@ -87,12 +87,12 @@ pub fn aws_services() -> BTreeSet<&'static str> {
 }
 
 /// The config tables of the families, in order.
-pub fn sections() -> impl Iterator<Item = &'static Section> {
+pub(crate) fn sections() -> impl Iterator<Item = &'static Section> {
     FAMILIES.iter().filter_map(|family| family.section.as_ref())
 }
 
 /// The setting at `table.key`, if there is one.
-pub fn setting(table: &str, key: &str) -> Option<&'static Setting> {
+pub(crate) fn setting(table: &str, key: &str) -> Option<&'static Setting> {
     sections()
         .find(|section| section.key == table)?
         .settings
@@ -102,7 +102,7 @@ pub fn setting(table: &str, key: &str) -> Option<&'static Setting> {
 }
 
 /// The module's inputs from the families, in order: each family's own, then its settings'.
-pub fn variables() -> Vec<Variable> {
+pub(crate) fn variables() -> Vec<Variable> {
     let mut variables = Vec::new();
     for family in FAMILIES {
         variables.extend((family.inputs)());
@@ -114,7 +114,7 @@ pub fn variables() -> Vec<Variable> {
 }
 
 /// The module's outputs from the families, in their order.
-pub fn outputs() -> Vec<Output> {
+pub(crate) fn outputs() -> Vec<Output> {
     let mut families: Vec<&Family> = FAMILIES.to_vec();
     families.sort_by_key(|family| family.outputs.1);
     families
@@ -124,7 +124,7 @@ pub fn outputs() -> Vec<Output> {
 }
 
 /// The families' module files, in their order: (file name, resources).
-pub fn documents(choices: &SecurityChoices) -> Vec<(&'static str, Body)> {
+pub(crate) fn documents(choices: &SecurityChoices) -> Vec<(&'static str, Body)> {
     let mut families: Vec<&Family> = FAMILIES.to_vec();
     families.sort_by_key(|family| family.file.1);
     families
@@ -134,12 +134,12 @@ pub fn documents(choices: &SecurityChoices) -> Vec<(&'static str, Body)> {
 }
 
 /// The statements of the function's policy, in the families' order.
-pub fn grants() -> impl Iterator<Item = &'static Grant> {
+pub(crate) fn grants() -> impl Iterator<Item = &'static Grant> {
     FAMILIES.iter().flat_map(|family| family.grants.iter())
 }
 
 /// The JSON Schema of one family table: its settings, and no other key.
-pub fn section_schema(section: &Section) -> serde_json::Value {
+pub(crate) fn section_schema(section: &Section) -> serde_json::Value {
     let properties: serde_json::Map<String, serde_json::Value> = section
         .settings
         .iter()

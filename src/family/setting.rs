@@ -425,7 +425,7 @@ fn capitalized(text: &str) -> String {
 }
 
 /// A JSON value as an HCL expression.
-pub fn to_expr(value: &Json) -> Expr {
+pub(crate) fn to_expr(value: &Json) -> Expr {
     match value {
         Json::Null => Expr::Null,
         Json::Bool(b) => Expr::Bool(*b),

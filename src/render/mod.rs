@@ -4,8 +4,8 @@
 //! their root passes in. The resources of each family are built in [`crate::family`]; here
 //! are the module and root folders, and the pieces the families share.
 
-pub mod diagram;
-pub mod docs;
+mod diagram;
+pub(crate) mod docs;
 pub mod module;
 pub mod root;
 pub mod variables;
@@ -221,22 +221,27 @@ pub(crate) fn checked(files: Vec<File>) -> Result<Vec<File>, Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::hcl::reference::unresolved;
     use std::path::{Path, PathBuf};
 
-    /// The default config rendered: the module, its examples and every environment root.
-    fn default_render() -> Vec<File> {
+    /// The embedded default config resolved, with an empty Lambda package.
+    pub(crate) fn default_resolved() -> (crate::stack::Resolved, Packages) {
         let loaded = crate::check::parse(
             "tapgen.toml",
             crate::config::DEFAULT_CONFIG.to_owned(),
             PathBuf::from("."),
         )
         .unwrap();
-        let resolved = crate::stack::resolve(&loaded);
         let mut packages = Packages::default();
         packages.insert("lambda", SharedBytes::new(Vec::new()));
+        (crate::stack::resolve(&loaded), packages)
+    }
+
+    /// The default config rendered: the module, its examples and every environment root.
+    fn default_render() -> Vec<File> {
+        let (resolved, packages) = default_resolved();
         let mut files = module::files(&resolved.module, &resolved.project, &packages).unwrap();
         for stack in &resolved.stacks {
             files.extend(root::files(stack, &resolved.module, &packages).unwrap());

@@ -440,18 +440,10 @@ mod tests {
 
     #[test]
     fn a_module_name_that_cannot_name_a_block_is_an_error_not_a_panic() {
-        let loaded = crate::check::parse(
-            "tapgen.toml",
-            crate::config::DEFAULT_CONFIG.to_owned(),
-            PathBuf::from("."),
-        )
-        .unwrap();
-        let resolved = crate::stack::resolve(&loaded);
+        let (resolved, packages) = crate::render::tests::default_resolved();
         let mut spec = resolved.module.clone();
         // Validation refuses such names; this is the renderer's own guard behind it.
         spec.name = "9lives".to_owned();
-        let mut packages = Packages::default();
-        packages.insert("lambda", crate::output::SharedBytes::new(Vec::new()));
         let error = files(&spec, &resolved.project, &packages)
             .map(|_| ())
             .unwrap_err()
