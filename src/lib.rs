@@ -558,7 +558,7 @@ pub fn build_packages(
     let mut by_folder: HashMap<PathBuf, SharedBytes> = HashMap::new();
     let mut packages = render::Packages::default();
     for stack in stacks {
-        let source = &stack.lambda.source_dir;
+        let source = &family::lambda::source_dir(stack);
         let dir = loaded.base_dir.join(source);
         // Keyed by the folder itself, so that `lambda` and `./lambda` are one package.
         let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());

@@ -8,12 +8,6 @@ use crate::config::model::{BackendConfig, ConfigFile, EnvOverlay};
 use crate::family::setting::Values;
 use std::collections::BTreeMap;
 
-pub use crate::family::alarms::Alarms;
-pub use crate::family::apigateway::Api;
-pub use crate::family::lambda::Lambda;
-pub use crate::family::logs::Logs;
-pub use crate::family::s3::Bucket;
-
 pub const DEFAULT_ENVIRONMENT: &str = "dev";
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_MODULE_NAME: &str = "serverless-api";
@@ -24,12 +18,8 @@ pub struct Stack {
     pub project: String,
     pub environment: String,
     pub region: String,
-    pub lambda: Lambda,
-    pub api: Api,
-    pub logs: Logs,
-    pub bucket: Bucket,
-    pub alarms: Alarms,
-    /// Every family setting, resolved: what the module inputs pass.
+    /// Every family setting, resolved: what the module inputs pass, and what each family
+    /// reads its own table from (such as [`crate::family::lambda::Lambda::of`]).
     pub values: Values,
     /// The user's tags; the module adds Project, Environment and ManagedBy itself.
     pub tags: BTreeMap<String, String>,
@@ -42,9 +32,10 @@ pub struct ModuleSpec {
     pub namespace: String,
     pub version: String,
     pub source: ModuleSource,
-    /// Choices some environment makes that a security scanner flags; the module explains
-    /// them to reviewers (`checkov:skip` reasons) only when they are made.
-    pub choices: SecurityChoices,
+    /// Every environment's settings: where some environment makes a choice that a security
+    /// scanner flags, the module explains it to reviewers (a `checkov:skip` reason), and only
+    /// then.
+    pub environments: Vec<Values>,
     /// Where the module is released (`[publish]`), which its README's usage snippet follows.
     pub publish: Publish,
 }
@@ -85,16 +76,6 @@ impl Publish {
             .and_then(|registry| registry.split_once('/'))
             .map(|(_, namespace)| namespace)
     }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SecurityChoices {
-    /// Some environment serves the API without authorization.
-    pub public_api: bool,
-    /// Some environment turns X-Ray tracing off.
-    pub tracing_disabled: bool,
-    /// The shortest log retention of any environment, in days.
-    pub shortest_retention_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -192,17 +173,8 @@ fn module_spec(config: &ConfigFile, stacks: &[Stack]) -> ModuleSpec {
         Some(address) => ModuleSource::Registry(address.to_owned()),
     };
     let publish = Publish::of(&config.publish);
-    let choices = SecurityChoices {
-        public_api: stacks.iter().any(|stack| stack.api.is_public()),
-        tracing_disabled: stacks.iter().any(|stack| !stack.lambda.tracing),
-        shortest_retention_days: stacks
-            .iter()
-            .map(|stack| stack.logs.retention_days)
-            .min()
-            .unwrap_or_else(|| Logs::of(&Values::defaults()).retention_days),
-    };
     ModuleSpec {
-        choices,
+        environments: stacks.iter().map(|stack| stack.values.clone()).collect(),
         name: module
             .name
             .clone()
@@ -244,11 +216,6 @@ fn resolve_overlay(
     Stack {
         project: config.project.name.clone(),
         environment: environment.to_owned(),
-        lambda: Lambda::of(&values),
-        api: Api::of(&values),
-        logs: Logs::of(&values),
-        bucket: Bucket::of(&values),
-        alarms: Alarms::of(&values),
         values,
         tags,
         backend: resolve_backend(config, overlay, environment, &region),

@@ -3,7 +3,7 @@
 
 use super::apigateway::{REST_API, STAGE};
 use super::lambda::{FUNCTION, TIMEOUT_S};
-use super::setting::{Default, Input, Kind, Rule, Setting, Values};
+use super::setting::{Default, Input, Kind, Rule, Setting};
 use super::{Family, Output, Section, no_inputs};
 use crate::aws;
 use crate::check::Checker;
@@ -172,36 +172,6 @@ pub(crate) static SNS_TOPIC_ARNS: Setting = Setting {
     }),
 };
 
-/// `[alarms]` of one environment, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Alarms {
-    pub lambda_errors_threshold: u32,
-    pub lambda_throttles_threshold: u32,
-    pub lambda_duration_p99_ms: u32,
-    pub api_4xx_threshold: u32,
-    pub api_5xx_threshold: u32,
-    pub api_latency_p99_ms: u32,
-    pub period_s: u32,
-    pub evaluation_periods: u32,
-    pub sns_topic_arns: Vec<String>,
-}
-
-impl Alarms {
-    pub(crate) fn of(values: &Values) -> Self {
-        Self {
-            lambda_errors_threshold: values.u32(&LAMBDA_ERRORS_THRESHOLD),
-            lambda_throttles_threshold: values.u32(&LAMBDA_THROTTLES_THRESHOLD),
-            lambda_duration_p99_ms: values.u32(&LAMBDA_DURATION_P99_MS),
-            api_4xx_threshold: values.u32(&API_4XX_THRESHOLD),
-            api_5xx_threshold: values.u32(&API_5XX_THRESHOLD),
-            api_latency_p99_ms: values.u32(&API_LATENCY_P99_MS),
-            period_s: values.u32(&PERIOD_S),
-            evaluation_periods: values.u32(&EVALUATION_PERIODS),
-            sns_topic_arns: values.strings(&SNS_TOPIC_ARNS),
-        }
-    }
-}
-
 fn outputs() -> Vec<Output> {
     vec![(
         "alarm_arns",
@@ -348,8 +318,8 @@ fn document() -> Body {
 /// The alarms' rules beyond each setting's own: a window CloudWatch takes, a duration
 /// threshold the function can reach, topics of the environment's partition.
 fn check(checker: &mut Checker<'_>, stack: &Stack) {
-    let alarms = &stack.alarms;
-    let window = u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods);
+    let values = &stack.values;
+    let window = u64::from(values.u32(&PERIOD_S)) * u64::from(values.u32(&EVALUATION_PERIODS));
     if window > aws::MAX_ALARM_WINDOW_S {
         checker.report(
             stack,
@@ -357,18 +327,19 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
             Problem::AlarmWindowTooLong { seconds: window },
         );
     }
-    let timeout_ms = u64::from(stack.lambda.timeout_s) * 1000;
-    if u64::from(alarms.lambda_duration_p99_ms) > timeout_ms {
+    let timeout_ms = u64::from(values.u32(&TIMEOUT_S)) * 1000;
+    let duration_ms = values.u32(&LAMBDA_DURATION_P99_MS);
+    if u64::from(duration_ms) > timeout_ms {
         checker.report(
             stack,
             &["alarms", "lambda_duration_p99_ms"],
             Problem::AlarmNeverFires {
-                value: alarms.lambda_duration_p99_ms,
+                value: duration_ms,
                 timeout_ms,
             },
         );
     }
-    for arn in &alarms.sns_topic_arns {
+    for arn in &values.strings(&SNS_TOPIC_ARNS) {
         checker.arn(stack, &["alarms", "sns_topic_arns"], arn, ArnOf::SnsTopic);
     }
 }

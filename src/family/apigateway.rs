@@ -2,7 +2,7 @@
 //! deployment replaced whenever the routes change, and a logged, traced, throttled stage.
 
 use super::iam::API_ACCOUNT;
-use super::lambda::{FUNCTION, TRACING_INPUT};
+use super::lambda::{FUNCTION, TRACING, TRACING_INPUT};
 use super::logs::API_ACCESS_LOGS;
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
 use super::{Family, Output, Section, no_checks, no_inputs};
@@ -11,7 +11,6 @@ use crate::error::Rule as Named;
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
 use crate::render::{checkov_skips, create_before_destroy, extend, tagged};
-use crate::stack::SecurityChoices;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
@@ -122,34 +121,6 @@ pub(crate) static MANAGE_ACCOUNT_LOGGING_ROLE: Setting = Setting {
     }),
 };
 
-/// `[api]` of one environment, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Api {
-    pub stage_name: String,
-    pub throttling_rate_limit: u32,
-    pub throttling_burst_limit: u32,
-    /// `AWS_IAM` or `NONE`.
-    pub authorization: String,
-    pub manage_account_logging_role: bool,
-}
-
-impl Api {
-    pub(crate) fn of(values: &Values) -> Self {
-        Self {
-            stage_name: values.string(&STAGE_NAME),
-            throttling_rate_limit: values.u32(&THROTTLING_RATE_LIMIT),
-            throttling_burst_limit: values.u32(&THROTTLING_BURST_LIMIT),
-            authorization: values.string(&AUTHORIZATION),
-            manage_account_logging_role: values.bool(&MANAGE_ACCOUNT_LOGGING_ROLE),
-        }
-    }
-
-    /// Whether anyone may call the API, unsigned.
-    pub fn is_public(&self) -> bool {
-        self.authorization == aws::AUTHORIZATION_NONE
-    }
-}
-
 fn outputs() -> Vec<Output> {
     vec![
         (
@@ -205,7 +176,26 @@ const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
     ("xrayTraceId", "$context.xrayTraceId"),
 ];
 
-fn method(route: &'static str, resource_id: Expr, choices: &SecurityChoices) -> Block {
+/// Choices some environment makes that a security scanner flags.
+struct Choices {
+    /// Some environment serves the API without authorization.
+    public_api: bool,
+    /// Some environment turns X-Ray tracing off.
+    tracing_disabled: bool,
+}
+
+impl Choices {
+    fn of(environments: &[Values]) -> Self {
+        Self {
+            public_api: environments
+                .iter()
+                .any(|v| v.string(&AUTHORIZATION) == aws::AUTHORIZATION_NONE),
+            tracing_disabled: environments.iter().any(|v| !v.bool(&TRACING)),
+        }
+    }
+}
+
+fn method(route: &'static str, resource_id: Expr, choices: &Choices) -> Block {
     let mut skips = Vec::new();
     if choices.public_api {
         skips.push((
@@ -240,7 +230,7 @@ fn integration(route: &'static str) -> Block {
     )
 }
 
-fn stage_skips(choices: &SecurityChoices) -> Vec<(&'static str, &'static str)> {
+fn stage_skips(choices: &Choices) -> Vec<(&'static str, &'static str)> {
     let mut skips = vec![(
         "CKV_AWS_120",
         "Responses are per caller and dynamic; a stage cache adds hourly cost and risks serving one caller's data to another",
@@ -266,7 +256,8 @@ fn stage_skips(choices: &SecurityChoices) -> Vec<(&'static str, &'static str)> {
     skips
 }
 
-fn document(choices: &SecurityChoices) -> Body {
+fn document(environments: &[Values]) -> Body {
+    let choices = &Choices::of(environments);
     // Ids plus the values tapgen sets: hashing whole resources would change once after the
     // first refresh (the provider reads unset optional fields back as empty values), and
     // force a needless redeployment on every new environment.

@@ -4,7 +4,7 @@ use super::apigateway::REST_API;
 use super::iam::{LAMBDA_ROLE, LAMBDA_ROLE_POLICY};
 use super::logs::LAMBDA_LOGS;
 use super::s3::BUCKET;
-use super::setting::{Default, Input, Kind, Rule, Setting, Value, Values, Variable};
+use super::setting::{Default, Input, Kind, Rule, Setting, Value, Variable};
 use super::{Family, Grant, Output, Section};
 use crate::aws;
 use crate::check::{Checker, invalid, owned};
@@ -15,7 +15,6 @@ use crate::hcl::{Block, Body, Expr, TypeExpr};
 use crate::layout::MANAGED_VARIABLES;
 use crate::render::{checkov_skips, extend, tagged};
 use crate::stack::Stack;
-use std::collections::BTreeMap;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
@@ -67,7 +66,7 @@ pub(crate) static RUNTIME: Setting = Setting {
         name: "lambda_runtime",
         description: "Python runtime of the function.",
         unset: None,
-        example: |s| Expr::string(&s.lambda.runtime),
+        example: |s| Expr::string(s.values.string(&RUNTIME)),
     }),
 };
 
@@ -81,7 +80,7 @@ pub(crate) static HANDLER: Setting = Setting {
         name: "lambda_handler",
         description: "Function entry point as module.function.",
         unset: None,
-        example: |s| Expr::string(&s.lambda.handler),
+        example: |s| Expr::string(s.values.string(&HANDLER)),
     }),
 };
 
@@ -180,32 +179,9 @@ pub(crate) static ENVIRONMENT: Setting = Setting {
     }),
 };
 
-/// `[lambda]` of one environment, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Lambda {
-    pub runtime: String,
-    pub handler: String,
-    pub source_dir: String,
-    pub memory_mb: u32,
-    pub timeout_s: u32,
-    pub tracing: bool,
-    pub reserved_concurrency: Option<u32>,
-    pub environment: BTreeMap<String, String>,
-}
-
-impl Lambda {
-    pub(crate) fn of(values: &Values) -> Self {
-        Self {
-            runtime: values.string(&RUNTIME),
-            handler: values.string(&HANDLER),
-            source_dir: values.string(&SOURCE_DIR),
-            memory_mb: values.u32(&MEMORY_MB),
-            timeout_s: values.u32(&TIMEOUT_S),
-            tracing: values.bool(&TRACING),
-            reserved_concurrency: values.opt_u32(&RESERVED_CONCURRENCY),
-            environment: values.string_map(&ENVIRONMENT),
-        }
-    }
+/// The folder holding `stack`'s handler, relative to the config file.
+pub(crate) fn source_dir(stack: &Stack) -> String {
+    stack.values.string(&SOURCE_DIR)
 }
 
 /// `${path.module}/lambda.zip`: the package beside the root (or example) that calls the module.
@@ -321,16 +297,17 @@ fn document() -> Body {
 /// The function's rules beyond each setting's own: the handler names a file in the source
 /// folder, and the environment variables are Lambda's to take.
 fn check(checker: &mut Checker<'_>, stack: &Stack) {
-    let lambda = &stack.lambda;
-    if !is_handler(&lambda.handler) {
+    let handler = stack.values.string(&HANDLER);
+    let environment = stack.values.string_map(&ENVIRONMENT);
+    if !is_handler(&handler) {
         checker.report(
             stack,
             &["lambda", "handler"],
-            invalid(Named::Handler, &lambda.handler, None),
+            invalid(Named::Handler, &handler, None),
         );
     }
-    source_dir(checker, stack);
-    for (name, value) in &lambda.environment {
+    check_source_dir(checker, stack);
+    for (name, value) in &environment {
         let key = ["lambda", "environment", name.as_str()];
         if !is_env_var_name(name) {
             checker.report(stack, &key, invalid(Named::VariableName, name, None));
@@ -353,7 +330,7 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
         }
     }
     // Lambda measures the variables it is given, tapgen's own included, as one JSON object.
-    let mut all = lambda.environment.clone();
+    let mut all = environment;
     all.insert("LOG_BUCKET_NAME".to_owned(), stack.bucket_name());
     all.insert("ENVIRONMENT".to_owned(), stack.environment.clone());
     let size = serde_json::to_string(&all).map_or(0, |json| json.len());
@@ -371,11 +348,10 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
 }
 
 /// The source folder exists and holds the handler's module.
-fn source_dir(checker: &mut Checker<'_>, stack: &Stack) {
-    let dir = checker.base_dir().join(&stack.lambda.source_dir);
-    let module_file = stack
-        .lambda
-        .handler
+fn check_source_dir(checker: &mut Checker<'_>, stack: &Stack) {
+    let handler = stack.values.string(&HANDLER);
+    let dir = checker.base_dir().join(source_dir(stack));
+    let module_file = handler
         .rsplit_once('.')
         .map(|(module, _)| format!("{}.py", module.replace('.', "/")));
     if !dir.is_dir() {
@@ -387,14 +363,14 @@ fn source_dir(checker: &mut Checker<'_>, stack: &Stack) {
             },
         );
     } else if let Some(file) = module_file
-        && is_handler(&stack.lambda.handler)
+        && is_handler(&handler)
         && !dir.join(&file).is_file()
     {
         checker.report(
             stack,
             &["lambda", "handler"],
             Problem::MissingHandlerFile {
-                handler: stack.lambda.handler.clone(),
+                handler: handler.clone(),
                 path: dir.join(&file).display().to_string(),
                 file,
                 dir: dir.display().to_string(),

@@ -9,7 +9,7 @@ use crate::error::ArnOf;
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Body, Expr};
 use crate::render::{extend, tagged};
-use crate::stack::{SecurityChoices, Stack};
+use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
@@ -63,22 +63,6 @@ pub(crate) static KMS_KEY_ARN: Setting = Setting {
     }),
 };
 
-/// `[logs]` of one environment, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Logs {
-    pub retention_days: u32,
-    pub kms_key_arn: Option<String>,
-}
-
-impl Logs {
-    pub(crate) fn of(values: &Values) -> Self {
-        Self {
-            retention_days: values.u32(&RETENTION_DAYS),
-            kms_key_arn: values.opt_string(&KMS_KEY_ARN),
-        }
-    }
-}
-
 fn outputs() -> Vec<Output> {
     vec![
         (
@@ -100,12 +84,12 @@ pub(crate) const LAMBDA_LOGS: Resource = Resource::new("aws_cloudwatch_log_group
 pub(crate) const API_ACCESS_LOGS: Resource =
     Resource::new("aws_cloudwatch_log_group", "api_access");
 
-fn log_group(name: Expr, choices: &SecurityChoices) -> Body {
+fn log_group(name: Expr, shortest_retention_days: Option<u32>) -> Body {
     let mut body = Body::new();
-    if choices.shortest_retention_days < DEFAULT_RETENTION_DAYS {
+    if let Some(days) = shortest_retention_days.filter(|days| *days < DEFAULT_RETENTION_DAYS) {
         body = body.comment(format!(
             "checkov:skip=CKV_AWS_338:Retention of {} days chosen in tapgen.toml (logs.retention_days) for a non-production environment",
-            choices.shortest_retention_days
+            days
         ));
     }
     extend(
@@ -119,21 +103,23 @@ fn log_group(name: Expr, choices: &SecurityChoices) -> Body {
     )
 }
 
-fn document(choices: &SecurityChoices) -> Body {
+fn document(environments: &[Values]) -> Body {
+    // The shortest retention any environment keeps logs for.
+    let shortest = environments.iter().map(|v| v.u32(&RETENTION_DAYS)).min();
     Body::new()
         .block(LAMBDA_LOGS.declare(log_group(
             Expr::template("/aws/lambda/{}", vec![local("name")]),
-            choices,
+            shortest,
         )))
         .block(API_ACCESS_LOGS.declare(log_group(
             Expr::template("/aws/apigateway/{}/access", vec![local("name")]),
-            choices,
+            shortest,
         )))
 }
 
 /// The log groups' key is a KMS key ARN of the environment's partition.
 fn check(checker: &mut Checker<'_>, stack: &Stack) {
-    if let Some(arn) = &stack.logs.kms_key_arn {
+    if let Some(arn) = &stack.values.opt_string(&KMS_KEY_ARN) {
         checker.arn(stack, &["logs", "kms_key_arn"], arn, ArnOf::KmsKey);
     }
 }

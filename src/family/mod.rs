@@ -15,7 +15,8 @@ pub(crate) mod s3;
 pub(crate) mod setting;
 
 use crate::hcl::{Body, Expr};
-use crate::stack::{SecurityChoices, Stack};
+use crate::stack::Stack;
+use setting::Values;
 use setting::{Setting, Variable};
 use std::collections::BTreeSet;
 
@@ -26,8 +27,9 @@ pub(crate) struct Family {
     /// The module file holding its resources, and the file's place among the module's files
     /// (the diagram draws them in that order).
     pub file: (&'static str, u8),
-    /// Its resources, given the choices some environment makes.
-    pub document: fn(&SecurityChoices) -> Body,
+    /// Its resources, given every environment's settings (a choice some environment makes
+    /// that a scanner flags gets its reason written beside the resource).
+    pub document: fn(&[Values]) -> Body,
     /// Module inputs of its own besides its settings', listed before them.
     pub inputs: fn() -> Vec<Variable>,
     /// Its module outputs, and their place among the module's outputs.
@@ -124,12 +126,12 @@ pub(crate) fn outputs() -> Vec<Output> {
 }
 
 /// The families' module files, in their order: (file name, resources).
-pub(crate) fn documents(choices: &SecurityChoices) -> Vec<(&'static str, Body)> {
+pub(crate) fn documents(environments: &[Values]) -> Vec<(&'static str, Body)> {
     let mut families: Vec<&Family> = FAMILIES.to_vec();
     families.sort_by_key(|family| family.file.1);
     families
         .iter()
-        .map(|family| (family.file.0, (family.document)(choices)))
+        .map(|family| (family.file.0, (family.document)(environments)))
         .collect()
 }
 

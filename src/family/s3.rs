@@ -1,6 +1,6 @@
 //! The log bucket: private, encrypted, versioned, TLS-only, with expiring objects.
 
-use super::setting::{Default, Input, Kind, Rule, Setting, Values};
+use super::setting::{Default, Input, Kind, Rule, Setting};
 use super::{Family, Grant, Output, Section, no_inputs};
 use crate::aws;
 use crate::check::Checker;
@@ -145,31 +145,6 @@ pub(crate) static KMS_KEY_ARN: Setting = Setting {
         example: |_| var("kms_key_arn"),
     }),
 };
-
-/// `[bucket]` of one environment, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bucket {
-    pub expiration_days: u32,
-    pub noncurrent_expiration_days: u32,
-    pub abort_incomplete_upload_days: u32,
-    pub force_destroy: bool,
-    /// `AES256` or `aws:kms`.
-    pub encryption: String,
-    pub kms_key_arn: Option<String>,
-}
-
-impl Bucket {
-    pub(crate) fn of(values: &Values) -> Self {
-        Self {
-            expiration_days: values.u32(&EXPIRATION_DAYS),
-            noncurrent_expiration_days: values.u32(&NONCURRENT_EXPIRATION_DAYS),
-            abort_incomplete_upload_days: values.u32(&ABORT_INCOMPLETE_UPLOAD_DAYS),
-            force_destroy: values.bool(&FORCE_DESTROY),
-            encryption: values.string(&ENCRYPTION),
-            kms_key_arn: values.opt_string(&KMS_KEY_ARN),
-        }
-    }
-}
 
 /// `var.bucket_sse_algorithm == "aws:kms"`
 fn kms() -> Expr {
@@ -338,9 +313,8 @@ fn document() -> Body {
 /// The bucket's key is a KMS key ARN of the environment's partition, and only set with
 /// `aws:kms`, which alone uses it.
 fn check(checker: &mut Checker<'_>, stack: &Stack) {
-    let bucket = &stack.bucket;
-    if let Some(arn) = &bucket.kms_key_arn {
-        if bucket.encryption != aws::SSE_KMS {
+    if let Some(arn) = &stack.values.opt_string(&KMS_KEY_ARN) {
+        if stack.values.string(&ENCRYPTION) != aws::SSE_KMS {
             checker.report(stack, &["bucket", "kms_key_arn"], Problem::KmsKeyIgnored);
         } else {
             checker.arn(stack, &["bucket", "kms_key_arn"], arn, ArnOf::KmsKey);

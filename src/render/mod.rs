@@ -31,7 +31,7 @@ impl Packages {
 
     /// The package of `stack`'s source folder; one that was not built is a bug in tapgen.
     pub fn of(&self, stack: &Stack) -> Result<SharedBytes, Error> {
-        let source = &stack.lambda.source_dir;
+        let source = &crate::family::lambda::source_dir(stack);
         self.by_source_dir.get(source).cloned().ok_or_else(|| {
             Error::internal(format!(
                 "the Lambda package of `{source}` ({}) was not built before rendering",

@@ -231,14 +231,9 @@ fn alarm_topic() -> Block {
 /// snapshot holds (`scripts/snapshot-provider-schema.sh` reads `tapgen __families
 /// provider-types`).
 pub fn provider_types() -> std::collections::BTreeSet<String> {
-    let choices = crate::stack::SecurityChoices {
-        public_api: true,
-        tracing_disabled: true,
-        shortest_retention_days: 1,
-    };
     let mut bodies = vec![main_document(), Body::new().block(alarm_topic())];
     bodies.extend(
-        crate::family::documents(&choices)
+        crate::family::documents(&[])
             .into_iter()
             .map(|(_, body)| body),
     );
@@ -376,7 +371,7 @@ fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
         ("outputs.tf", outputs_document()),
     ]
     .into_iter()
-    .chain(crate::family::documents(&spec.choices))
+    .chain(crate::family::documents(&spec.environments))
     .map(|(name, body)| (name.to_owned(), body))
     .collect()
 }
