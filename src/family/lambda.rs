@@ -4,7 +4,7 @@ use super::apigateway::REST_API;
 use super::iam::{LAMBDA_ROLE, LAMBDA_ROLE_POLICY};
 use super::logs::LAMBDA_LOGS;
 use super::s3::BUCKET;
-use super::setting::{Default, Input, Kind, Rule, Setting, Value, Variable};
+use super::setting::{Default, Input, Kind, Rule, Setting};
 use super::{Family, Grant, Output, Section};
 use crate::aws;
 use crate::check::{Checker, invalid, owned};
@@ -13,6 +13,7 @@ use crate::error::{Holder, Problem, Rule as Named};
 use crate::hcl::reference::{Resource, local, path_module, var};
 use crate::hcl::{Block, Body, Expr, TypeExpr};
 use crate::layout::MANAGED_VARIABLES;
+use crate::render::variables::{Example, Value, Variable};
 use crate::render::{checkov_skips, extend, tagged};
 use crate::stack::Stack;
 
@@ -66,7 +67,7 @@ pub(crate) static RUNTIME: Setting = Setting {
         name: "lambda_runtime",
         description: "Python runtime of the function.",
         unset: None,
-        example: |s| Expr::string(s.values.string(&RUNTIME)),
+        example: |v| Expr::string(v.string(&RUNTIME)),
     }),
 };
 
@@ -80,7 +81,7 @@ pub(crate) static HANDLER: Setting = Setting {
         name: "lambda_handler",
         description: "Function entry point as module.function.",
         unset: None,
-        example: |s| Expr::string(s.values.string(&HANDLER)),
+        example: |v| Expr::string(v.string(&HANDLER)),
     }),
 };
 
@@ -200,7 +201,7 @@ fn package_path() -> Variable {
         default: None,
         validations: vec![],
         value: Value::Of(|_| package_path_expr()),
-        example: |_| package_path_expr(),
+        example: Example::Of(|_| package_path_expr()),
     }
 }
 

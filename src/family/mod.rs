@@ -15,9 +15,10 @@ pub(crate) mod s3;
 pub(crate) mod setting;
 
 use crate::hcl::{Body, Expr};
+use crate::render::variables::Variable;
 use crate::stack::Stack;
+use setting::Setting;
 use setting::Values;
-use setting::{Setting, Variable};
 use std::collections::BTreeSet;
 
 /// One family of resources.
@@ -109,7 +110,12 @@ pub(crate) fn variables() -> Vec<Variable> {
     for family in FAMILIES {
         variables.extend((family.inputs)());
         if let Some(section) = &family.section {
-            variables.extend(section.settings.iter().filter_map(|s| s.variable()));
+            variables.extend(
+                section
+                    .settings
+                    .iter()
+                    .filter_map(|s| crate::render::variables::of_setting(s)),
+            );
         }
     }
     variables

@@ -1,13 +1,13 @@
 //! One configurable value, written once: its key, type, default, rule and description. From a
 //! [`Setting`] come the config check ([`Setting::check`], run by the schema walk), its JSON
-//! Schema ([`Setting::schema`], for `tapgen schema`, taplo and editors), the module variable
-//! that carries it (type, default, `validation` blocks: [`Setting::variable`]) and the value
-//! each environment passes ([`Values`], the one overlay mechanism).
+//! Schema ([`Setting::schema`], for `tapgen schema`, taplo and editors), the `validation`
+//! blocks of the module input that carries it ([`Setting::validations`]; the input itself is
+//! made in [`crate::render::variables`]) and the value each environment passes ([`Values`],
+//! the one overlay mechanism).
 
 use crate::error::{Problem, Rule as Named};
 use crate::hcl::reference::var;
-use crate::hcl::{BinaryOp, Block, Body, Expr, TypeExpr};
-use crate::stack::Stack;
+use crate::hcl::{BinaryOp, Expr};
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
 
@@ -93,9 +93,9 @@ pub struct Input {
     /// What the module takes for an unset value, and what that means (`-1`, "unreserved");
     /// `None` for `null`.
     pub unset: Option<(i64, &'static str)>,
-    /// The value `examples/complete` passes, from the project's own values: one that
+    /// The value `examples/complete` passes, given the project's own values: one that
     /// validates and turns the input's feature on.
-    pub example: fn(&Stack) -> Expr,
+    pub example: fn(&Values) -> Expr,
 }
 
 impl Setting {
@@ -279,7 +279,7 @@ impl Setting {
     }
 
     /// The default as JSON, where it is a fixed value.
-    fn default_json(&self) -> Option<Json> {
+    pub fn default_json(&self) -> Option<Json> {
         match self.default {
             Default::None | Default::Derived { .. } => None,
             Default::Integer(n) => Some(n.into()),
@@ -292,35 +292,8 @@ impl Setting {
         }
     }
 
-    /// The module variable that carries this setting, if it has one.
-    pub fn variable(&'static self) -> Option<Variable> {
-        let input = self.input?;
-        let type_expr = match self.kind {
-            Kind::Integer => TypeExpr::Number,
-            Kind::String => TypeExpr::String,
-            Kind::Boolean => TypeExpr::Bool,
-            Kind::StringMap => TypeExpr::map(TypeExpr::String),
-            Kind::StringList => TypeExpr::list(TypeExpr::String),
-        };
-        let default = match self.default {
-            Default::Derived { .. } => Values::defaults().get(self).map_or(Expr::Null, to_expr),
-            _ => self
-                .default_json()
-                .map_or_else(|| input.unset_expr(), |json| to_expr(&json)),
-        };
-        Some(Variable {
-            name: input.name,
-            type_expr,
-            description: input.description,
-            default: Some(default),
-            validations: self.validations(input),
-            value: Value::Setting(self),
-            example: input.example,
-        })
-    }
-
     /// The `validation` blocks of the module input: the rule, in HCL.
-    fn validations(&self, input: Input) -> Vec<(Expr, String)> {
+    pub fn validations(&self, input: Input) -> Vec<(Expr, String)> {
         let name = input.name;
         let compare = |op: BinaryOp, value: i64| Expr::binary(var(name), op, value);
         let (condition, rule) = match self.rule {
@@ -401,7 +374,7 @@ impl Setting {
 
 impl Input {
     /// What the module takes for an unset value.
-    fn unset_expr(&self) -> Expr {
+    pub fn unset_expr(&self) -> Expr {
         self.unset
             .map_or(Expr::Null, |(sentinel, _)| Expr::Number(sentinel))
     }
@@ -433,63 +406,6 @@ pub(crate) fn to_expr(value: &Json) -> Expr {
         Json::String(s) => Expr::string(s),
         Json::Array(items) => Expr::Tuple(items.iter().map(to_expr).collect()),
         Json::Object(entries) => Expr::object(entries.iter().map(|(k, v)| (k.clone(), to_expr(v)))),
-    }
-}
-
-/// One module input: a setting's ([`Setting::variable`]) or one of the module's own.
-pub struct Variable {
-    pub name: &'static str,
-    /// Its type constraint, such as `string` or `map(string)`.
-    pub type_expr: TypeExpr,
-    pub description: &'static str,
-    /// `None` makes the input required.
-    pub default: Option<Expr>,
-    /// Conditions on the input, each with the message `tofu plan` shows when it fails.
-    pub validations: Vec<(Expr, String)>,
-    /// The value an environment passes.
-    pub value: Value,
-    /// The value `examples/complete` passes ([`Input::example`]).
-    pub example: fn(&Stack) -> Expr,
-}
-
-/// Where an environment's value of a module input comes from.
-pub enum Value {
-    /// Computed from the stack.
-    Of(fn(&Stack) -> Expr),
-    /// The resolved value of a setting; unset is the input's "off" value.
-    Setting(&'static Setting),
-}
-
-impl Variable {
-    /// The value `stack` passes.
-    pub fn value(&self, stack: &Stack) -> Expr {
-        match &self.value {
-            Value::Of(value) => value(stack),
-            Value::Setting(setting) => match stack.values.get(setting) {
-                Some(json) => to_expr(json),
-                None => setting.input.map_or(Expr::Null, |input| input.unset_expr()),
-            },
-        }
-    }
-
-    /// `variable "<name>" { description, type, default, validation... }`.
-    pub fn block(&self) -> Block {
-        let mut inner = Body::new()
-            .attr("description", self.description)
-            .attr("type", self.type_expr.clone());
-        if let Some(default) = &self.default {
-            inner = inner.attr("default", default.clone());
-        }
-        for (condition, message) in &self.validations {
-            inner.push_block(Block::new(
-                "validation",
-                &[],
-                Body::new()
-                    .attr("condition", condition.clone())
-                    .attr("error_message", message.as_str()),
-            ));
-        }
-        Block::new("variable", &[self.name], inner)
     }
 }
 

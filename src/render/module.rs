@@ -190,7 +190,7 @@ fn minimal_example(module: &ModuleCall, project: &Stack) -> Example {
     call.push_blank();
     for variable in variables::variables() {
         if variable.default.is_none() {
-            call.push_attr(variable.name, (variable.example)(project));
+            call.push_attr(variable.name, variable.example(project));
         }
     }
     Example {
@@ -255,7 +255,7 @@ fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
     let mut call = Body::new().attr("source", "../../");
     call.push_blank();
     for variable in variables::variables() {
-        call.push_attr(variable.name, (variable.example)(project));
+        call.push_attr(variable.name, variable.example(project));
     }
     let variables = Body::new()
         .block(example_variable(

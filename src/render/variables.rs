@@ -2,10 +2,9 @@
 //! each environment root passes all come from this one list: the module's own inputs
 //! (project, environment, tags), then each family's ([`crate::family::variables`]).
 
-use crate::family::setting::Value;
-pub use crate::family::setting::Variable;
+use crate::family::setting::{Default, Kind, Setting, Values, to_expr};
 use crate::hcl::reference::var;
-use crate::hcl::{Body, Expr, TypeExpr};
+use crate::hcl::{Block, Body, Expr, TypeExpr};
 use crate::stack::{self, Stack};
 
 fn string_map(map: &std::collections::BTreeMap<String, String>) -> Expr {
@@ -44,7 +43,7 @@ pub fn variables() -> Vec<Variable> {
                 "project must be letters, digits and hyphens, starting with a letter.",
             )],
             value: Value::Of(|s| Expr::string(&s.project)),
-            example: |_| var("project"),
+            example: Example::Of(|_| var("project")),
         },
         Variable {
             name: "environment",
@@ -57,7 +56,7 @@ pub fn variables() -> Vec<Variable> {
                 "environment must be 1 to 20 lowercase letters, digits and hyphens, starting with a letter.",
             )],
             value: Value::Of(|s| Expr::string(&s.environment)),
-            example: |_| Expr::string(stack::EXAMPLE_ENVIRONMENT),
+            example: Example::Of(|_| Expr::string(stack::EXAMPLE_ENVIRONMENT)),
         },
         Variable {
             name: "tags",
@@ -66,7 +65,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Object(Vec::new())),
             validations: vec![],
             value: Value::Of(|s| string_map(&s.tags)),
-            example: example_tags,
+            example: Example::Of(example_tags),
         },
     ];
     variables.extend(crate::family::variables());
@@ -80,4 +79,104 @@ pub fn document() -> Body {
         body.push_block(variable.block());
     }
     body
+}
+
+/// One module input: a setting's ([`of_setting`]) or one of the module's own.
+pub struct Variable {
+    pub name: &'static str,
+    /// Its type constraint, such as `string` or `map(string)`.
+    pub type_expr: TypeExpr,
+    pub description: &'static str,
+    /// `None` makes the input required.
+    pub default: Option<Expr>,
+    /// Conditions on the input, each with the message `tofu plan` shows when it fails.
+    pub validations: Vec<(Expr, String)>,
+    /// The value an environment passes.
+    pub value: Value,
+    /// The value `examples/complete` passes.
+    pub example: Example,
+}
+
+/// Where an environment's value of a module input comes from.
+pub enum Value {
+    /// Computed from the stack.
+    Of(fn(&Stack) -> Expr),
+    /// The resolved value of a setting; unset is the input's "off" value.
+    Setting(&'static Setting),
+}
+
+/// What `examples/complete` passes for a module input, from the project's own values.
+pub enum Example {
+    Of(fn(&Stack) -> Expr),
+    /// A setting's [`crate::family::setting::Input::example`].
+    Setting(fn(&Values) -> Expr),
+}
+
+impl Variable {
+    /// The value `examples/complete` passes, given the project's values.
+    pub fn example(&self, project: &Stack) -> Expr {
+        match self.example {
+            Example::Of(example) => example(project),
+            Example::Setting(example) => example(&project.values),
+        }
+    }
+
+    /// The value `stack` passes.
+    pub fn value(&self, stack: &Stack) -> Expr {
+        match &self.value {
+            Value::Of(value) => value(stack),
+            Value::Setting(setting) => match stack.values.get(setting) {
+                Some(json) => to_expr(json),
+                None => setting.input.map_or(Expr::Null, |input| input.unset_expr()),
+            },
+        }
+    }
+
+    /// `variable "<name>" { description, type, default, validation... }`.
+    pub fn block(&self) -> Block {
+        let mut inner = Body::new()
+            .attr("description", self.description)
+            .attr("type", self.type_expr.clone());
+        if let Some(default) = &self.default {
+            inner = inner.attr("default", default.clone());
+        }
+        for (condition, message) in &self.validations {
+            inner.push_block(Block::new(
+                "validation",
+                &[],
+                Body::new()
+                    .attr("condition", condition.clone())
+                    .attr("error_message", message.as_str()),
+            ));
+        }
+        Block::new("variable", &[self.name], inner)
+    }
+}
+
+/// The module variable that carries `setting`, if it has one: its type and default from the
+/// setting's, its `validation` blocks from the setting's rule.
+pub(crate) fn of_setting(setting: &'static Setting) -> Option<Variable> {
+    let input = setting.input?;
+    let type_expr = match setting.kind {
+        Kind::Integer => TypeExpr::Number,
+        Kind::String => TypeExpr::String,
+        Kind::Boolean => TypeExpr::Bool,
+        Kind::StringMap => TypeExpr::map(TypeExpr::String),
+        Kind::StringList => TypeExpr::list(TypeExpr::String),
+    };
+    let default = match setting.default {
+        Default::Derived { .. } => Values::defaults().get(setting).map_or(Expr::Null, to_expr),
+        _ => setting
+            .default_json()
+            .map_or_else(|| input.unset_expr(), |json| to_expr(&json)),
+    };
+    Some(Variable {
+        name: input.name,
+        type_expr,
+        description: input.description,
+        default: Some(default),
+        validations: setting.validations(input),
+        value: Value::Setting(setting),
+        example: Example::Setting(input.example),
+    })
 }
