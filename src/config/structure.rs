@@ -26,28 +26,37 @@ pub fn schema() -> &'static Json {
     static SCHEMA: OnceLock<Json> = OnceLock::new();
     SCHEMA.get_or_init(|| {
         let mut schema = schemars::schema_for!(ConfigFile).to_value();
-        add_family_tables(&mut schema);
+        let sections: Vec<_> = crate::family::sections().collect();
+        add_family_tables(&mut schema, &sections);
         if let Some(overlay) = schema.pointer_mut("/$defs/EnvOverlay") {
-            add_family_tables(overlay);
+            add_family_tables(overlay, &sections);
         }
         schema
     })
 }
 
-/// Adds the families' tables to a table's schema, and closes it to any other key.
-fn add_family_tables(table: &mut Json) {
-    let Some(table) = table.as_object_mut() else {
+/// Adds the families' tables to a table's schema, and closes it to any other key. A table
+/// inside another family's (`[api.domain]`) goes into that one's, which comes first.
+fn add_family_tables(table: &mut Json, sections: &[&crate::family::Section]) {
+    let Some(object) = table.as_object_mut() else {
         return;
     };
-    table.insert("additionalProperties".to_owned(), Json::Bool(false));
-    let Some(properties) = table.get_mut("properties").and_then(Json::as_object_mut) else {
-        return;
-    };
-    for section in crate::family::sections() {
-        properties.insert(
-            section.key.to_owned(),
-            crate::family::section_schema(section),
-        );
+    object.insert("additionalProperties".to_owned(), Json::Bool(false));
+    let mut sections = sections.to_vec();
+    sections.sort_by_key(|section| section.path.len());
+    for section in sections {
+        let Some((name, parents)) = section.path.split_last() else {
+            continue;
+        };
+        let parent = parents.iter().try_fold(&mut *table, |table, key| {
+            table.get_mut("properties")?.get_mut(*key)
+        });
+        if let Some(properties) = parent
+            .and_then(|parent| parent.get_mut("properties"))
+            .and_then(Json::as_object_mut)
+        {
+            properties.insert((*name).to_owned(), crate::family::section_schema(section));
+        }
     }
 }
 
@@ -57,10 +66,8 @@ fn setting_at(path: &[String]) -> Option<&'static crate::family::setting::Settin
         [env, _, rest @ ..] if env == "env" => rest,
         path => path,
     };
-    match path {
-        [table, key] => crate::family::setting(table, key),
-        _ => None,
-    }
+    let (key, table) = path.split_last()?;
+    crate::family::setting(table, key)
 }
 
 /// What the walk found: the document as JSON with every bad entry left out, and a
@@ -631,4 +638,58 @@ const TOP_LEVEL: &str = "";
 
 fn last(path: &[String]) -> &str {
     path.last().map_or("", String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::family::Section;
+    use crate::family::setting::{Default, Kind, Rule, Setting};
+
+    static NAME: Setting = Setting {
+        key: "name",
+        kind: Kind::String,
+        default: Default::None,
+        rule: Rule::Any,
+        doc: "A domain name.",
+        input: None,
+    };
+    static STAGE: Setting = Setting {
+        key: "stage",
+        kind: Kind::String,
+        default: Default::None,
+        rule: Rule::Any,
+        doc: "A stage.",
+        input: None,
+    };
+
+    /// A family's table inside another's (`[api.domain]`) is a table of that one's, listed
+    /// after it or before.
+    #[test]
+    fn a_family_table_can_sit_inside_another_familys() {
+        static DOMAIN_SETTINGS: [&Setting; 1] = [&NAME];
+        static API_SETTINGS: [&Setting; 1] = [&STAGE];
+        let domain = Section {
+            path: &["api", "domain"],
+            description: "A custom domain.",
+            settings: &DOMAIN_SETTINGS,
+        };
+        let api = Section {
+            path: &["api"],
+            description: "The API.",
+            settings: &API_SETTINGS,
+        };
+        for sections in [[&domain, &api], [&api, &domain]] {
+            let mut schema = serde_json::json!({ "properties": {} });
+            add_family_tables(&mut schema, &sections);
+            let table = &schema["properties"]["api"];
+            assert_eq!(table["properties"]["stage"]["type"], "string");
+            let nested = &table["properties"]["domain"];
+            assert_eq!(nested["additionalProperties"], false);
+            assert_eq!(
+                nested["properties"]["name"]["description"],
+                "A domain name."
+            );
+        }
+    }
 }

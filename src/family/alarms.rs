@@ -15,7 +15,7 @@ use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
-        key: "alarms",
+        path: &["alarms"],
         description: "CloudWatch alarms on the function and the API.",
         settings: &[
             &LAMBDA_ERRORS_THRESHOLD,

@@ -14,7 +14,7 @@ use crate::render::{checkov_skips, create_before_destroy, extend, tagged};
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
-        key: "api",
+        path: &["api"],
         description: "The API Gateway REST API and its stage.",
         settings: &[
             &STAGE_NAME,

@@ -19,7 +19,7 @@ use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
-        key: "lambda",
+        path: &["lambda"],
         description: "The Lambda function that handles every request.",
         settings: &[
             &RUNTIME,

@@ -13,7 +13,7 @@ use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
-        key: "logs",
+        path: &["logs"],
         description: "The CloudWatch log groups of the function and the API.",
         settings: &[&RETENTION_DAYS, &KMS_KEY_ARN],
     }),

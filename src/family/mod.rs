@@ -44,9 +44,10 @@ pub(crate) struct Family {
     pub check: fn(&mut crate::check::Checker<'_>, &Stack),
 }
 
-/// A family's config table: `[<key>]`, and `[env.NAME.<key>]` overlaying it.
+/// A family's config table: `[<path>]`, and `[env.NAME.<path>]` overlaying it. The path
+/// may name a table inside another family's (`["api", "domain"]` for `[api.domain]`).
 pub(crate) struct Section {
-    pub key: &'static str,
+    pub path: &'static [&'static str],
     pub description: &'static str,
     pub settings: &'static [&'static Setting],
 }
@@ -94,10 +95,10 @@ pub(crate) fn sections() -> impl Iterator<Item = &'static Section> {
     FAMILIES.iter().filter_map(|family| family.section.as_ref())
 }
 
-/// The setting at `table.key`, if there is one.
-pub(crate) fn setting(table: &str, key: &str) -> Option<&'static Setting> {
+/// The setting at `table.key` (`table` a section's path), if there is one.
+pub(crate) fn setting(table: &[String], key: &str) -> Option<&'static Setting> {
     sections()
-        .find(|section| section.key == table)?
+        .find(|section| section.path.iter().eq(table.iter()))?
         .settings
         .iter()
         .copied()
@@ -189,15 +190,18 @@ mod tests {
         let variables = crate::render::variables::variables();
         for section in sections() {
             for setting in section.settings {
-                for table in [
-                    &schema["properties"][section.key],
-                    &schema["$defs"]["EnvOverlay"]["properties"][section.key],
-                ] {
+                let at = |mut table: &'static serde_json::Value| {
+                    for key in section.path {
+                        table = &table["properties"][*key];
+                    }
+                    table
+                };
+                for table in [at(schema), at(&schema["$defs"]["EnvOverlay"])] {
                     assert_eq!(
                         table["properties"][setting.key],
                         setting.schema(),
                         "{}.{}",
-                        section.key,
+                        section.path.join("."),
                         setting.key
                     );
                 }
@@ -243,7 +247,12 @@ mod tests {
     fn every_setting_key_is_unique_in_its_table() {
         for section in sections() {
             let keys: BTreeSet<&str> = section.settings.iter().map(|s| s.key).collect();
-            assert_eq!(keys.len(), section.settings.len(), "[{}]", section.key);
+            assert_eq!(
+                keys.len(),
+                section.settings.len(),
+                "[{}]",
+                section.path.join(".")
+            );
         }
     }
 }

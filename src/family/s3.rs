@@ -12,7 +12,7 @@ use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
-        key: "bucket",
+        path: &["bucket"],
         description: "The S3 bucket that receives a record of every request.",
         settings: &[
             &EXPIRATION_DAYS,

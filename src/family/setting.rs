@@ -433,9 +433,11 @@ impl Layers<'_> {
     }
 }
 
-fn table<'a>(root: Option<&'a Json>, key: &str) -> Option<&'a Map<String, Json>> {
-    root.and_then(|root| root.get(key))
-        .and_then(Json::as_object)
+/// The table at `path` below `root`, if it is written.
+fn table<'a>(root: Option<&'a Json>, path: &[&str]) -> Option<&'a Map<String, Json>> {
+    path.iter()
+        .try_fold(root?, |table, key| table.get(key))?
+        .as_object()
 }
 
 /// The resolved settings of one environment, by setting.
@@ -457,8 +459,8 @@ impl Values {
                 continue;
             };
             let layers = Layers {
-                overlay: table(overlay, section.key),
-                project: table(Some(project), section.key),
+                overlay: table(overlay, section.path),
+                project: table(Some(project), section.path),
             };
             for setting in section.settings {
                 let value = match (layers.written(setting), setting.default) {
@@ -546,4 +548,19 @@ impl Values {
 /// A setting's identity: its address, unique to it since every setting is a `static`.
 fn key(setting: &Setting) -> usize {
     std::ptr::from_ref(setting) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_is_found_at_its_path_however_deep() {
+        let root = serde_json::json!({ "api": { "domain": { "name": "x" }, "stage": "v1" } });
+        let domain = table(Some(&root), &["api", "domain"]).unwrap();
+        assert_eq!(domain["name"], "x");
+        assert!(table(Some(&root), &["api", "missing"]).is_none());
+        assert!(table(Some(&root), &["api", "stage"]).is_none());
+        assert!(table(None, &["api"]).is_none());
+    }
 }
