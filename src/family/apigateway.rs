@@ -7,7 +7,6 @@ use super::logs::API_ACCESS_LOGS;
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
 use super::{Family, Output, Section, no_checks, no_inputs};
 use crate::aws;
-use crate::error::Rule as Named;
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
 use crate::render::{checkov_skips, create_before_destroy, extend, tagged};
@@ -39,8 +38,9 @@ pub(crate) static STAGE_NAME: Setting = Setting {
     default: Default::String("v1"),
     rule: Rule::Pattern {
         regex: "^[A-Za-z0-9_-]{1,128}$",
-        rule: Named::StageName,
+        noun: "stage name",
         message: "1 to 128 letters, digits, hyphens and underscores",
+        example: "v1",
     },
     doc: "Stage name.",
     input: Some(Input {

@@ -14,7 +14,8 @@ pub(crate) static FAMILY: Family = Family {
     inputs: no_inputs,
     outputs: (outputs, 2),
     grants: &[],
-    aws_services: &["iam"],
+    // The account-level API Gateway settings that name the logging role are here too.
+    aws_services: &["iam", "apigateway"],
     check: no_checks,
 };
 

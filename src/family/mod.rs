@@ -226,21 +226,55 @@ mod tests {
         }
     }
 
+    /// Each family lists the AWS service of every resource it declares, so that an emulator
+    /// pointed at [`aws_services`] answers for all of them.
     #[test]
-    fn the_emulator_services_are_those_the_families_call() {
-        let services: Vec<&str> = aws_services().into_iter().collect();
-        assert_eq!(
-            services,
-            [
-                "apigateway",
-                "cloudwatch",
-                "iam",
-                "lambda",
-                "logs",
-                "s3",
-                "sts"
-            ]
-        );
+    fn each_family_declares_the_services_its_resources_call() {
+        // Where a resource type names its service otherwise than the provider's `endpoints`.
+        const ALIASES: &[(&str, &str)] = &[
+            ("aws_api_gateway_", "apigateway"),
+            ("aws_cloudwatch_log_", "logs"),
+            ("aws_cloudwatch_metric_alarm", "cloudwatch"),
+        ];
+        let mut checked = 0;
+        for family in FAMILIES {
+            for item in (family.document)(&[]).items {
+                let crate::hcl::Item::Block(block) = item else {
+                    continue;
+                };
+                let Some(kind) = block.labels.first().map(ToString::to_string) else {
+                    continue;
+                };
+                let service = ALIASES
+                    .iter()
+                    .find(|(prefix, _)| kind.starts_with(prefix))
+                    .map(|(_, service)| (*service).to_owned())
+                    .unwrap_or_else(|| kind.split('_').nth(1).unwrap_or_default().to_owned());
+                assert!(
+                    family.aws_services.contains(&service.as_str()),
+                    "{} declares {kind}, which calls {service}, not among {:?}",
+                    family.file.0,
+                    family.aws_services
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "only {checked} resources checked");
+        assert!(aws_services().contains("sts"));
+    }
+
+    /// A pattern that does not compile would refuse every value.
+    #[test]
+    fn every_settings_pattern_compiles_and_takes_its_example() {
+        for section in sections() {
+            for setting in section.settings {
+                if let setting::Rule::Pattern { regex, example, .. } = setting.rule {
+                    let regex = regex::Regex::new(regex).unwrap();
+                    assert!(regex.is_match(example), "{}", setting.key);
+                    assert_eq!(setting.check(&serde_json::json!(example)), None);
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! made in [`crate::render::variables`]) and the value each environment passes ([`Values`],
 //! the one overlay mechanism).
 
-use crate::error::{Problem, Rule as Named};
+use crate::error::Problem;
 use crate::hcl::reference::var;
 use crate::hcl::{BinaryOp, Expr};
 use serde_json::{Map, Value as Json, json};
@@ -70,12 +70,13 @@ pub enum Rule {
     },
     /// One of these numbers.
     OneOfNumbers(&'static [u32]),
-    /// A regular expression (anchored), which `rule` names in messages; `message` says it in
-    /// words ("1 to 128 letters, ...").
+    /// A regular expression (anchored): `noun` names the value in messages, `message` says
+    /// the pattern in words ("1 to 128 letters, ..."), `example` is a value that matches.
     Pattern {
         regex: &'static str,
-        rule: Named,
+        noun: &'static str,
         message: &'static str,
+        example: &'static str,
     },
     /// One of `values`, or a positive multiple of `multiple_of` (CloudWatch's alarm periods).
     ValuesOrMultiple {
@@ -154,12 +155,21 @@ impl Setting {
                     closest: nearest,
                 })
             }
-            (Rule::Pattern { regex, rule, .. }, Json::String(text)) => {
+            (
+                Rule::Pattern {
+                    regex,
+                    noun,
+                    message,
+                    example,
+                },
+                Json::String(text),
+            ) => {
                 let matches = regex::Regex::new(regex).is_ok_and(|re| re.is_match(text));
-                (!matches).then(|| Problem::Invalid {
-                    rule,
+                (!matches).then(|| Problem::NoMatch {
+                    noun,
                     value: text.clone(),
-                    reason: None,
+                    words: message,
+                    example,
                 })
             }
             (
