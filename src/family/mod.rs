@@ -17,8 +17,7 @@ pub(crate) mod setting;
 use crate::hcl::{Body, Expr};
 use crate::render::variables::Variable;
 use crate::stack::Stack;
-use setting::Setting;
-use setting::Values;
+use setting::{Setting, Values};
 use std::collections::BTreeSet;
 
 /// One family of resources.
