@@ -15,7 +15,7 @@ fn base_dir() -> PathBuf {
 }
 
 fn load() -> tapgen::config::Loaded {
-    tapgen::config::load::parse(
+    tapgen::check::parse(
         tapgen::config::DEFAULT_CONFIG_NAME,
         tapgen::config::DEFAULT_CONFIG.to_owned(),
         base_dir(),
@@ -29,32 +29,31 @@ fn staging() -> Vec<String> {
 
 /// Everything `tapgen terraform --env staging` does in memory, up to the bytes it would write.
 fn pipeline(base: &Path) -> tapgen::output::Plan {
-    let loaded = tapgen::config::load::parse(
+    let loaded = tapgen::check::parse(
         tapgen::config::DEFAULT_CONFIG_NAME,
         tapgen::config::DEFAULT_CONFIG.to_owned(),
         base.to_path_buf(),
     )
     .unwrap_or_else(|_| panic!("parse"));
-    let stacks = tapgen::config::validate::validate(&loaded, &staging())
-        .unwrap_or_else(|_| panic!("validate"));
+    let resolved =
+        tapgen::check::validate(&loaded, &staging()).unwrap_or_else(|_| panic!("validate"));
     let (files, owned) =
-        tapgen::render_terraform(&loaded, &stacks, base).unwrap_or_else(|_| panic!("render"));
+        tapgen::render_terraform(&loaded, &resolved, base).unwrap_or_else(|_| panic!("render"));
     tapgen::plan(base.to_path_buf(), &files, owned)
 }
 
 fn benches(c: &mut Criterion) {
     let base = base_dir();
     let loaded = load();
-    let stacks = tapgen::config::validate::validate(&loaded, &staging())
-        .unwrap_or_else(|_| panic!("validate"));
-    let module = tapgen::stack::module_spec(&loaded.config);
-    let package = tapgen::lambda_package(&base.join("lambda"), &Default::default())
+    let resolved =
+        tapgen::check::validate(&loaded, &staging()).unwrap_or_else(|_| panic!("validate"));
+    let (module, project, stack) = (&resolved.module, &resolved.project, &resolved.stacks[0]);
+    let packages = tapgen::build_packages(&loaded, &resolved, &base, true)
         .unwrap_or_else(|_| panic!("package"));
-    let project = tapgen::stack::project_stack(&loaded.config, &module);
-    let mut files = tapgen::render::module::files(&module, &project, &package)
+    let mut files = tapgen::render::module::files(module, project, &packages)
         .unwrap_or_else(|_| panic!("render module"));
     files.extend(
-        tapgen::render::root::files(&stacks[0], package.clone())
+        tapgen::render::root::files(stack, module, &packages)
             .unwrap_or_else(|_| panic!("render root")),
     );
     let bytes: usize = tapgen::plan(base.clone(), &files, Default::default())
@@ -71,7 +70,7 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("staging");
     g.bench_function("parse_config", |b| b.iter(|| black_box(load())));
     g.bench_function("validate", |b| {
-        b.iter(|| black_box(tapgen::config::validate::validate(&loaded, &staging()).is_ok()))
+        b.iter(|| black_box(tapgen::check::validate(&loaded, &staging()).is_ok()))
     });
     g.bench_function("package_lambda_zip", |b| {
         b.iter(|| {
@@ -84,10 +83,10 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("render_trees", |b| {
         b.iter(|| {
-            let mut files = tapgen::render::module::files(black_box(&module), &project, &package)
+            let mut files = tapgen::render::module::files(black_box(module), project, &packages)
                 .unwrap_or_default();
             files.extend(
-                tapgen::render::root::files(black_box(&stacks[0]), package.clone())
+                tapgen::render::root::files(black_box(stack), module, &packages)
                     .unwrap_or_default(),
             );
             black_box(files)

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tapgen::ui::error(&error);
+            tapgen::print_error(&error);
             ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1))
         }
     }
@@ -43,7 +43,7 @@ fn run(args: &[String]) -> Result<(), tapgen::error::Error> {
     write(&out, &built.function)?;
     println!(
         "{}  {} bytes  {}",
-        tapgen::publish::package::hex_sha256(&built.function),
+        tapgen::hex_sha256(&built.function),
         built.function.len(),
         out.display()
     );
@@ -51,7 +51,7 @@ fn run(args: &[String]) -> Result<(), tapgen::error::Error> {
         write(path, layer)?;
         println!(
             "{}  {} bytes  {}",
-            tapgen::publish::package::hex_sha256(layer),
+            tapgen::hex_sha256(layer),
             layer.len(),
             path.display()
         );

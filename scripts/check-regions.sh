@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the region table in src/config/regions.rs against the aws provider 5.100.0 itself:
+# Checks the region table in src/aws/regions.rs against the aws provider 5.100.0 itself:
 # every listed region must be one the provider accepts, and every region listed as newer
 # than the provider must be one it refuses ("invalid AWS Region"). Run it after editing the
 # table; it is not part of scripts/test.sh (one `tofu plan` per region takes a few minutes).
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-table=$here/../src/config/regions.rs
+table=$here/../src/aws/regions.rs
 tofu=${TAPGEN_TOFU:-$("$here/install-tofu.sh" | tail -1)}
 TAPGEN_AWS_PROVIDER_VERSION=5.100.0 TF_CLI_CONFIG_FILE=$("$here/tf-mirror.sh" | tail -1)
 export TF_CLI_CONFIG_FILE

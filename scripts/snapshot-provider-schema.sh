@@ -11,11 +11,14 @@
 #                                OpenTofu from scripts/install-tofu.sh, which
 #                                builds it on first use)
 #   TAPGEN_TOOLS_DIR             as for install-tofu.sh and tf-mirror.sh
+#   TAPGEN                       tapgen command that lists the types (default:
+#                                `cargo run --quiet --` in this repository)
 # Exit:   0 ok; 3 no provider binary available (from tf-mirror.sh);
 #         anything else: an error.
 #
 # Output shape is that of `tofu providers schema -json`, reduced to the
-# provider block and the resource types listed below, without description
+# provider block and the resource and data source types tapgen's families
+# declare (`tapgen __families provider-types`), without description
 # fields, and keyed by "hashicorp/aws" (no registry host) so that tofu and
 # terraform produce the same file.
 set -euo pipefail
@@ -52,23 +55,22 @@ log "using $tf with hashicorp/aws $TAPGEN_AWS_PROVIDER_VERSION"
   "$tf" providers schema -json >"$work/schema.json"
 )
 
+# The types come from the family list, the one place they are declared.
+if [[ -n ${TAPGEN:-} ]]; then
+  $TAPGEN __families provider-types >"$work/types"
+else
+  (cd "$here/.." && cargo run --quiet -- __families provider-types) >"$work/types"
+fi
+log "$(wc -l <"$work/types") provider types from tapgen __families provider-types"
+
 mkdir -p "$(dirname "$out")"
-python3 - "$work/schema.json" "$out.tmp" <<'PY'
+python3 - "$work/schema.json" "$out.tmp" "$work/types" <<'PY'
 import json, sys
 
-RESOURCES = """
-aws_s3_bucket aws_s3_bucket_public_access_block aws_s3_bucket_ownership_controls
-aws_s3_bucket_server_side_encryption_configuration aws_s3_bucket_versioning
-aws_s3_bucket_lifecycle_configuration aws_s3_bucket_policy
-aws_lambda_function aws_lambda_permission
-aws_api_gateway_rest_api aws_api_gateway_resource aws_api_gateway_method
-aws_api_gateway_integration aws_api_gateway_deployment aws_api_gateway_stage
-aws_api_gateway_method_settings aws_api_gateway_account
-aws_cloudwatch_log_group aws_cloudwatch_metric_alarm
-aws_iam_role aws_iam_role_policy aws_iam_role_policy_attachment
-aws_sns_topic
-""".split()
-DATA_SOURCES = ["aws_partition"]
+with open(sys.argv[3]) as f:
+    TYPES = [line.split() for line in f if line.strip()]
+RESOURCES = [name for mode, name in TYPES if mode == "resource"]
+DATA_SOURCES = [name for mode, name in TYPES if mode == "data"]
 DROP = {"description", "description_kind"}
 
 
@@ -90,13 +92,15 @@ def clean(node, names=False):
     }
 
 
-src, dst = sys.argv[1:]
+src, dst = sys.argv[1:3]
 with open(src) as f:
     data = json.load(f)
 (aws,) = [v for k, v in data["provider_schemas"].items() if k.endswith("/hashicorp/aws")]
-missing = sorted(set(RESOURCES) - set(aws["resource_schemas"]))
+missing = sorted(set(RESOURCES) - set(aws["resource_schemas"])) + sorted(
+    set(DATA_SOURCES) - set(aws["data_source_schemas"])
+)
 if missing:
-    sys.exit("resource types missing from the provider schema: " + " ".join(missing))
+    sys.exit("types missing from the provider schema: " + " ".join(missing))
 trimmed = {
     "format_version": data["format_version"],
     "provider_schemas": {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of tapgen, installing what the tests need at pinned versions first:
 # OpenTofu, terraform-docs, tflint and its AWS ruleset, an OCI registry (distribution) and
-# client (oras) (each built from the Go module proxy), an offline aws provider mirror, uv
-# (the installer of Lambda dependencies), the Lambda handler's test dependencies, checkov
-# and an AWS emulator (moto), each in a cache outside the repo.
+# client (oras) (each built from the Go module proxy), taplo (from the npm registry), an
+# offline aws provider mirror, uv (the installer of Lambda dependencies), the Lambda
+# handler's test dependencies, checkov and an AWS emulator (moto), each in a cache outside
+# the repo.
 #
 # Usage: scripts/test.sh
 # Ends with one line "N passed, N failed" over every suite; exits non-zero if anything failed.
@@ -37,6 +38,9 @@ step "uv (pinned; the installer of Lambda dependencies, into $TAPGEN_TOOLS_DIR)"
 TAPGEN_PIP=$(scripts/install-uv.sh | tail -1)
 export TAPGEN_PIP
 "$TAPGEN_PIP" --version
+step "taplo (npm's @taplo/cli, pinned; installed once into $TAPGEN_TOOLS_DIR), which judges configs against tapgen schema"
+TAPGEN_TAPLO=$(scripts/install-taplo.sh | tail -1)
+export TAPGEN_TAPLO
 
 step "distribution (an OCI registry) and oras (an OCI client), for module publish --oci (pinned; built once into $TAPGEN_TOOLS_DIR)"
 TAPGEN_OCI_REGISTRY=$(scripts/install-go-tool.sh distribution | tail -1)
@@ -50,7 +54,6 @@ mirror_status=0
 cli_config=$(scripts/tf-mirror.sh | tail -1) || mirror_status=$?
 if [[ $mirror_status -eq 0 ]]; then
   export TAPGEN_TF_CLI_CONFIG=$cli_config
-  export TAPGEN_REQUIRE_PROVIDER=1
 else
   echo "WARNING: no aws provider binary on this machine: init/validate against the real provider" >&2
   echo "WARNING: are skipped; the committed provider schema snapshot still checks every render." >&2

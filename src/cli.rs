@@ -133,6 +133,15 @@ one `--config` names).")]
         config: Option<PathBuf>,
     },
 
+    /// What the families are made of, one per line: for the scripts that snapshot the
+    /// provider schema and point an emulator at every service
+    #[command(name = "__families", hide = true)]
+    Families {
+        /// What to list
+        #[arg(value_enum)]
+        list: FamilyList,
+    },
+
     /// Run `fmt -check` and `validate` of tofu (or terraform) on a rendered environment
     #[command(after_help = "\
 Examples:
@@ -384,7 +393,7 @@ pub struct ValidateArgs {
 /// Adds a did-you-mean to an unknown-flag error where clap has none. clap compares names by
 /// Jaro similarity, which misses swapped letters in short names (`--evn` for `--env`); the
 /// edit distance that the config's own did-you-means use finds them.
-pub fn suggest_flag(error: &mut clap::Error, args: &[OsString]) {
+pub(crate) fn suggest_flag(error: &mut clap::Error, args: &[OsString]) {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     if error.kind() != ErrorKind::UnknownArgument
         || error.get(ContextKind::SuggestedArg).is_some()
@@ -455,4 +464,13 @@ impl ConfigArgs {
             None => Ok(()),
         }
     }
+}
+
+/// What `tapgen __families` lists.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum FamilyList {
+    /// `resource TYPE` and `data TYPE`: the provider types the module and its examples declare
+    ProviderTypes,
+    /// The AWS services the module's resources call, as the provider's `endpoints` names them
+    AwsServices,
 }

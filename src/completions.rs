@@ -62,7 +62,7 @@ fi
 "#;
 
 /// The completion script for `shell`.
-pub fn script(shell: Shell) -> Result<String, Error> {
+pub(crate) fn script(shell: Shell) -> Result<String, Error> {
     let mut command = Cli::command();
     // Into memory first: clap_complete panics when its writer fails, and a Vec cannot fail;
     // the caller then writes it out like any other output.

@@ -25,7 +25,7 @@ const GITIGNORE_PATTERNS: &[&str] = &[
 
 /// What to do where the folder already holds the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Existing {
+pub(crate) enum Existing {
     /// Refuse, unless `--force`, which overwrites.
     Refuse,
     /// Keep the user's file: the scaffold's is only a sample.
@@ -35,7 +35,7 @@ pub enum Existing {
 }
 
 /// One scaffold file, relative to the project folder.
-pub struct ScaffoldFile {
+pub(crate) struct ScaffoldFile {
     pub path: PathBuf,
     pub contents: String,
     pub existing: Existing,
@@ -43,7 +43,7 @@ pub struct ScaffoldFile {
 
 /// What `init` did with one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Created,
     Overwritten,
     Kept,
@@ -65,7 +65,7 @@ impl fmt::Display for Outcome {
 }
 
 /// The files `init` writes.
-pub fn scaffold() -> Vec<ScaffoldFile> {
+pub(crate) fn scaffold() -> Vec<ScaffoldFile> {
     let mut gitignore = format!("{GITIGNORE_COMMENT}\n");
     for pattern in GITIGNORE_PATTERNS {
         gitignore.push_str(pattern);
@@ -96,7 +96,7 @@ fn occupied(path: &Path) -> bool {
 }
 
 /// Writes the scaffold into `dir`; returns what happened to each file.
-pub fn run(dir: &Path, force: bool) -> Result<Vec<(PathBuf, Outcome)>, Error> {
+pub(crate) fn run(dir: &Path, force: bool) -> Result<Vec<(PathBuf, Outcome)>, Error> {
     let files = scaffold();
     if !force {
         let refused: Vec<String> = files

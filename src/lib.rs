@@ -5,29 +5,45 @@
 //! environment) → [`render`] (HCL documents as trees) → [`hcl::print`] (`tofu fmt` layout) →
 //! [`output`] (check or write atomically).
 
+mod aws;
+/// Which provider endpoint each resource type calls (the emulator test reads it); to be derived
+/// from the families next.
 pub mod aws_services;
-pub mod cli;
-pub mod completions;
+pub mod check;
+mod cli;
+mod completions;
 pub mod config;
 pub mod error;
+mod family;
 pub mod hcl;
-pub mod init;
-pub mod lint;
+mod init;
+mod layout;
+mod lint;
 pub mod output;
 pub mod package;
-pub mod publish;
-pub mod registry;
+mod publish;
+mod registry;
 pub mod render;
 pub mod stack;
-pub mod suggest;
-pub mod templates;
-pub mod tool;
-pub mod ui;
+mod suggest;
+mod templates;
+mod tool;
+mod ui;
 
-use cli::{Cli, Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
+pub use cli::Cli;
+/// The lowercase hex SHA-256 of `bytes`, as module packages and OCI digests name them.
+pub use publish::package::hex_sha256;
+/// Prints an error as tapgen does, on stderr.
+pub use ui::error as print_error;
+
+/// Every AWS service the module's resources call: what an emulator must answer for.
+pub use family::aws_services;
+
+use cli::{Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
 use error::{Error, exit};
+use layout::{DIST_DIR, ENVS_DIR, MODULES_DIR};
 use output::{Changes, File, Group, Owned, Plan, SharedBytes};
-use stack::Stack;
+use stack::Resolved;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::ffi::OsString;
@@ -59,20 +75,20 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             } else {
                 vec![args.env.clone()]
             };
-            let stacks = config::validate::validate(&loaded, &environments)?;
+            let resolved = check::validate(&loaded, &environments)?;
             let root = output_root(&args.paths, &loaded);
-            let (files, owned) = render_terraform(&loaded, &stacks, &root)?;
+            let (files, owned) = render_terraform(&loaded, &resolved, &root)?;
             apply(plan(root, &files, owned), &args.write)
         }
         Command::Module(args) => match args.command {
             None => {
                 let paths = before.merge(args.paths, "module")?;
                 let loaded = load(&paths)?;
-                config::validate::validate(&loaded, &[])?;
+                let resolved = check::validate(&loaded, &[])?;
                 let root = output_root(&paths, &loaded);
-                let module = stack::module_spec(&loaded.config);
-                let exclusions = package_exclusions(&loaded, &root);
-                let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
+                let module = &resolved.module;
+                let packages = build_packages(&loaded, &resolved, &root, false)?;
+                let files = render::module::files(module, &resolved.project, &packages)?;
                 let owned = Owned {
                     dirs: vec![module_dir(&module.name)],
                     groups: vec![group(MODULES_DIR, [module.name.clone()])],
@@ -84,7 +100,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 // The module on disk is judged as it is: the config gives only defaults (its
                 // folder, its version), so it is parsed but not validated.
                 let loaded = load(&paths)?;
-                let module = stack::module_spec(&loaded.config);
+                let module = stack::resolve(&loaded).module;
                 let root = output_root(&paths, &loaded);
                 let dir = args
                     .dir
@@ -178,8 +194,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         }
         Command::Schema => {
             before.refuse("schema")?;
-            let schema = schemars::schema_for!(config::ConfigFile);
-            let text = serde_json::to_string_pretty(&schema)
+            let text = serde_json::to_string_pretty(config::structure::schema())
                 .map_err(|e| Error::io("print", "the schema", std::io::Error::other(e)))?;
             ui::out(&format!("{text}\n"))?;
             Ok(exit::SUCCESS)
@@ -189,10 +204,28 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             ui::out(&completions::script(shell)?)?;
             Ok(exit::SUCCESS)
         }
+        Command::Families { list } => {
+            before.refuse("__families")?;
+            let lines: Vec<String> = match list {
+                cli::FamilyList::ProviderTypes => {
+                    render::module::provider_types().into_iter().collect()
+                }
+                cli::FamilyList::AwsServices => {
+                    aws_services().into_iter().map(str::to_owned).collect()
+                }
+            };
+            ui::out(
+                &lines
+                    .iter()
+                    .map(|line| format!("{line}\n"))
+                    .collect::<String>(),
+            )?;
+            Ok(exit::SUCCESS)
+        }
         Command::Environments { config } => {
             before.refuse("__environments")?;
             // For shell completion: quiet, and the config only needs to parse.
-            let loaded = config::load(config.as_deref())?;
+            let loaded = check::load(config.as_deref())?;
             let mut text = String::new();
             for environment in stack::environments(&loaded.config) {
                 text.push_str(&environment);
@@ -204,18 +237,17 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Validate(mut args) => {
             args.paths = before.merge(args.paths, "validate")?;
             let loaded = load(&args.paths)?;
-            let stacks = config::validate::validate(&loaded, std::slice::from_ref(&args.env))?;
+            let resolved = check::validate(&loaded, std::slice::from_ref(&args.env))?;
             let root = output_root(&args.paths, &loaded);
             // Validating files that a render would change tests code the config no longer
             // describes: "stale" here means exactly what `--check` means.
-            let (files, owned) = render_terraform(&loaded, &stacks, &root)?;
+            let (files, owned) = render_terraform(&loaded, &resolved, &root)?;
             let changes = output::compare(&plan(root.clone(), &files, owned))?;
             if !changes.is_clean() {
                 return refuse_stale(&changes, &args.env, &args.paths);
             }
-            let module = stack::module_spec(&loaded.config);
-            let env_dir = root.join("envs").join(&stacks[0].environment);
-            tool::validate(&env_dir, &root.join(module_dir(&module.name)))?;
+            let env_dir = root.join(ENVS_DIR).join(&args.env);
+            tool::validate(&env_dir, &root.join(module_dir(&resolved.module.name)))?;
             Ok(exit::SUCCESS)
         }
     }
@@ -224,7 +256,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
 /// Loads the config a command names, and says so when that is the embedded default: a
 /// folder without `tapgen.toml` would otherwise render the reference stack unannounced.
 fn load(paths: &ConfigArgs) -> Result<config::Loaded, Error> {
-    let loaded = config::load(paths.config.as_deref())?;
+    let loaded = check::load(paths.config.as_deref())?;
     if loaded.source.name == config::DEFAULT_CONFIG_NAME {
         ui::note(
             &format!(
@@ -280,12 +312,11 @@ fn stale_files(changes: &Changes) -> Vec<(error::Staleness, PathBuf)> {
 /// `module package` and `module publish`.
 fn release(paths: &ConfigArgs) -> Result<(config::Loaded, stack::ModuleSpec, Vec<File>), Error> {
     let loaded = load(paths)?;
-    config::validate::validate(&loaded, &[])?;
-    let module = stack::module_spec(&loaded.config);
-    let exclusions = package_exclusions(&loaded, &output_root(paths, &loaded));
-    let files = render_module(&loaded, &module, &mut Packages::new(), &exclusions)?;
-    lint_rendered(&loaded, &module, &files)?;
-    Ok((loaded, module, files))
+    let resolved = check::validate(&loaded, &[])?;
+    let packages = build_packages(&loaded, &resolved, &output_root(paths, &loaded), false)?;
+    let files = render::module::files(&resolved.module, &resolved.project, &packages)?;
+    lint_rendered(&loaded, &resolved.module, &files)?;
+    Ok((loaded, resolved.module, files))
 }
 
 /// Runs `module lint` on the module as it would be packaged: the in-memory render, written
@@ -453,9 +484,6 @@ fn package_module(
     Ok(path)
 }
 
-const MODULES_DIR: &str = "modules";
-const ENVS_DIR: &str = "envs";
-
 fn module_dir(name: &str) -> PathBuf {
     PathBuf::from(MODULES_DIR).join(name)
 }
@@ -467,28 +495,26 @@ fn group(dir: &str, declared: impl IntoIterator<Item = String>) -> Group {
     }
 }
 
-/// Renders the module and the roots of `stacks`, with where their stale files may be: the
-/// folders those files own, and the folders of environments and modules the config no
-/// longer declares (every declared environment is kept, rendered now or not). What
-/// `tapgen terraform` writes under `root`.
+/// Renders the module and the roots of `resolved.stacks`, with where their stale files may
+/// be: the folders those files own, and the folders of environments and modules the config
+/// no longer declares (every declared environment is kept, rendered now or not). What
+/// `tapgen terraform` writes under `root`. The Lambda packages are built first; rendering
+/// itself reads nothing from disk.
 pub fn render_terraform(
     loaded: &config::Loaded,
-    stacks: &[Stack],
+    resolved: &Resolved,
     root: &Path,
 ) -> Result<(Vec<File>, Owned), Error> {
-    let module = stack::module_spec(&loaded.config);
-    let mut packages = Packages::new();
-    let exclusions = package_exclusions(loaded, root);
-    let mut files = render_module(loaded, &module, &mut packages, &exclusions)?;
-    files.extend(render_environments_with(
-        stacks,
-        &loaded.base_dir,
-        &mut packages,
-        &exclusions,
-    )?);
+    let module = &resolved.module;
+    let packages = build_packages(loaded, resolved, root, true)?;
+    let mut files = render::module::files(module, &resolved.project, &packages)?;
+    for stack in &resolved.stacks {
+        files.extend(render::root::files(stack, module, &packages)?);
+    }
     let mut dirs = vec![module_dir(&module.name)];
     dirs.extend(
-        stacks
+        resolved
+            .stacks
             .iter()
             .map(|s| PathBuf::from(ENVS_DIR).join(&s.environment)),
     );
@@ -506,38 +532,46 @@ pub fn render_terraform(
 /// under `root` (all of `envs/` and `modules/`, so that environments and modules no longer
 /// in the config count too), module packages in `dist/`, the config file, the schema file
 /// the README suggests, and the folders `[publish]` releases the module into.
-pub fn package_exclusions(loaded: &config::Loaded, root: &Path) -> package::Exclusions {
+pub fn package_exclusions(
+    loaded: &config::Loaded,
+    module: &stack::ModuleSpec,
+    root: &Path,
+) -> package::Exclusions {
     let mut paths = vec![root.join(ENVS_DIR), root.join(MODULES_DIR)];
     paths.push(loaded.base_dir.join(DIST_DIR));
     paths.extend(loaded.path.clone());
     paths.push(loaded.base_dir.join("tapgen.schema.json"));
-    paths.extend(publish::local_folders(
-        &stack::module_spec(&loaded.config).publish,
-        &loaded.base_dir,
-    ));
+    paths.extend(publish::local_folders(&module.publish, &loaded.base_dir));
     package::Exclusions::new(paths)
 }
 
-/// Where `tapgen module package` writes archives by default, beside the config.
-const DIST_DIR: &str = "dist";
-
-/// Lambda packages by source folder, each built once per command and held once, however
-/// many environments and examples carry it. Keyed by the folder itself, so that `lambda`
-/// and `./lambda` are one package.
-type Packages = HashMap<PathBuf, SharedBytes>;
-
-fn package_of(
-    packages: &mut Packages,
-    base_dir: &Path,
-    source: &str,
-    exclusions: &package::Exclusions,
-) -> Result<SharedBytes, Error> {
-    let dir = base_dir.join(source);
-    let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
-    Ok(match packages.entry(key) {
-        Entry::Occupied(entry) => entry.get().clone(),
-        Entry::Vacant(entry) => entry.insert(lambda_package(&dir, exclusions)?).clone(),
-    })
+/// Builds the Lambda package of each distinct source folder, once however many
+/// environments and examples carry it: the project's (for the module's examples) and, with
+/// `environments`, each of `resolved.stacks`'. The one step before rendering that reads the
+/// disk.
+pub fn build_packages(
+    loaded: &config::Loaded,
+    resolved: &Resolved,
+    root: &Path,
+    environments: bool,
+) -> Result<render::Packages, Error> {
+    let exclusions = package_exclusions(loaded, &resolved.module, root);
+    let stacks =
+        std::iter::once(&resolved.project).chain(resolved.stacks.iter().filter(|_| environments));
+    let mut by_folder: HashMap<PathBuf, SharedBytes> = HashMap::new();
+    let mut packages = render::Packages::default();
+    for stack in stacks {
+        let source = &family::lambda::source_dir(stack);
+        let dir = loaded.base_dir.join(source);
+        // Keyed by the folder itself, so that `lambda` and `./lambda` are one package.
+        let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        let bytes = match by_folder.entry(key) {
+            Entry::Occupied(entry) => entry.get().clone(),
+            Entry::Vacant(entry) => entry.insert(lambda_package(&dir, &exclusions)?).clone(),
+        };
+        packages.insert(source, bytes);
+    }
+    Ok(packages)
 }
 
 /// The Lambda package of a source folder, ready to be marked as tapgen's in each file that
@@ -545,46 +579,6 @@ fn package_of(
 pub fn lambda_package(dir: &Path, exclusions: &package::Exclusions) -> Result<SharedBytes, Error> {
     let zip = package::reserve_comment(package::build(dir, exclusions)?, output::ZIP_MARK_LEN)?;
     Ok(SharedBytes::new(zip))
-}
-
-/// Renders the module; its examples carry the package of the project's Lambda source.
-fn render_module(
-    loaded: &config::Loaded,
-    module: &stack::ModuleSpec,
-    packages: &mut Packages,
-    exclusions: &package::Exclusions,
-) -> Result<Vec<File>, Error> {
-    let project = stack::project_stack(&loaded.config, module);
-    let package = package_of(
-        packages,
-        &loaded.base_dir,
-        &project.lambda.source_dir,
-        exclusions,
-    )?;
-    render::module::files(module, &project, &package)
-}
-
-/// Renders the roots of `stacks`, packaging each distinct Lambda source folder once.
-pub fn render_environments(
-    stacks: &[Stack],
-    base_dir: &Path,
-    exclusions: &package::Exclusions,
-) -> Result<Vec<File>, Error> {
-    render_environments_with(stacks, base_dir, &mut Packages::new(), exclusions)
-}
-
-fn render_environments_with(
-    stacks: &[Stack],
-    base_dir: &Path,
-    packages: &mut Packages,
-    exclusions: &package::Exclusions,
-) -> Result<Vec<File>, Error> {
-    let mut files = Vec::new();
-    for stack in stacks {
-        let package = package_of(packages, base_dir, &stack.lambda.source_dir, exclusions)?;
-        files.extend(render::root::files(stack, package)?);
-    }
-    Ok(files)
 }
 
 /// Prints every file into memory.

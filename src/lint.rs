@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The files a registry expects at the root of a module.
-pub const STANDARD_FILES: &[(&str, &str)] = &[
+pub(crate) const STANDARD_FILES: &[(&str, &str)] = &[
     ("main.tf", "the module's entry point"),
     ("variables.tf", "its inputs, each with a description"),
     ("outputs.tf", "its outputs, each with a description"),
@@ -30,7 +30,7 @@ pub const STANDARD_FILES: &[(&str, &str)] = &[
 ];
 
 /// The version to check and where it was written, for the message.
-pub struct Version<'a> {
+pub(crate) struct Version<'a> {
     pub value: String,
     /// The config the version comes from, and its key path there; `None` for `--version`.
     pub source: Option<(&'a Source, &'a [&'a str])>,
@@ -38,7 +38,7 @@ pub struct Version<'a> {
 
 /// Lints the module folder `dir`; `Ok` with the number of `.tf` files read when nothing
 /// is wrong, else one [`Error::Config`] listing every problem (exit 2).
-pub fn module(dir: &Path, version: &Version, public: bool) -> Result<usize, Error> {
+pub(crate) fn module(dir: &Path, version: &Version, public: bool) -> Result<usize, Error> {
     let shown = dir.display().to_string();
     if !dir.is_dir() {
         return Err(Error::usage(
@@ -253,7 +253,7 @@ impl Versions {
 }
 
 /// `MAJOR.MINOR.PATCH` with an optional `-pre-release` and `+build`, no leading zeros.
-pub fn is_semver(version: &str) -> bool {
+pub(crate) fn is_semver(version: &str) -> bool {
     let (rest, build) = match version.split_once('+') {
         Some((rest, build)) => (rest, Some(build)),
         None => (version, None),

@@ -5,7 +5,7 @@ fn main() -> ExitCode {
         Ok(cli) => match tapgen::run(cli) {
             Ok(code) => code,
             Err(error) => {
-                tapgen::ui::error(&error);
+                tapgen::print_error(&error);
                 error.exit_code()
             }
         },

@@ -16,7 +16,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 /// Renders an embedded template. The templates and their contexts are tapgen's own, so a
 /// failure is a bug in tapgen: an [`Error::Internal`], never text written into a file.
-pub fn render(name: &str, context: minijinja::Value) -> Result<String, Error> {
+pub(crate) fn render(name: &str, context: minijinja::Value) -> Result<String, Error> {
     let broken = injected_break();
     let templates = TEMPLATES.iter().map(|&(template, source)| {
         // The template a test breaks stops compiling, as an edit gone wrong would.

@@ -12,7 +12,7 @@ const INSTALL_HINT: &str = "install OpenTofu (https://opentofu.org/docs/intro/in
 ///
 /// `$TAPGEN_TOFU` is an explicit choice: if it does not name an executable file, that is an
 /// error, never a quiet fallback to another tool.
-pub fn find() -> Result<PathBuf, Error> {
+pub(crate) fn find() -> Result<PathBuf, Error> {
     if let Some(chosen) = std::env::var_os("TAPGEN_TOFU") {
         return chosen_tool(
             "TAPGEN_TOFU",
@@ -106,7 +106,7 @@ fn run(tool: &Path, dir: &Path, args: &[&str]) -> Result<(), Error> {
 }
 
 /// `fmt -check` on the module and the root, then `init -backend=false` and `validate` on the root.
-pub fn validate(env_dir: &Path, module_dir: &Path) -> Result<(), Error> {
+pub(crate) fn validate(env_dir: &Path, module_dir: &Path) -> Result<(), Error> {
     let tool = find()?;
     for dir in [env_dir, module_dir] {
         if !dir.is_dir() {

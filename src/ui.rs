@@ -68,12 +68,12 @@ fn write_all(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Writes `text` to stdout as it is.
-pub fn out(text: &str) -> Result<(), Error> {
+pub(crate) fn out(text: &str) -> Result<(), Error> {
     write_to(Stream::Stdout, text.as_bytes(), false)
 }
 
 /// Writes one line (a note, a summary, progress) to stderr.
-pub fn line(text: &str) -> Result<(), Error> {
+pub(crate) fn line(text: &str) -> Result<(), Error> {
     write_to(Stream::Stderr, format!("{text}\n").as_bytes(), false)
 }
 
@@ -85,7 +85,7 @@ pub fn error(error: &Error) {
 
 /// A note on stderr (what tapgen chose for the user, what it left alone), laid out as
 /// errors are, with what to do about it where there is something to do.
-pub fn note(message: &str, help: Option<String>) -> Result<(), Error> {
+pub(crate) fn note(message: &str, help: Option<String>) -> Result<(), Error> {
     line(&crate::error::render::block(
         &crate::error::render::Block::note(message).help(help),
     ))
@@ -94,7 +94,7 @@ pub fn note(message: &str, help: Option<String>) -> Result<(), Error> {
 /// Shows what clap has to say (help, version, a command-line error) and returns the exit
 /// code: clap's own (0 for help and version, 2 for errors), or 3 where help or version, the
 /// output asked for, could not be written.
-pub fn clap_message(error: &clap::Error) -> i32 {
+pub(crate) fn clap_message(error: &clap::Error) -> i32 {
     let text = error.render().ansi().to_string();
     if error.use_stderr() {
         // As with `error`: the command line was wrong whether or not that could be shown.

@@ -267,8 +267,8 @@ fn schema_describes_the_config() {
     assert!(schema["properties"]["env"].is_object());
     let text = String::from_utf8(output).unwrap();
     assert!(
-        text.contains("Memory in MB, 128 to 10240"),
-        "field docs become descriptions"
+        text.contains("Memory in MB. 128 to 10240. Default 256."),
+        "settings' docs, rules and defaults become descriptions"
     );
 }
 

@@ -7,15 +7,15 @@ use sha2::{Digest, Sha256};
 #[test]
 fn committed_output_equals_a_fresh_render_of_the_default_config() {
     let root = repo();
-    let loaded = tapgen::config::load::parse(
+    let loaded = tapgen::check::parse(
         "default",
         tapgen::config::DEFAULT_CONFIG.to_owned(),
         root.clone(),
     )
     .unwrap();
     let environments = tapgen::stack::environments(&loaded.config);
-    let stacks = tapgen::config::validate::validate(&loaded, &environments).unwrap();
-    let (files, owned) = tapgen::render_terraform(&loaded, &stacks, &root).unwrap();
+    let resolved = tapgen::check::validate(&loaded, &environments).unwrap();
+    let (files, owned) = tapgen::render_terraform(&loaded, &resolved, &root).unwrap();
     let plan = tapgen::plan(root, &files, owned);
     let changes = tapgen::output::compare(&plan).unwrap();
     assert!(

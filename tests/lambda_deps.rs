@@ -102,7 +102,7 @@ fn elf_machine(library: &[u8]) -> u16 {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    tapgen::publish::package::hex_sha256(bytes)
+    tapgen::hex_sha256(bytes)
 }
 
 /// An installer that records that it ran, then fails.

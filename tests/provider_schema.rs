@@ -320,3 +320,40 @@ fn every_attribute_a_reference_reads_is_one_its_type_has() {
         ["`aws_s3_bucket.logs.anr` reads `anr`, which the type does not have"]
     );
 }
+
+/// The snapshot holds exactly the types the families declare (`tapgen __families
+/// provider-types`, which `scripts/snapshot-provider-schema.sh` reads): a family that adds a
+/// type fails here until the snapshot is taken again, and no type is kept that none declares.
+#[test]
+fn the_snapshot_covers_exactly_the_families_provider_types() {
+    let output = crate::support::Project::new()
+        .tapgen()
+        .args(["__families", "provider-types"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let listed: std::collections::BTreeSet<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let snapshot = snapshot();
+    let provider = provider_entry(&snapshot);
+    let mut held = std::collections::BTreeSet::new();
+    for (mode, key) in [
+        ("resource", "resource_schemas"),
+        ("data", "data_source_schemas"),
+    ] {
+        let schemas = provider[key].as_object().expect("schemas");
+        held.extend(schemas.keys().map(|name| format!("{mode} {name}")));
+    }
+    assert!(
+        listed.contains("resource aws_lambda_function"),
+        "{listed:?}"
+    );
+    assert!(listed.contains("data aws_partition"), "{listed:?}");
+    assert_eq!(
+        listed, held,
+        "take the snapshot again: scripts/snapshot-provider-schema.sh {SNAPSHOT}"
+    );
+}

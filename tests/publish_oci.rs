@@ -272,10 +272,7 @@ fn publish_oci_pushes_a_module_package_that_tofu_installs_and_oras_pulls_back() 
         &["manifest", "fetch", &reference],
         Path::new("."),
     );
-    assert_eq!(
-        format!("sha256:{}", tapgen::publish::package::hex_sha256(&raw)),
-        digest
-    );
+    assert_eq!(format!("sha256:{}", tapgen::hex_sha256(&raw)), digest);
     assert_eq!(oras_digest(&oras_bin, &tls, &reference, &[]), digest);
     let manifest: serde_json::Value = serde_json::from_slice(&raw).unwrap();
     assert_eq!(
@@ -308,10 +305,7 @@ fn publish_oci_pushes_a_module_package_that_tofu_installs_and_oras_pulls_back() 
     let zip_path = pulled.path().join("tap-serverless-api-aws-1.2.0.zip");
     let zip_bytes = std::fs::read(&zip_path).unwrap();
     assert_eq!(
-        format!(
-            "sha256:{}",
-            tapgen::publish::package::hex_sha256(&zip_bytes)
-        ),
+        format!("sha256:{}", tapgen::hex_sha256(&zip_bytes)),
         layers[0]["digest"].as_str().unwrap()
     );
     let expected = package_files(&project);

@@ -100,7 +100,7 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
     let bytes = std::fs::read(&first_path).unwrap();
     assert_eq!(bytes, std::fs::read(&second_path).unwrap());
     assert_eq!(first_sha, second_sha);
-    assert_eq!(first_sha, tapgen::publish::package::hex_sha256(&bytes));
+    assert_eq!(first_sha, tapgen::hex_sha256(&bytes));
 
     // gzip header: no name, mtime 0, OS "unknown".
     assert_eq!(&bytes[..3], &[0x1f, 0x8b, 8]);
@@ -120,26 +120,24 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
         assert_eq!(entry.mode, expected, "{}", entry.path);
     }
     // Exactly the rendered module's files, at the archive's root.
-    let loaded =
-        tapgen::config::load::parse("t", config("1.2.0"), first.path().to_path_buf()).unwrap();
-    let spec = tapgen::stack::module_spec(&loaded.config);
-    let project = tapgen::stack::project_stack(&loaded.config, &spec);
-    let mut expected: Vec<String> = tapgen::render::module::files(
-        &spec,
-        &project,
-        &tapgen::output::SharedBytes::new(b"zip".to_vec()),
-    )
-    .unwrap()
-    .iter()
-    .filter(|f| f.path.extension().is_none_or(|ext| ext != "zip"))
-    .map(|f| {
-        f.path
-            .strip_prefix("modules/serverless-api")
+    let loaded = tapgen::check::parse("t", config("1.2.0"), first.path().to_path_buf()).unwrap();
+    let resolved = tapgen::stack::resolve(&loaded);
+    let mut packages = tapgen::render::Packages::default();
+    // The config keeps the default source folder, `lambda`.
+    packages.insert("lambda", tapgen::output::SharedBytes::new(b"zip".to_vec()));
+    let mut expected: Vec<String> =
+        tapgen::render::module::files(&resolved.module, &resolved.project, &packages)
             .unwrap()
-            .to_string_lossy()
-            .into_owned()
-    })
-    .collect();
+            .iter()
+            .filter(|f| f.path.extension().is_none_or(|ext| ext != "zip"))
+            .map(|f| {
+                f.path
+                    .strip_prefix("modules/serverless-api")
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
     let folders: std::collections::BTreeSet<String> = expected
         .iter()
         .flat_map(|path| {

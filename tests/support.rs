@@ -4,17 +4,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tapgen::output::File;
 
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A scratch project folder holding the Lambda handler, like one `tapgen init` makes.
-pub struct Project {
+pub(crate) struct Project {
     pub dir: tempfile::TempDir,
 }
 
 impl Project {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir(dir.path().join("lambda")).expect("lambda dir");
         std::fs::copy(
@@ -25,17 +25,17 @@ impl Project {
         Self { dir }
     }
 
-    pub fn with_config(text: &str) -> Self {
+    pub(crate) fn with_config(text: &str) -> Self {
         let project = Self::new();
         project.write("tapgen.toml", text.as_bytes());
         project
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn write(&self, relative: &str, bytes: &[u8]) {
+    pub(crate) fn write(&self, relative: &str, bytes: &[u8]) {
         let path = self.path().join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("parent dir");
@@ -43,11 +43,11 @@ impl Project {
         std::fs::write(path, bytes).expect("write");
     }
 
-    pub fn read(&self, relative: &str) -> String {
+    pub(crate) fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path().join(relative)).expect("read")
     }
 
-    pub fn tapgen(&self) -> assert_cmd::Command {
+    pub(crate) fn tapgen(&self) -> assert_cmd::Command {
         let mut command = assert_cmd::Command::cargo_bin("tapgen").expect("tapgen binary");
         command.current_dir(self.path());
         command
@@ -56,7 +56,7 @@ impl Project {
     /// Every file and folder below the project and its bytes, to prove a command wrote
     /// nothing. Links are recorded by their target and never followed; named pipes and
     /// other special files by their kind, never opened.
-    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+    pub(crate) fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut files = BTreeMap::new();
         let mut pending = vec![self.path().to_path_buf()];
         while let Some(dir) = pending.pop() {
@@ -84,24 +84,24 @@ impl Project {
 }
 
 /// Renders a config in process: the module and every environment.
-pub fn render(config_text: &str, base_dir: &Path) -> Vec<File> {
-    let loaded = tapgen::config::load::parse(
+pub(crate) fn render(config_text: &str, base_dir: &Path) -> Vec<File> {
+    let loaded = tapgen::check::parse(
         "tapgen.toml",
         config_text.to_owned(),
         base_dir.to_path_buf(),
     )
     .unwrap_or_else(|e| panic!("config does not parse: {e}"));
     let environments = tapgen::stack::environments(&loaded.config);
-    let stacks = tapgen::config::validate::validate(&loaded, &environments)
+    let resolved = tapgen::check::validate(&loaded, &environments)
         .unwrap_or_else(|e| panic!("config is invalid: {e}"));
-    tapgen::render_terraform(&loaded, &stacks, base_dir)
+    tapgen::render_terraform(&loaded, &resolved, base_dir)
         .expect("renders")
         .0
 }
 
 /// The configs every render-level test runs on: the embedded default, a minimal one and one
 /// that sets every option.
-pub fn test_configs() -> Vec<(&'static str, String)> {
+pub(crate) fn test_configs() -> Vec<(&'static str, String)> {
     vec![
         ("default", tapgen::config::DEFAULT_CONFIG.to_owned()),
         (
@@ -117,7 +117,7 @@ pub fn test_configs() -> Vec<(&'static str, String)> {
 }
 
 /// Writes the full render of a config into `dir` through the real command.
-pub fn render_into(dir: &Path, config_text: &str) {
+pub(crate) fn render_into(dir: &Path, config_text: &str) {
     std::fs::create_dir_all(dir.join("lambda")).expect("lambda dir");
     std::fs::copy(
         repo().join("lambda/handler.py"),

@@ -14,6 +14,9 @@ mod cli_trust;
 /// The config's rules: NFC, SemVer, registry addresses, regions, AWS limits, secrets, and
 /// every error at once, in file order, each located under its full key.
 mod config_rules;
+/// `tapgen schema` carries each setting's rules: a JSON Schema validator and taplo refuse what
+/// tapgen refuses and take every test config.
+mod config_schema;
 /// Environment roots deployed against an AWS emulator (moto) on loopback: init, apply, an
 /// empty plan, outputs, destroy; every rendered AWS type has an emulator endpoint.
 mod emulator;

@@ -20,13 +20,12 @@ fn base_dir() -> &'static PathBuf {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(loaded) = tapgen::config::load::parse("fuzz.toml", text.to_owned(), base_dir().clone()) else { return };
-    let environments = tapgen::stack::environments(&loaded.config);
-    let Ok(stacks) = tapgen::config::validate::validate(&loaded, &environments) else { return };
+    let Ok(loaded) = tapgen::check::parse("fuzz.toml", text.to_owned(), base_dir().clone()) else { return };
     // Keep each run short: an accepted config with thousands of environments is valid
     // but says nothing new about the printer.
-    let stacks = &stacks[..stacks.len().min(4)];
-    let (files, _) = tapgen::render_terraform(&loaded, stacks, base_dir()).expect("an accepted config renders");
+    let environments: Vec<String> = tapgen::stack::environments(&loaded.config).into_iter().take(4).collect();
+    let Ok(resolved) = tapgen::check::validate(&loaded, &environments) else { return };
+    let (files, _) = tapgen::render_terraform(&loaded, &resolved, base_dir()).expect("an accepted config renders");
     for file in files {
         if let Document::Hcl(body) = &file.document {
             let printed = String::from_utf8(file.bytes()).expect("HCL output is UTF-8");

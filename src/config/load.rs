@@ -8,7 +8,8 @@ use crate::error::{Diagnostic, Error, Problem};
 use std::path::{Path, PathBuf};
 
 /// A parsed config with what is needed to report on it. Made only by [`parse`], so every key
-/// and type in it has passed the schema check.
+/// and type in it has passed the schema check (entries that did not are left out of it, and
+/// reported in [`Parsed::problems`]).
 pub struct Loaded {
     pub config: ConfigFile,
     pub source: Source,
@@ -19,11 +20,18 @@ pub struct Loaded {
     pub path: Option<PathBuf>,
 }
 
+/// A config as parsed: what of it has the right shape, and a problem for each entry that
+/// does not (which [`crate::check::parse`] reports with the rule problems of the rest).
+pub struct Parsed {
+    pub loaded: Loaded,
+    pub problems: Vec<Diagnostic>,
+}
+
 /// The file tapgen reads when `--config` is not given.
 pub const CONFIG_FILE_NAME: &str = "tapgen.toml";
 
 /// Loads `--config PATH`; without one, `./tapgen.toml`, or the embedded default where there is none.
-pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
+pub fn load(path: Option<&Path>) -> Result<Parsed, Error> {
     let path = match path {
         Some(path) => path.to_path_buf(),
         None if Path::new(CONFIG_FILE_NAME).is_file() => PathBuf::from(CONFIG_FILE_NAME),
@@ -73,17 +81,17 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut loaded = parse(&name, text, base_dir)?;
-    loaded.path = Some(path);
-    Ok(loaded)
+    let mut parsed = parse(&name, text, base_dir)?;
+    parsed.loaded.path = Some(path);
+    Ok(parsed)
 }
 
 /// Parses config text; `name` is what error messages call the file.
 ///
-/// Every problem is reported at once, in file order: syntax first (nothing else can be
-/// checked without a syntax tree), then every unknown key, wrong type and out-of-range value
-/// ([`super::structure`]) together with the AWS rules ([`super::validate`]) on the rest.
-pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Error> {
+/// A syntax error fails at once (nothing else can be checked without a syntax tree); then
+/// every unknown key, wrong type and value a setting's rule refuses is found
+/// ([`super::structure`]), and the rest is kept.
+pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Parsed, Error> {
     let (source, syntax_error) = Source::parse(name, text);
     let document = match (source.document(), syntax_error) {
         (Some(document), None) => document,
@@ -93,31 +101,29 @@ pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Erro
         }
     };
     let checked = structure::check(&source, document);
-    let config = serde_json::from_value::<ConfigFile>(checked.value);
-    let mut diagnostics = checked.diagnostics;
+    let config =
+        serde_json::from_value::<ConfigFile>(checked.value.clone()).map(|config| ConfigFile {
+            document: checked.value,
+            ..config
+        });
+    let problems = checked.diagnostics;
     match config {
-        Ok(config) => {
-            let loaded = Loaded {
+        Ok(config) => Ok(Parsed {
+            loaded: Loaded {
                 config,
                 source,
                 base_dir,
                 path: None,
-            };
-            if diagnostics.is_empty() {
-                return Ok(loaded);
-            }
-            diagnostics.extend(super::validate::check(&loaded));
-        }
+            },
+            problems,
+        }),
         // With every key and type checked, this only fails where a required key is missing,
         // which is reported already; else the schema and the structs disagree.
-        Err(error) if diagnostics.is_empty() => {
-            return Err(Error::internal(format!(
-                "`{name}` passed the schema check, but does not fit tapgen's config types: {error}"
-            )));
-        }
-        Err(_) => {}
+        Err(error) if problems.is_empty() => Err(Error::internal(format!(
+            "`{name}` passed the schema check, but does not fit tapgen's config types: {error}"
+        ))),
+        Err(_) => Err(config_error(name, problems)),
     }
-    Err(config_error(name, diagnostics))
 }
 
 fn config_error(name: &str, mut diagnostics: Vec<Diagnostic>) -> Error {

@@ -2,13 +2,11 @@
 
 pub mod load;
 pub mod model;
-pub mod regions;
 pub mod secrets;
 pub mod source;
 pub mod structure;
-pub mod validate;
 
-pub use load::{Loaded, load};
+pub use load::{Loaded, Parsed};
 pub use model::ConfigFile;
 
 /// The reference stack (environments dev, staging and prod), used when there is no

@@ -3,10 +3,10 @@
 //! Every section is a layer of optional values: the top-level sections hold a project's
 //! defaults, each `[env.NAME]` table overlays the same sections for one environment, and
 //! [`crate::stack`] resolves the layers plus tapgen's built-in defaults into one `Stack`.
-//! The same structs produce `tapgen schema`, and that schema is what
-//! [`super::structure`] checks every key, type and range against before deserializing:
-//! unknown keys are rejected everywhere, and a range written here as `#[schemars(range)]` is
-//! both checked and offered to editors. The doc comments double as the help of errors.
+//! These structs and the families' settings ([`crate::family`]) produce `tapgen schema`, and
+//! that schema is what [`super::structure`] checks every key and type against before
+//! deserializing: unknown keys are rejected everywhere. The doc comments double as the help
+//! of errors.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -14,29 +14,18 @@ use std::collections::BTreeMap;
 
 /// A tapgen project: one serverless API, rendered as a reusable Terraform/OpenTofu module and
 /// one root configuration per environment.
+///
+/// The families' tables (`[lambda]`, `[api]`, ...) are not fields: each family declares its
+/// own ([`crate::family::Section`]), the schema adds them ([`super::structure::schema`]), and
+/// their values are read from [`Self::document`]. Unknown keys are refused by the schema
+/// walk, which sees every table; serde only reads the fields below.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// The project: its name prefixes every resource name.
     pub project: ProjectConfig,
     /// The reusable module that tapgen renders under `modules/<name>/`.
     #[serde(default)]
     pub module: ModuleConfig,
-    /// The Lambda function that handles every request.
-    #[serde(default)]
-    pub lambda: LambdaConfig,
-    /// The API Gateway REST API and its stage.
-    #[serde(default)]
-    pub api: ApiConfig,
-    /// The CloudWatch log groups of the function and the API.
-    #[serde(default)]
-    pub logs: LogsConfig,
-    /// The S3 bucket that receives a record of every request.
-    #[serde(default)]
-    pub bucket: BucketConfig,
-    /// CloudWatch alarms on the function and the API.
-    #[serde(default)]
-    pub alarms: AlarmsConfig,
     /// Tags added to every taggable resource, after Project, Environment and ManagedBy.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -51,29 +40,18 @@ pub struct ConfigFile {
     /// environment is `dev`.
     #[serde(default)]
     pub env: BTreeMap<String, EnvOverlay>,
+    /// The whole config as checked JSON, where the families' tables are read.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub document: serde_json::Value,
 }
 
-/// Values that one environment changes. Keys left out keep the project-wide value.
+/// Values that one environment changes. Keys left out keep the project-wide value. The
+/// families' tables overlay the project's as [`ConfigFile`] says.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct EnvOverlay {
     /// The AWS region of this environment.
     pub region: Option<String>,
-    /// The Lambda function that handles every request.
-    #[serde(default)]
-    pub lambda: LambdaConfig,
-    /// The API Gateway REST API and its stage.
-    #[serde(default)]
-    pub api: ApiConfig,
-    /// The CloudWatch log groups of the function and the API.
-    #[serde(default)]
-    pub logs: LogsConfig,
-    /// The S3 bucket that receives a record of every request.
-    #[serde(default)]
-    pub bucket: BucketConfig,
-    /// CloudWatch alarms on the function and the API.
-    #[serde(default)]
-    pub alarms: AlarmsConfig,
     /// Extra tags for this environment, merged over the project's tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -141,121 +119,6 @@ pub struct PublishConfig {
     /// A registry folder (relative to this file) to add the module's package to, as
     /// `tapgen module package` and then `tapgen registry add SITE ARCHIVE` do.
     pub registry_site: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LambdaConfig {
-    /// Python runtime. Default `python3.12`; runtimes AWS no longer accepts for new functions are refused.
-    pub runtime: Option<String>,
-    /// Handler as `module.function`. Default `handler.handler`.
-    pub handler: Option<String>,
-    /// Folder holding the handler, relative to the config file. Default `lambda`; `.` for a
-    /// handler beside the config. tapgen's own output and config, dot-files, `tests/`,
-    /// `__pycache__`, `*.pyc` and `node_modules` are left out of the package.
-    pub source_dir: Option<String>,
-    /// Memory in MB, 128 to 10240. Default 256.
-    #[schemars(range(min = 128, max = 10240))]
-    pub memory_mb: Option<u32>,
-    /// Timeout in seconds, 1 to 900. Default 10. API Gateway itself gives up after 29 s.
-    #[schemars(range(min = 1, max = 900))]
-    pub timeout_s: Option<u32>,
-    /// X-Ray active tracing. Default true.
-    pub tracing: Option<bool>,
-    /// Concurrency reserved for the function, at least 1 (0 would stop it from ever running);
-    /// unset leaves it unreserved.
-    #[schemars(range(min = 1))]
-    pub reserved_concurrency: Option<u32>,
-    /// Extra environment variables. `LOG_BUCKET_NAME` and `ENVIRONMENT` are set by tapgen.
-    /// Values that look like credentials are refused: pass an SSM parameter or Secrets Manager ARN instead.
-    #[serde(default)]
-    pub environment: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApiConfig {
-    /// Stage name. Default `v1`.
-    pub stage_name: Option<String>,
-    /// Steady-state request rate limit per second for the stage. Default 50.
-    pub throttling_rate_limit: Option<u32>,
-    /// Burst request limit for the stage. Default 100.
-    pub throttling_burst_limit: Option<u32>,
-    /// Method authorization: `AWS_IAM` (default, callers sign requests with SigV4) or `NONE` (public).
-    pub authorization: Option<Authorization>,
-    /// Also manage the account-level API Gateway CloudWatch role. There is one per account and
-    /// region, and stage logging fails until it exists: turn this on in exactly one stack per
-    /// account and region. Default false.
-    pub manage_account_logging_role: Option<bool>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum Authorization {
-    #[serde(rename = "AWS_IAM")]
-    AwsIam,
-    #[serde(rename = "NONE")]
-    None,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LogsConfig {
-    /// Days CloudWatch keeps the Lambda and API access logs; one of the values CloudWatch accepts. Default 365.
-    pub retention_days: Option<u32>,
-    /// KMS key ARN that encrypts both log groups. Unset uses CloudWatch's own encryption.
-    pub kms_key_arn: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BucketConfig {
-    /// Days before request records expire, at least 1. Default 90.
-    #[schemars(range(min = 1))]
-    pub expiration_days: Option<u32>,
-    /// Days before replaced object versions expire, at least 1. Default 30.
-    #[schemars(range(min = 1))]
-    pub noncurrent_expiration_days: Option<u32>,
-    /// Days before incomplete multipart uploads are aborted, at least 1. Default 7.
-    #[schemars(range(min = 1))]
-    pub abort_incomplete_upload_days: Option<u32>,
-    /// Let `tofu destroy` delete a bucket that still holds objects. Default false.
-    pub force_destroy: Option<bool>,
-    /// Server-side encryption: `AES256` (default, S3-managed keys) or `aws:kms`.
-    pub encryption: Option<Encryption>,
-    /// KMS key ARN for `aws:kms`; unset uses the AWS managed `aws/s3` key.
-    pub kms_key_arn: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum Encryption {
-    #[serde(rename = "AES256")]
-    Aes256,
-    #[serde(rename = "aws:kms")]
-    AwsKms,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AlarmsConfig {
-    /// Lambda errors per period that raise the alarm. Default 1.
-    pub lambda_errors_threshold: Option<u32>,
-    /// Lambda throttles per period that raise the alarm. Default 1.
-    pub lambda_throttles_threshold: Option<u32>,
-    /// Lambda p99 duration in milliseconds that raises the alarm. Default: 80% of the timeout.
-    pub lambda_duration_p99_ms: Option<u32>,
-    /// API 4XX responses per period that raise the alarm. Default 50.
-    pub api_4xx_threshold: Option<u32>,
-    /// API 5XX responses per period that raise the alarm. Default 1.
-    pub api_5xx_threshold: Option<u32>,
-    /// API p99 latency in milliseconds that raises the alarm. Default 2000.
-    pub api_latency_p99_ms: Option<u32>,
-    /// Length of one evaluation period in seconds: 10, 30 or a multiple of 60. Default 300.
-    pub period_s: Option<u32>,
-    /// Periods that must breach before the alarm fires, at least 1. Default 1.
-    #[schemars(range(min = 1))]
-    pub evaluation_periods: Option<u32>,
-    /// SNS topic ARNs notified on alarm and on recovery. Default none.
-    pub sns_topic_arns: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

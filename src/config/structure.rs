@@ -19,10 +19,55 @@ use std::sync::OnceLock;
 use toml_edit::{Document, Item, Key, Value};
 use unicode_normalization::UnicodeNormalization as _;
 
-/// The JSON Schema of `tapgen.toml`, computed once.
+/// The JSON Schema of `tapgen.toml`, computed once: the structs' (project, module, tags,
+/// backend, publish, env) with each family's table added at the top level and in
+/// `[env.NAME]`, from its settings ([`crate::family::setting::Setting::schema`]).
 pub fn schema() -> &'static Json {
     static SCHEMA: OnceLock<Json> = OnceLock::new();
-    SCHEMA.get_or_init(|| schemars::schema_for!(ConfigFile).to_value())
+    SCHEMA.get_or_init(|| {
+        let mut schema = schemars::schema_for!(ConfigFile).to_value();
+        let sections: Vec<_> = crate::family::sections().collect();
+        add_family_tables(&mut schema, &sections);
+        if let Some(overlay) = schema.pointer_mut("/$defs/EnvOverlay") {
+            add_family_tables(overlay, &sections);
+        }
+        schema
+    })
+}
+
+/// Adds the families' tables to a table's schema, and closes it to any other key. A table
+/// inside another family's (`[api.domain]`) goes into that one's, which comes first.
+fn add_family_tables(table: &mut Json, sections: &[&crate::family::Section]) {
+    let Some(object) = table.as_object_mut() else {
+        return;
+    };
+    object.insert("additionalProperties".to_owned(), Json::Bool(false));
+    let mut sections = sections.to_vec();
+    sections.sort_by_key(|section| section.path.len());
+    for section in sections {
+        let Some((name, parents)) = section.path.split_last() else {
+            continue;
+        };
+        let parent = parents.iter().try_fold(&mut *table, |table, key| {
+            table.get_mut("properties")?.get_mut(*key)
+        });
+        if let Some(properties) = parent
+            .and_then(|parent| parent.get_mut("properties"))
+            .and_then(Json::as_object_mut)
+        {
+            properties.insert((*name).to_owned(), crate::family::section_schema(section));
+        }
+    }
+}
+
+/// The family setting a key path names: `TABLE.KEY`, or `env.NAME.TABLE.KEY`.
+fn setting_at(path: &[String]) -> Option<&'static crate::family::setting::Setting> {
+    let path = match path {
+        [env, _, rest @ ..] if env == "env" => rest,
+        path => path,
+    };
+    let (key, table) = path.split_last()?;
+    crate::family::setting(table, key)
 }
 
 /// What the walk found: the document as JSON with every bad entry left out, and a
@@ -77,11 +122,12 @@ impl<'s> Expected<'s> {
         }
     }
 
+    /// The strings a key takes, where it takes one of a list of strings.
     fn variants(&self) -> Option<Vec<&'s str>> {
         self.schema
             .get("enum")
             .and_then(Json::as_array)
-            .map(|values| values.iter().filter_map(Json::as_str).collect())
+            .and_then(|values| values.iter().map(Json::as_str).collect())
     }
 
     fn properties(&self) -> Option<&'s Map<String, Json>> {
@@ -207,7 +253,12 @@ impl Walker<'_> {
         match (expected.kind(), value) {
             (Some("string"), Value::String(text)) => {
                 let text = text.value();
-                if let Some(variants) = expected.variants()
+                if let Some(setting) = setting_at(path) {
+                    if let Some(problem) = setting.check(&Json::String(text.clone())) {
+                        self.report(path, span, problem);
+                        return None;
+                    }
+                } else if let Some(variants) = expected.variants()
                     && !variants.contains(&text.as_str())
                 {
                     let problem = Problem::NotOneOf {
@@ -227,7 +278,16 @@ impl Walker<'_> {
             }
             (Some("integer"), Value::Integer(number)) => {
                 let number = *number.value();
-                let (min, max) = expected.range();
+                // A setting's own rule first, in its own words; then the type's bounds.
+                let setting = setting_at(path);
+                if let Some(problem) = setting.and_then(|s| s.check(&Json::from(number))) {
+                    self.report(path, span, problem);
+                    return None;
+                }
+                let (min, max) = match setting {
+                    Some(_) => (0, i64::from(u32::MAX)),
+                    None => expected.range(),
+                };
                 if (min..=max).contains(&number) {
                     return Some(Json::from(number));
                 }
@@ -578,4 +638,58 @@ const TOP_LEVEL: &str = "";
 
 fn last(path: &[String]) -> &str {
     path.last().map_or("", String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::family::Section;
+    use crate::family::setting::{Default, Kind, Rule, Setting};
+
+    static NAME: Setting = Setting {
+        key: "name",
+        kind: Kind::String,
+        default: Default::None,
+        rule: Rule::Any,
+        doc: "A domain name.",
+        input: None,
+    };
+    static STAGE: Setting = Setting {
+        key: "stage",
+        kind: Kind::String,
+        default: Default::None,
+        rule: Rule::Any,
+        doc: "A stage.",
+        input: None,
+    };
+
+    /// A family's table inside another's (`[api.domain]`) is a table of that one's, listed
+    /// after it or before.
+    #[test]
+    fn a_family_table_can_sit_inside_another_familys() {
+        static DOMAIN_SETTINGS: [&Setting; 1] = [&NAME];
+        static API_SETTINGS: [&Setting; 1] = [&STAGE];
+        let domain = Section {
+            path: &["api", "domain"],
+            description: "A custom domain.",
+            settings: &DOMAIN_SETTINGS,
+        };
+        let api = Section {
+            path: &["api"],
+            description: "The API.",
+            settings: &API_SETTINGS,
+        };
+        for sections in [[&domain, &api], [&api, &domain]] {
+            let mut schema = serde_json::json!({ "properties": {} });
+            add_family_tables(&mut schema, &sections);
+            let table = &schema["properties"]["api"];
+            assert_eq!(table["properties"]["stage"]["type"], "string");
+            let nested = &table["properties"]["domain"];
+            assert_eq!(nested["additionalProperties"], false);
+            assert_eq!(
+                nested["properties"]["name"]["description"],
+                "A domain name."
+            );
+        }
+    }
 }

@@ -153,7 +153,6 @@ pub enum Rule {
     EnvironmentName,
     Handler,
     VariableName,
-    StageName,
     TagKey,
     /// The value of a tag; the value checked is the tag's key, which the message names.
     TagValue,
@@ -181,7 +180,6 @@ impl Rule {
             Rule::EnvironmentName => "environment name",
             Rule::Handler => "handler",
             Rule::VariableName => "environment variable name",
-            Rule::StageName => "stage name",
             Rule::TagKey => "tag key",
             Rule::TagValue => "the value of tag",
             Rule::BackendBucket => "backend bucket",
@@ -208,7 +206,7 @@ impl Rule {
             Rule::GitRepository | Rule::GitPath | Rule::OciRepository => "is invalid",
             Rule::TagPrefix => "can't start a git tag name",
             Rule::RegistryAddress => "is not `HOST/NAMESPACE`",
-            Rule::VariableName | Rule::StageName | Rule::TagKey | Rule::TagValue => "is not valid",
+            Rule::VariableName | Rule::TagKey | Rule::TagValue => "is not valid",
         }
     }
 
@@ -238,9 +236,6 @@ impl Rule {
             Rule::Handler => "name the Python module and function, such as `handler.handler`",
             Rule::VariableName => {
                 "use letters, digits and underscores, starting with a letter, such as `LOG_LEVEL`"
-            }
-            Rule::StageName => {
-                "use 1 to 128 letters, digits, hyphens and underscores, such as `v1`"
             }
             Rule::TagKey => "use 1 to 128 letters, digits, spaces and `_ . : / = + - @`",
             Rule::TagValue => "use at most 256 letters, digits, spaces and `_ . : / = + - @`",
@@ -394,6 +389,14 @@ pub enum Problem {
         rule: Rule,
         value: String,
         reason: Option<String>,
+    },
+    /// A setting's value that does not match its pattern: `noun` names the value, `words`
+    /// say the pattern, `example` matches it (all from the setting).
+    NoMatch {
+        noun: &'static str,
+        value: String,
+        words: &'static str,
+        example: &'static str,
     },
     LogBucketName {
         bucket: String,
@@ -696,6 +699,9 @@ impl Problem {
                     Some(reason) => format!("{subject} {}: {reason}", rule.problem()),
                     None => format!("{subject} {}", rule.problem()),
                 }
+            }
+            Problem::NoMatch { noun, value, .. } => {
+                format!("{noun} `{}` is not valid", shown(value))
             }
             Problem::LogBucketName {
                 bucket,
@@ -1068,6 +1074,7 @@ impl Problem {
                 None => format!("write `{nfc}` (`{nfc_shown}`) instead, the form AWS will store"),
             },
             Problem::Invalid { rule, .. } => rule.help().to_owned(),
+            Problem::NoMatch { words, example, .. } => format!("use {words}, such as `{example}`"),
             Problem::LogBucketName { .. } => {
                 "shorten the project or environment name: S3 bucket names are 3 to 63 lowercase letters, digits, hyphens and dots".to_owned()
             }
@@ -1283,7 +1290,6 @@ mod tests {
             Rule::EnvironmentName,
             Rule::Handler,
             Rule::VariableName,
-            Rule::StageName,
             Rule::TagKey,
             Rule::TagValue,
             Rule::BackendBucket,
@@ -1594,6 +1600,12 @@ mod tests {
                 });
             }
         }
+        all.push(Problem::NoMatch {
+            noun: "stage name",
+            value: s(VALUE),
+            words: "1 to 128 letters, digits, hyphens and underscores",
+            example: "v1",
+        });
         for hint in hints {
             all.push(Problem::UnknownKey { name: s(KEY), hint });
         }
@@ -1657,6 +1669,7 @@ mod tests {
                 | Problem::NotNfc { .. }
                 | Problem::NotNfcKey { .. }
                 | Problem::Invalid { .. }
+                | Problem::NoMatch { .. }
                 | Problem::LogBucketName { .. }
                 | Problem::NamesTooLong { .. }
                 | Problem::Runtime { .. }

@@ -300,14 +300,20 @@ fn call(name: &str, args: &[Expr], level: usize) -> String {
         // it opens, so the inner lines sit one level deeper than the call.
         return format!("{name}({})", rendered.join(", "));
     }
-    let mut out = format!("{name}(\n");
-    for arg in args {
+    one_per_line(&format!("{name}("), args, ')', level)
+}
+
+/// `open`, then each item on its own line one level deeper with a trailing comma, then
+/// `close` at `level`: how fmt lays out a call or a tuple too long for one line.
+fn one_per_line(open: &str, items: &[Expr], close: char, level: usize) -> String {
+    let mut out = format!("{open}\n");
+    for item in items {
         indent(&mut out, level + 1);
-        out.push_str(&expr(arg, level + 1));
+        out.push_str(&expr(item, level + 1));
         out.push_str(",\n");
     }
     indent(&mut out, level);
-    out.push(')');
+    out.push(close);
     out
 }
 
@@ -330,15 +336,7 @@ fn tuple(elements: &[Expr], level: usize) -> String {
     {
         return format!("[{}]", inline.join(", "));
     }
-    let mut out = String::from("[\n");
-    for element in elements {
-        indent(&mut out, level + 1);
-        out.push_str(&expr(element, level + 1));
-        out.push_str(",\n");
-    }
-    indent(&mut out, level);
-    out.push(']');
-    out
+    one_per_line("[", elements, ']', level)
 }
 
 fn object_key(key: &str) -> String {

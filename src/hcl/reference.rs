@@ -8,28 +8,43 @@
 use super::{Block, Body, Expr, Ident, Item, Step, Traversal};
 use std::collections::BTreeSet;
 
-/// A managed resource, `kind.name`.
+/// The type and name of a resource or data source.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resource {
+struct Address {
     kind: Ident,
     name: Ident,
 }
 
-impl Resource {
-    pub const fn new(kind: &'static str, name: &'static str) -> Self {
+impl Address {
+    const fn new(kind: &'static str, name: &'static str) -> Self {
         Self {
             kind: Ident::known(kind),
             name: Ident::known(name),
         }
     }
 
-    /// `resource "kind" "name" { body }`
-    pub fn declare(&self, body: Body) -> Block {
+    /// `<mode> "kind" "name" { body }`
+    fn declare(&self, mode: &'static str, body: Body) -> Block {
         Block {
-            ident: Ident::known("resource"),
+            ident: Ident::known(mode),
             labels: vec![self.kind.clone(), self.name.clone()],
             body,
         }
+    }
+}
+
+/// A managed resource, `kind.name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource(Address);
+
+impl Resource {
+    pub const fn new(kind: &'static str, name: &'static str) -> Self {
+        Self(Address::new(kind, name))
+    }
+
+    /// `resource "kind" "name" { body }`
+    pub fn declare(&self, body: Body) -> Block {
+        self.0.declare("resource", body)
     }
 
     /// `kind.name.attribute`
@@ -49,41 +64,34 @@ impl Resource {
 
     fn traversal(&self) -> Traversal {
         Traversal {
-            root: self.kind.clone(),
-            steps: vec![Step::Attr(self.name.clone())],
+            root: self.0.kind.clone(),
+            steps: vec![Step::Attr(self.0.name.clone())],
         }
     }
 }
 
 /// A data source, `data.kind.name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataSource {
-    kind: Ident,
-    name: Ident,
-}
+pub struct DataSource(Address);
 
 impl DataSource {
     pub const fn new(kind: &'static str, name: &'static str) -> Self {
-        Self {
-            kind: Ident::known(kind),
-            name: Ident::known(name),
-        }
+        Self(Address::new(kind, name))
     }
 
     /// `data "kind" "name" { body }`
     pub fn declare(&self, body: Body) -> Block {
-        Block {
-            ident: Ident::known("data"),
-            labels: vec![self.kind.clone(), self.name.clone()],
-            body,
-        }
+        self.0.declare("data", body)
     }
 
     /// `data.kind.name.attribute`
     pub fn attr(&self, attribute: &'static str) -> Expr {
         Traversal {
             root: Ident::known("data"),
-            steps: vec![Step::Attr(self.kind.clone()), Step::Attr(self.name.clone())],
+            steps: vec![
+                Step::Attr(self.0.kind.clone()),
+                Step::Attr(self.0.name.clone()),
+            ],
         }
         .attr(attribute)
         .into()

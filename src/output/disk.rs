@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// What is at a path, without following a link there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Missing,
     File,
     Folder,
@@ -33,7 +33,7 @@ impl Kind {
     }
 
     /// The kind in a user's words, as in "`x` is a symbolic link".
-    pub fn described(self) -> &'static str {
+    pub(crate) fn described(self) -> &'static str {
         match self {
             Kind::Missing => "missing",
             Kind::File => "a file",
@@ -64,7 +64,7 @@ fn special_name(_: FileType) -> &'static str {
 }
 
 /// What is at `path`, not following a link.
-pub fn kind(path: &Path) -> io::Result<Kind> {
+pub(crate) fn kind(path: &Path) -> io::Result<Kind> {
     match std::fs::symlink_metadata(path) {
         Ok(metadata) => Ok(Kind::of(metadata.file_type())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Kind::Missing),
@@ -74,7 +74,7 @@ pub fn kind(path: &Path) -> io::Result<Kind> {
 
 /// Opens a regular file for reading, refusing a link or a special file even if one took
 /// the file's place since it was looked at.
-pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
+pub(crate) fn open_regular(path: &Path) -> io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -104,7 +104,7 @@ fn not_regular(kind: Kind) -> io::Error {
 }
 
 /// The bytes of a regular file (see [`open_regular`]).
-pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+pub(crate) fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     let mut file = open_regular(path)?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)?;
@@ -113,11 +113,11 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
 
 /// Temporary files tapgen makes beside their targets start with this; one found outside a
 /// run is a leftover of a run that was killed.
-pub const TEMP_PREFIX: &str = ".tapgen-";
+pub(crate) const TEMP_PREFIX: &str = ".tapgen-";
 
 /// One entry found below a folder, its path relative to the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub path: PathBuf,
     pub kind: Kind,
     /// A regular file named like tapgen's temporary files.
@@ -131,7 +131,7 @@ pub struct Entry {
 /// folders), sorted. Dot-folders (`.terraform/`) are tool state and skipped; dot-files are
 /// listed as hidden, since tapgen writes some (`.terraform-docs.yml`) and must find them
 /// when they go stale.
-pub fn walk(root: &Path, dir: &Path) -> Result<Vec<Entry>, Error> {
+pub(crate) fn walk(root: &Path, dir: &Path) -> Result<Vec<Entry>, Error> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
@@ -181,7 +181,7 @@ pub fn walk(root: &Path, dir: &Path) -> Result<Vec<Entry>, Error> {
 }
 
 /// The sub-folders of `root/dir` and the other entries there, not following links.
-pub fn children(root: &Path, dir: &Path) -> Result<Vec<(String, Kind)>, Error> {
+pub(crate) fn children(root: &Path, dir: &Path) -> Result<Vec<(String, Kind)>, Error> {
     let absolute = root.join(dir);
     if kind(&absolute).map_err(|e| Error::io("read folder", &absolute, e))? != Kind::Folder {
         return Ok(Vec::new());

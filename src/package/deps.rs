@@ -122,7 +122,7 @@ impl Tools {
 
 /// A dependency set installed for a target, normalized, ready to package.
 #[derive(Debug, Clone)]
-pub struct Installed {
+pub(super) struct Installed {
     /// The folder holding the packages, as Python's `sys.path` would hold it.
     pub site: PathBuf,
     /// `(name, version)` of each installed distribution, by name.
@@ -135,7 +135,7 @@ pub struct Installed {
 
 /// The dependency set of `lock` for `target`: from the cache when an intact entry is
 /// there (no installer runs), else installed, normalized, checked and cached.
-pub fn install(lock: &Lock, target: Target, tools: &Tools) -> Result<Installed, Error> {
+pub(super) fn install(lock: &Lock, target: Target, tools: &Tools) -> Result<Installed, Error> {
     // Absolute: the installer runs in a folder of its own, where a relative path would
     // name another place.
     let cache = absolute(tools.cache_dir()?)?;

@@ -11,13 +11,13 @@ use crate::error::{Diagnostic, Error, Location, Problem};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-pub const REQUIREMENTS: &str = "requirements.txt";
-pub const PYPROJECT: &str = "pyproject.toml";
-pub const UV_LOCK: &str = "uv.lock";
+pub(super) const REQUIREMENTS: &str = "requirements.txt";
+pub(super) const PYPROJECT: &str = "pyproject.toml";
+pub(super) const UV_LOCK: &str = "uv.lock";
 
 /// One pinned requirement.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pin {
+pub(super) struct Pin {
     /// The name normalized as the index compares names (PEP 503): `pyyaml`.
     pub name: String,
     /// Extras, normalized and sorted.
@@ -53,7 +53,7 @@ impl Pin {
 
 /// Where a handler's dependencies are locked.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(super) enum Source {
     /// `requirements.txt`, parsed.
     Requirements { path: PathBuf, pins: Vec<Pin> },
     /// `pyproject.toml` with `uv.lock`, which the installer exports to requirements.
@@ -62,7 +62,7 @@ pub enum Source {
 
 /// A handler's locked dependencies and the digest that identifies them.
 #[derive(Debug, Clone)]
-pub struct Lock {
+pub(super) struct Lock {
     pub source: Source,
     /// SHA-256 (hex) of what decides the installed set: the normalized pins, or the bytes
     /// of `pyproject.toml` and `uv.lock` (line endings normalized).
@@ -71,7 +71,7 @@ pub struct Lock {
 
 impl Lock {
     /// The file that holds the lock, for messages.
-    pub fn file(&self) -> &Path {
+    pub(super) fn file(&self) -> &Path {
         match &self.source {
             Source::Requirements { path, .. } => path,
             Source::UvLock { lock, .. } => lock,
@@ -81,7 +81,7 @@ impl Lock {
 
 /// The lock in `dir`, or `None` when the handler has no dependencies to install (no lock
 /// file, a requirements file with no requirements, a `pyproject.toml` that lists none).
-pub fn find(dir: &Path) -> Result<Option<Lock>, Error> {
+pub(super) fn find(dir: &Path) -> Result<Option<Lock>, Error> {
     let requirements = dir.join(REQUIREMENTS);
     let project = dir.join(PYPROJECT);
     let lock = dir.join(UV_LOCK);
@@ -195,7 +195,7 @@ fn lists_dependencies(text: &str) -> bool {
 
 /// The pins as the installer is given them: one a line, sorted, so that two files that
 /// mean the same give the same text (and so the same cache entry).
-pub fn normalized(pins: &[Pin]) -> String {
+pub(super) fn normalized(pins: &[Pin]) -> String {
     let mut lines: Vec<String> = pins.iter().map(Pin::line).collect();
     lines.sort();
     lines.dedup();
@@ -203,7 +203,7 @@ pub fn normalized(pins: &[Pin]) -> String {
 }
 
 /// A name as the index compares names (PEP 503): lowercase, runs of `-`, `_`, `.` as `-`.
-pub fn normalize_name(name: &str) -> String {
+pub(super) fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut separator = false;
     for c in name.chars() {
@@ -223,7 +223,7 @@ pub fn normalize_name(name: &str) -> String {
 /// Parses a requirements file: every requirement pinned to one version with `==` (or
 /// `===`), optionally with extras, a marker and `--hash` options. Every problem is
 /// reported at once, each at its line and column.
-pub fn parse_requirements(text: &str, path: &Path) -> Result<Vec<Pin>, Error> {
+pub(super) fn parse_requirements(text: &str, path: &Path) -> Result<Vec<Pin>, Error> {
     let file = path.display().to_string();
     let mut pins = Vec::new();
     let mut diagnostics = Vec::new();
@@ -463,7 +463,7 @@ fn parse_hashes(options: &str) -> Result<Vec<String>, Problem> {
 }
 
 /// Lowercase hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -51,7 +51,7 @@ impl Repository {
 
 /// Whether git takes `name` for a URL rather than a path: the rule of git's own
 /// `url_is_local_not_ssh`, plus `SCHEME://`.
-pub fn is_url(name: &str) -> bool {
+pub(crate) fn is_url(name: &str) -> bool {
     if let Some((scheme, _)) = name.split_once("://") {
         let mut chars = scheme.chars();
         if chars.next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -68,7 +68,7 @@ pub fn is_url(name: &str) -> bool {
 }
 
 /// The tag of a release: `v<version>`, or `PREFIX/v<version>`.
-pub fn tag_name(prefix: Option<&str>, version: &str) -> String {
+pub(crate) fn tag_name(prefix: Option<&str>, version: &str) -> String {
     match prefix {
         Some(prefix) if !prefix.is_empty() => format!("{prefix}/v{version}"),
         _ => format!("v{version}"),
@@ -77,7 +77,7 @@ pub fn tag_name(prefix: Option<&str>, version: &str) -> String {
 
 /// Why `prefix` can't start a tag name `PREFIX/v<version>`, by the rules of
 /// `git check-ref-format` (which the publish step also asks git itself).
-pub fn check_tag_prefix(prefix: &str) -> Result<(), String> {
+pub(crate) fn check_tag_prefix(prefix: &str) -> Result<(), String> {
     if prefix.is_empty() {
         return Err("it is empty: leave it out to tag `v<version>`".to_owned());
     }
@@ -117,7 +117,7 @@ pub fn check_tag_prefix(prefix: &str) -> Result<(), String> {
 
 /// `a/b` of a folder inside a repository, given as a relative path of plain components;
 /// `""` for the root.
-pub fn subdir(path: &Path) -> Result<String, Error> {
+pub(crate) fn subdir(path: &Path) -> Result<String, Error> {
     tree_path(path).ok_or_else(|| {
         Error::usage(
             format!(
@@ -131,7 +131,7 @@ pub fn subdir(path: &Path) -> Result<String, Error> {
 
 /// What `publish` did.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// A new commit (or the current one, when it already held the module) was tagged.
     Tagged { tag: String, commit: String },
     /// The tag already held exactly this module.
@@ -140,7 +140,7 @@ pub enum Outcome {
 
 /// A release to publish: the module's files (paths inside the module) and where they go in
 /// the repository.
-pub struct Release<'a> {
+pub(crate) struct Release<'a> {
     pub subdir: Option<&'a Path>,
     pub tag_prefix: Option<&'a str>,
     pub version: &'a str,
@@ -230,7 +230,7 @@ pub(crate) fn tree_path(path: &Path) -> Option<String> {
 }
 
 /// Publishes `release` into `repository`: see the module's comment.
-pub fn publish(repository: &Repository, release: &Release) -> Result<Outcome, Error> {
+pub(crate) fn publish(repository: &Repository, release: &Release) -> Result<Outcome, Error> {
     match repository {
         Repository::WorkTree(path) => publish_into(path, &path.display().to_string(), release),
         Repository::Url(url) => publish_to_url(url, release),

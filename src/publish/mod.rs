@@ -2,9 +2,9 @@
 //! serves (see [`crate::registry`]), a tagged commit in a git repository, and the plan of
 //! where one `tapgen module publish` releases it.
 
-pub mod git;
-pub mod oci;
-pub mod package;
+pub(crate) mod git;
+pub(crate) mod oci;
+pub(crate) mod package;
 
 use crate::error::Error;
 use crate::stack::Publish;
@@ -13,13 +13,13 @@ use std::path::{Path, PathBuf};
 /// Where one `tapgen module publish` releases the module: every target, in the order they
 /// are published.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub targets: Vec<Target>,
 }
 
 /// One place the module is released to.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Target {
+pub(crate) enum Target {
     /// An OCI repository, tagged with the version.
     Oci(oci::Target),
     /// A git repository, tagged `v<version>` or `PREFIX/v<version>`.
@@ -29,7 +29,7 @@ pub enum Target {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct GitTarget {
+pub(crate) struct GitTarget {
     pub repository: git::Repository,
     /// The folder inside the repository; `None` for its root.
     pub subdir: Option<PathBuf>,
@@ -38,7 +38,7 @@ pub struct GitTarget {
 
 /// The targets and settings the command line gives.
 #[derive(Debug, Default)]
-pub struct Flags<'a> {
+pub(crate) struct Flags<'a> {
     pub git: Option<&'a Path>,
     pub oci: Option<&'a str>,
     pub tag_prefix: Option<&'a str>,
@@ -57,7 +57,7 @@ impl Flags<'_> {
 /// clone must not also release it everywhere else. Without such flags, every target
 /// `[publish]` sets. Paths in the config are relative to its folder, `base_dir`; paths on
 /// the command line to the current folder. `config_name` is how messages name the config.
-pub fn plan(
+pub(crate) fn plan(
     flags: &Flags,
     publish: &Publish,
     base_dir: &Path,
@@ -150,7 +150,7 @@ pub fn plan(
 
 /// The folders on disk that `[publish]` writes the module into, relative to `base_dir`: never
 /// part of a Lambda package, should the handler folder hold them.
-pub fn local_folders(publish: &Publish, base_dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn local_folders(publish: &Publish, base_dir: &Path) -> Vec<PathBuf> {
     let work_tree = match &publish.git {
         Some(git::Repository::WorkTree(path)) => {
             Some(path.join(publish.git_path.as_deref().unwrap_or_default()))

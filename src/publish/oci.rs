@@ -22,9 +22,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The `artifactType` OpenTofu requires of a module package's manifest.
-pub const ARTIFACT_TYPE: &str = "application/vnd.opentofu.modulepkg";
+pub(crate) const ARTIFACT_TYPE: &str = "application/vnd.opentofu.modulepkg";
 /// The media type of the one layer OpenTofu reads.
-pub const LAYER_MEDIA_TYPE: &str = "archive/zip";
+pub(crate) const LAYER_MEDIA_TYPE: &str = "archive/zip";
 /// The OCI 1.1 empty descriptor: an artifact with no config of its own.
 const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
 const CONFIG: &[u8] = b"{}";
@@ -36,7 +36,7 @@ const MAX_NAME_LEN: usize = 255;
 
 /// Where `--oci` pushes: a registry (`HOST` or `HOST:PORT`) and a repository inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     pub registry: String,
     pub repository: String,
 }
@@ -44,7 +44,7 @@ pub struct Target {
 impl Target {
     /// Reads `HOST[:PORT]/REPO`, refusing (exit 2) anything a registry would not take as one,
     /// with what to write instead.
-    pub fn parse(text: &str) -> Result<Self, Error> {
+    pub(crate) fn parse(text: &str) -> Result<Self, Error> {
         let refuse = |problem: String, help: String| {
             Error::usage(
                 format!(
@@ -133,12 +133,12 @@ impl Target {
     }
 
     /// `HOST/REPO:TAG`, as `oras` and `docker` name it.
-    pub fn reference(&self, tag: &str) -> String {
+    pub(crate) fn reference(&self, tag: &str) -> String {
         format!("{}/{}:{tag}", self.registry, self.repository)
     }
 
     /// The module source a root writes to install `tag`.
-    pub fn source(&self, tag: &str) -> String {
+    pub(crate) fn source(&self, tag: &str) -> String {
         format!("oci://{}/{}?tag={tag}", self.registry, self.repository)
     }
 }
@@ -228,7 +228,7 @@ fn is_path_component(part: &str) -> bool {
 
 /// The tag of a module version: the version itself, with SemVer's `+` (which tags cannot
 /// hold) written `_`, as Helm does for its OCI charts.
-pub fn tag_of(version: &str) -> Result<String, Error> {
+pub(crate) fn tag_of(version: &str) -> Result<String, Error> {
     let tag = version.replace('+', "_");
     let valid = tag.len() <= 128
         && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
@@ -249,7 +249,7 @@ pub fn tag_of(version: &str) -> Result<String, Error> {
 }
 
 /// The artifact of one release: the zip layer and the manifest that names it.
-pub struct Artifact {
+pub(crate) struct Artifact {
     pub zip: Vec<u8>,
     pub layer_digest: String,
     /// The manifest as pushed, and its digest (what a root may pin with `?digest=`).
@@ -267,7 +267,7 @@ fn digest(bytes: &[u8]) -> String {
 
 /// Builds the artifact of `files` (paths inside the module, from
 /// [`crate::publish::package::module_files`]).
-pub fn artifact(
+pub(crate) fn artifact(
     coordinates: &Coordinates,
     files: &BTreeMap<String, Vec<u8>>,
 ) -> Result<Artifact, Error> {
@@ -313,7 +313,7 @@ pub fn artifact(
 
 /// What [`publish`] did.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The tag now names the artifact, whose manifest has this digest.
     Pushed { digest: String },
     /// The tag already named a module package with this layer: nothing was uploaded.
@@ -328,7 +328,7 @@ struct Credentials {
 }
 
 /// Pushes `artifact` to `target` under `tag`, unless the tag is there already.
-pub fn publish(target: &Target, tag: &str, artifact: &Artifact) -> Result<Outcome, Error> {
+pub(crate) fn publish(target: &Target, tag: &str, artifact: &Artifact) -> Result<Outcome, Error> {
     let credentials = credentials(&target.registry)?;
     let roots = extra_roots()?;
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -19,18 +19,18 @@ use std::path::{Component, Path};
 
 /// The target system of every tapgen module: its resources are AWS resources, so registries
 /// list it as `<namespace>/<name>/aws`.
-pub const SYSTEM: &str = "aws";
+pub(crate) const SYSTEM: &str = "aws";
 
 /// The mtime of every entry: 1980-01-01T00:00:00Z, the date the Lambda zip uses too (the
 /// earliest a zip can record), so both artifacts carry one date.
-pub const MTIME: u64 = 315_532_800;
+pub(crate) const MTIME: u64 = 315_532_800;
 
 /// First word of the gzip comment of a tapgen package; the number is the format's version.
 const MARK: &str = "tapgen-module-package/1";
 
 /// Where a package belongs in a registry, and its version.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Coordinates {
+pub(crate) struct Coordinates {
     pub namespace: String,
     pub name: String,
     pub system: String,
@@ -38,7 +38,7 @@ pub struct Coordinates {
 }
 
 impl Coordinates {
-    pub fn of(spec: &ModuleSpec) -> Self {
+    pub(crate) fn of(spec: &ModuleSpec) -> Self {
         Self {
             namespace: spec.namespace.clone(),
             name: spec.name.clone(),
@@ -48,7 +48,7 @@ impl Coordinates {
     }
 
     /// `<namespace>-<name>-<system>-<version>.tar.gz`
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         format!(
             "{}-{}-{}-{}.tar.gz",
             self.namespace, self.name, self.system, self.version
@@ -56,7 +56,7 @@ impl Coordinates {
     }
 
     /// `<namespace>/<name>/<system>`, as a module source names it after the host.
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         format!("{}/{}/{}", self.namespace, self.name, self.system)
     }
 
@@ -89,7 +89,7 @@ impl Coordinates {
 
     /// Each part is a registry name and the version is SemVer: what makes them safe as path
     /// segments of a registry folder and its URLs.
-    pub fn is_valid(&self) -> bool {
+    pub(crate) fn is_valid(&self) -> bool {
         [&self.namespace, &self.name, &self.system]
             .iter()
             .all(|part| is_registry_name(part))
@@ -99,7 +99,7 @@ impl Coordinates {
 
 /// Letters, digits, `-` and `_`, starting with a letter or digit, at most 64 characters:
 /// the registry protocol's names.
-pub fn is_registry_name(name: &str) -> bool {
+pub(crate) fn is_registry_name(name: &str) -> bool {
     name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name
@@ -109,7 +109,7 @@ pub fn is_registry_name(name: &str) -> bool {
 
 /// A built or read package.
 #[derive(Debug, Clone)]
-pub struct Package {
+pub(crate) struct Package {
     pub coordinates: Coordinates,
     pub bytes: Vec<u8>,
     /// The module's files, paths relative to its root, sorted.
@@ -117,7 +117,7 @@ pub struct Package {
 }
 
 impl Package {
-    pub fn sha256_hex(&self) -> String {
+    pub(crate) fn sha256_hex(&self) -> String {
         hex_sha256(&self.bytes)
     }
 }
@@ -127,7 +127,7 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// Lowercase hex, two digits a byte.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes
         .iter()
         .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
@@ -139,7 +139,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Packages the module's rendered files (`modules/<name>/...`, from
 /// [`crate::render::module::files`]): they are the whole module, README and examples
 /// included, and nothing from environment roots, state or the Lambda code can be among them.
-pub fn build(spec: &ModuleSpec, files: &[File]) -> Result<Package, Error> {
+pub(crate) fn build(spec: &ModuleSpec, files: &[File]) -> Result<Package, Error> {
     let entries = module_files(spec, files)?;
     let coordinates = Coordinates::of(spec);
     let bytes = archive(&coordinates, &entries)
@@ -153,8 +153,11 @@ pub fn build(spec: &ModuleSpec, files: &[File]) -> Result<Package, Error> {
 
 /// The files a release of the module holds, by `/`-separated path inside the module: what
 /// the package archives and what `module publish --git` commits.
-pub fn module_files(spec: &ModuleSpec, files: &[File]) -> Result<BTreeMap<String, Vec<u8>>, Error> {
-    let root = Path::new("modules").join(&spec.name);
+pub(crate) fn module_files(
+    spec: &ModuleSpec,
+    files: &[File],
+) -> Result<BTreeMap<String, Vec<u8>>, Error> {
+    let root = Path::new(crate::layout::MODULES_DIR).join(&spec.name);
     let mut entries = BTreeMap::new();
     for file in files {
         let Ok(relative) = file.path.strip_prefix(&root) else {
@@ -243,7 +246,7 @@ fn archive(
 /// Reads an archive back and checks that it is a tapgen package: the gzip comment names its
 /// address and version, every entry is a plain file or folder at a relative path, and the
 /// module has its `versions.tf`. The error says what is wrong.
-pub fn inspect(bytes: &[u8]) -> Result<Package, String> {
+pub(crate) fn inspect(bytes: &[u8]) -> Result<Package, String> {
     // The bufread decoder parses the header as it is made.
     let gzip = flate2::bufread::GzDecoder::new(bytes);
     let Some(header) = gzip.header() else {
@@ -297,7 +300,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Package, String> {
 
 /// What [`write_once`] found.
 #[derive(Debug, PartialEq, Eq)]
-pub enum WriteOnce {
+pub(crate) enum WriteOnce {
     Created,
     /// The file was there with the same bytes: nothing to do.
     Unchanged,
@@ -308,7 +311,7 @@ pub enum WriteOnce {
 /// Writes `bytes` at `path` unless a file is there: released artifacts never change. The
 /// bytes are staged beside `path` and linked into place only if `path` is still free, so a
 /// reader sees the whole file or none, and two writers cannot both win.
-pub fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<WriteOnce> {
+pub(crate) fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<WriteOnce> {
     let compare = |existing: Vec<u8>| {
         if existing == bytes {
             WriteOnce::Unchanged
@@ -332,7 +335,7 @@ pub fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<WriteOnce> {
 }
 
 /// Replaces `path` with `bytes` in one rename.
-pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     stage(path, bytes)?.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

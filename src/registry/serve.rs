@@ -28,7 +28,7 @@ use tokio_rustls::rustls;
 
 /// `tapgen registry serve` options.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub site: PathBuf,
     pub addr: String,
     pub tls_cert: PathBuf,
@@ -56,7 +56,7 @@ struct Context {
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets open requests finish.
-pub fn serve(options: &Options) -> Result<(), Error> {
+pub(crate) fn serve(options: &Options) -> Result<(), Error> {
     let context = Arc::new(Context {
         site: site(&options.site)?,
         token_digest: options.token_file.as_deref().map(token).transpose()?,

@@ -20,19 +20,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The file that marks a registry folder as tapgen's, and that `add` locks.
-pub const MARKER: &str = ".tapgen-registry";
+pub(crate) const MARKER: &str = ".tapgen-registry";
 const MARKER_CONTENT: &[u8] = b"tapgen-registry/1\nWritten by `tapgen registry add`; served by any static host or `tapgen registry serve`.\n";
-pub const DISCOVERY_PATH: &str = ".well-known/terraform.json";
-pub const DISCOVERY: &[u8] = b"{\"modules.v1\":\"/v1/modules/\"}\n";
+pub(crate) const DISCOVERY_PATH: &str = ".well-known/terraform.json";
+pub(crate) const DISCOVERY: &[u8] = b"{\"modules.v1\":\"/v1/modules/\"}\n";
 /// The prefix of every module endpoint, as the discovery document names it.
-pub const MODULES_PREFIX: &str = "v1/modules";
+pub(crate) const MODULES_PREFIX: &str = "v1/modules";
 /// The archive's name inside its version's folder.
-pub const ARCHIVE_NAME: &str = "module.tar.gz";
+pub(crate) const ARCHIVE_NAME: &str = "module.tar.gz";
 /// The download answer: where the archive is, relative to the download URL.
-pub const DOWNLOAD_LOCATION: &str = "./module.tar.gz";
+pub(crate) const DOWNLOAD_LOCATION: &str = "./module.tar.gz";
 
 /// The folder of one module (all its versions) in a site.
-pub fn module_dir(site: &Path, c: &Coordinates) -> PathBuf {
+pub(crate) fn module_dir(site: &Path, c: &Coordinates) -> PathBuf {
     site.join(MODULES_PREFIX)
         .join(&c.namespace)
         .join(&c.name)
@@ -49,7 +49,7 @@ fn download_document() -> Vec<u8> {
 
 /// What `add` did with one archive.
 #[derive(Debug)]
-pub struct Added {
+pub(crate) struct Added {
     pub coordinates: Coordinates,
     pub sha256: String,
     /// False where the site already held this exact archive.
@@ -59,7 +59,7 @@ pub struct Added {
 /// Adds each archive to `site` (creating it if missing). Everything is checked before
 /// anything is written; the versions list of a module is replaced last, in one rename, and
 /// names only versions whose archive and download answer are in place.
-pub fn add(site: &Path, archives: &[PathBuf]) -> Result<Vec<Added>, Error> {
+pub(crate) fn add(site: &Path, archives: &[PathBuf]) -> Result<Vec<Added>, Error> {
     let packages = read_packages(archives)?;
     let _lock = open_site(site)?;
 

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The fenced Mermaid block for the module whose files are `files` (file name, tree), in the
 /// order given.
-pub fn mermaid(files: &[(&str, &Body)]) -> String {
+pub(super) fn mermaid(files: &[(&str, &Body)]) -> String {
     let graph = Graph::read(files);
     let mut out = String::from("```mermaid\nflowchart LR\n");
     let id = |address: &str| address.replace(['.', '-'], "_");

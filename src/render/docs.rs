@@ -20,12 +20,12 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 /// The markers terraform-docs injects its section between.
-pub const BEGIN: &str = "<!-- BEGIN_TF_DOCS -->";
-pub const END: &str = "<!-- END_TF_DOCS -->";
+pub(crate) const BEGIN: &str = "<!-- BEGIN_TF_DOCS -->";
+pub(crate) const END: &str = "<!-- END_TF_DOCS -->";
 
 /// The name of terraform-docs' configuration file, which it reads from the folder it
 /// documents before any other place.
-pub const CONFIG_FILE: &str = ".terraform-docs.yml";
+pub(crate) const CONFIG_FILE: &str = ".terraform-docs.yml";
 
 /// The `.terraform-docs.yml` beside each README (tapgen adds its header comment).
 ///
@@ -36,7 +36,7 @@ pub const CONFIG_FILE: &str = ".terraform-docs.yml";
 /// there is one, as in the default. `formatter` lets `terraform-docs DIR` work without naming
 /// it; a formatter named on the command line wins. Every other setting keeps its default, and
 /// the output template (the markers) is the default one.
-pub const CONFIG: &str = r#"# terraform-docs reads this file from the folder it documents: its default `markdown table`
+pub(crate) const CONFIG: &str = r#"# terraform-docs reads this file from the folder it documents: its default `markdown table`
 # sections, with the Resources table naming each resource without a documentation link.
 formatter: markdown table
 
@@ -70,7 +70,7 @@ content: |-
 /// The injected section, markers included: what terraform-docs' default output template
 /// (`<!-- BEGIN_TF_DOCS -->\n{{ .Content }}\n<!-- END_TF_DOCS -->`) writes with [`CONFIG`]
 /// for the folder whose `.tf` files are `files` (file name, tree), in any order.
-pub fn section(files: &[(&str, &Body)]) -> String {
+pub(crate) fn section(files: &[(&str, &Body)]) -> String {
     format!("{BEGIN}\n{}\n{END}", markdown_table(&Module::read(files)))
 }
 

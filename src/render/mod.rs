@@ -1,25 +1,45 @@
 //! From the resolved model to documents: one HCL tree per output file.
 //!
 //! The module does not depend on any environment; environments differ only in the values
-//! their root passes in. Each file here builds the resources of one family.
+//! their root passes in. The resources of each family are built in [`crate::family`]; here
+//! are the module and root folders, and the pieces the families share.
 
-mod alarms;
-mod apigateway;
-pub mod diagram;
-pub mod docs;
-mod iam;
-mod lambda;
-mod logs;
+mod diagram;
+pub(crate) mod docs;
 pub mod module;
 pub mod root;
-mod s3;
 pub mod variables;
 
 use crate::error::Error;
 use crate::hcl::reference::local;
 use crate::hcl::{Block, Body, Expr, ObjectEntry};
-use crate::output::{Document, File};
-use crate::stack::{ModuleSource, ModuleSpec};
+use crate::output::{Document, File, SharedBytes};
+use crate::stack::{ModuleSource, ModuleSpec, Stack};
+use std::collections::BTreeMap;
+
+/// The Lambda packages a render carries, by `lambda.source_dir` as the config writes it:
+/// built before rendering ([`crate::build_packages`]), so that rendering reads no file.
+#[derive(Debug, Clone, Default)]
+pub struct Packages {
+    by_source_dir: BTreeMap<String, SharedBytes>,
+}
+
+impl Packages {
+    pub fn insert(&mut self, source_dir: &str, package: SharedBytes) {
+        self.by_source_dir.insert(source_dir.to_owned(), package);
+    }
+
+    /// The package of `stack`'s source folder; one that was not built is a bug in tapgen.
+    pub fn of(&self, stack: &Stack) -> Result<SharedBytes, Error> {
+        let source = &crate::family::lambda::source_dir(stack);
+        self.by_source_dir.get(source).cloned().ok_or_else(|| {
+            Error::internal(format!(
+                "the Lambda package of `{source}` ({}) was not built before rendering",
+                stack.environment
+            ))
+        })
+    }
+}
 
 /// Providers both roots and the module accept: 5.100 is what machine images carry, and 6.x
 /// is the current major.
@@ -110,12 +130,13 @@ pub(crate) fn tagged(body: Body) -> Body {
 }
 
 /// A `jsonencode`d IAM policy document.
-pub(crate) fn policy_document(statements: Vec<Expr>) -> Expr {
+/// `statements` is a tuple of statements, or an expression (`concat(...)`) that makes one.
+pub(crate) fn policy_document(statements: Expr) -> Expr {
     Expr::call(
         "jsonencode",
         vec![Expr::object([
-            ("Version", Expr::string("2012-10-17")),
-            ("Statement", Expr::Tuple(statements)),
+            ("Version", Expr::string(crate::aws::POLICY_VERSION)),
+            ("Statement", statements),
         ])],
     )
 }
@@ -148,14 +169,14 @@ pub(crate) fn entry(key: &str, value: Expr) -> ObjectEntry {
 
 /// The trust policy that lets an AWS service assume a role.
 pub(crate) fn assume_role_policy(service: &str) -> Expr {
-    policy_document(vec![Expr::object([
+    policy_document(Expr::Tuple(vec![Expr::object([
         ("Effect", Expr::string("Allow")),
         (
             "Principal",
             Expr::object([("Service", Expr::string(service))]),
         ),
         ("Action", Expr::string("sts:AssumeRole")),
-    ])])
+    ])]))
 }
 
 /// `lifecycle { create_before_destroy = true }`.
@@ -200,28 +221,30 @@ pub(crate) fn checked(files: Vec<File>) -> Result<Vec<File>, Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::hcl::reference::unresolved;
-    use crate::output::SharedBytes;
-    use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
 
-    /// The default config rendered: the module, its examples and every environment root.
-    fn default_render() -> Vec<File> {
-        let loaded = crate::config::load::parse(
+    /// The embedded default config resolved, with an empty Lambda package.
+    pub(crate) fn default_resolved() -> (crate::stack::Resolved, Packages) {
+        let loaded = crate::check::parse(
             "tapgen.toml",
             crate::config::DEFAULT_CONFIG.to_owned(),
             PathBuf::from("."),
         )
         .unwrap();
-        let spec = crate::stack::module_spec(&loaded.config);
-        let project = crate::stack::project_stack(&loaded.config, &spec);
-        let package = SharedBytes::new(Vec::new());
-        let mut files = module::files(&spec, &project, &package).unwrap();
-        for environment in crate::stack::environments(&loaded.config) {
-            let stack = crate::stack::resolve(&loaded.config, &environment, &spec);
-            files.extend(root::files(&stack, package.clone()).unwrap());
+        let mut packages = Packages::default();
+        packages.insert("lambda", SharedBytes::new(Vec::new()));
+        (crate::stack::resolve(&loaded), packages)
+    }
+
+    /// The default config rendered: the module, its examples and every environment root.
+    fn default_render() -> Vec<File> {
+        let (resolved, packages) = default_resolved();
+        let mut files = module::files(&resolved.module, &resolved.project, &packages).unwrap();
+        for stack in &resolved.stacks {
+            files.extend(root::files(stack, &resolved.module, &packages).unwrap());
         }
         files
     }

@@ -2,88 +2,26 @@
 //! terraform-aws-modules, a README whose tables are the ones terraform-docs writes, and two
 //! examples (`minimal`, `complete`) that each plan as they stand.
 
-use super::apigateway::{REST_API, STAGE};
-use super::iam::{LAMBDA_ROLE, PARTITION};
-use super::lambda::FUNCTION;
-use super::logs::{API_ACCESS_LOGS, LAMBDA_LOGS};
-use super::root::PACKAGE_FILE;
-use super::s3::BUCKET;
+use super::Packages;
 use super::variables;
 use super::{
-    REQUIRED_VERSION, alarms, apigateway, checkov_skips, diagram, docs, extend, iam, lambda, logs,
-    s3, terraform_block, usage_source,
+    REQUIRED_VERSION, checkov_skips, diagram, docs, extend, terraform_block, usage_source,
 };
 use crate::error::Error;
+use crate::family::iam::PARTITION;
 use crate::hcl::reference::{ModuleCall, Resource, var};
 use crate::hcl::{Block, Body, Expr, Ident, TypeExpr};
-use crate::output::{Document, File, SharedBytes};
+use crate::layout::{MANAGED_BY, MODULES_DIR, PACKAGE_FILE};
+use crate::output::{Document, File};
 use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
 
 /// The SNS topic `examples/complete` creates for the alarms to notify.
 pub(crate) const ALARM_TOPIC: Resource = Resource::new("aws_sns_topic", "alarms");
 
-/// The module's outputs: name, description and value.
-pub fn outputs() -> Vec<(&'static str, &'static str, Expr)> {
-    let mut outputs = vec![
-        (
-            "api_invoke_url",
-            "URL that invokes the API's stage.",
-            STAGE.attr("invoke_url"),
-        ),
-        ("api_id", "ID of the REST API.", REST_API.attr("id")),
-        (
-            "api_execution_arn",
-            "Execution ARN of the REST API, for IAM policies that allow calling it.",
-            REST_API.attr("execution_arn"),
-        ),
-        (
-            "api_stage_name",
-            "Name of the API's stage.",
-            STAGE.attr("stage_name"),
-        ),
-        (
-            "function_name",
-            "Name of the Lambda function.",
-            FUNCTION.attr("function_name"),
-        ),
-        (
-            "function_arn",
-            "ARN of the Lambda function.",
-            FUNCTION.attr("arn"),
-        ),
-        (
-            "function_role_arn",
-            "ARN of the function's execution role.",
-            LAMBDA_ROLE.attr("arn"),
-        ),
-        (
-            "bucket_name",
-            "Name of the log bucket that receives request records.",
-            BUCKET.attr("id"),
-        ),
-        ("bucket_arn", "ARN of the log bucket.", BUCKET.attr("arn")),
-        (
-            "lambda_log_group_name",
-            "Name of the function's log group.",
-            LAMBDA_LOGS.attr("name"),
-        ),
-        (
-            "api_access_log_group_name",
-            "Name of the API's access-log group.",
-            API_ACCESS_LOGS.attr("name"),
-        ),
-    ];
-    outputs.push((
-        "alarm_arns",
-        "ARNs of the CloudWatch alarms, by alarm.",
-        Expr::object(
-            alarms::ALARMS
-                .iter()
-                .map(|alarm| (alarm.name, alarm.resource().attr("arn"))),
-        ),
-    ));
-    outputs
+/// The module's outputs: name, description and value, from the families.
+pub fn outputs() -> Vec<crate::family::Output> {
+    crate::family::outputs()
 }
 
 fn versions() -> Body {
@@ -120,7 +58,7 @@ fn main_document() -> Body {
                             Expr::object([
                                 ("Project", var("project")),
                                 ("Environment", var("environment")),
-                                ("ManagedBy", Expr::string("tapgen")),
+                                (MANAGED_BY.0, Expr::string(MANAGED_BY.1)),
                             ]),
                         ],
                     ),
@@ -153,7 +91,7 @@ fn usage(spec: &ModuleSpec, call: &ModuleCall, project: &Stack) -> Body {
     body.push_blank();
     for variable in variables::variables() {
         if variable.default.is_none() {
-            body.push_attr(variable.name, (variable.value)(project));
+            body.push_attr(variable.name, variable.value(project));
         }
     }
     Body::new().block(call.declare(body))
@@ -252,7 +190,7 @@ fn minimal_example(module: &ModuleCall, project: &Stack) -> Example {
     call.push_blank();
     for variable in variables::variables() {
         if variable.default.is_none() {
-            call.push_attr(variable.name, (variable.example)(project));
+            call.push_attr(variable.name, variable.example(project));
         }
     }
     Example {
@@ -272,13 +210,9 @@ fn minimal_example(module: &ModuleCall, project: &Stack) -> Example {
     }
 }
 
-fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
-    let mut call = Body::new().attr("source", "../../");
-    call.push_blank();
-    for variable in variables::variables() {
-        call.push_attr(variable.name, (variable.example)(project));
-    }
-    let topic = extend(
+/// The SNS topic of `examples/complete`, which its alarms notify.
+fn alarm_topic() -> Block {
+    ALARM_TOPIC.declare(extend(
         checkov_skips(&[(
             "CKV_AWS_26",
             "Encrypted with var.kms_key_arn when set; CloudWatch alarms cannot publish to a topic under the AWS managed aws/sns key",
@@ -289,7 +223,40 @@ fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
                 Expr::template("{}-example-alarms", vec![var("project")]),
             )
             .attr("kms_master_key_id", var("kms_key_arn")),
+    ))
+}
+
+/// The provider's resource and data source types the module and its examples declare,
+/// whatever the config: `resource TYPE` and `data TYPE`, sorted. What the provider schema
+/// snapshot holds (`scripts/snapshot-provider-schema.sh` reads `tapgen __families
+/// provider-types`).
+pub fn provider_types() -> std::collections::BTreeSet<String> {
+    let mut bodies = vec![main_document(), Body::new().block(alarm_topic())];
+    bodies.extend(
+        crate::family::documents(&[])
+            .into_iter()
+            .map(|(_, body)| body),
     );
+    let mut types = std::collections::BTreeSet::new();
+    for body in &bodies {
+        for item in &body.items {
+            if let crate::hcl::Item::Block(block) = item
+                && matches!(block.ident.as_str(), "resource" | "data")
+                && let Some(kind) = block.labels.first()
+            {
+                types.insert(format!("{} {kind}", block.ident));
+            }
+        }
+    }
+    types
+}
+
+fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
+    let mut call = Body::new().attr("source", "../../");
+    call.push_blank();
+    for variable in variables::variables() {
+        call.push_attr(variable.name, variable.example(project));
+    }
     let variables = Body::new()
         .block(example_variable(
             "kms_key_arn",
@@ -327,7 +294,7 @@ fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
         ),
         main: Body::new()
             .block(example_provider())
-            .block(ALARM_TOPIC.declare(topic))
+            .block(alarm_topic())
             .block(module.declare(call)),
         variables: extend(example_common_variables(project), variables),
         outputs,
@@ -394,35 +361,28 @@ fn terraform_docs_config(dir: &std::path::Path, command: &str) -> File {
     )
 }
 
-/// The module's `.tf` files: (file name, tree), in the order they are written.
+/// The module's `.tf` files: (file name, tree), in the order they are written: its own,
+/// then each family's.
 fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
     [
         ("versions.tf", versions()),
         ("main.tf", main_document()),
         ("variables.tf", variables::document()),
         ("outputs.tf", outputs_document()),
-        ("s3.tf", s3::document()),
-        ("logs.tf", logs::document(&spec.choices)),
-        ("iam.tf", iam::document()),
-        ("lambda.tf", lambda::document()),
-        ("apigateway.tf", apigateway::document(&spec.choices)),
-        ("alarms.tf", alarms::document()),
     ]
     .into_iter()
+    .chain(crate::family::documents(&spec.environments))
     .map(|(name, body)| (name.to_owned(), body))
     .collect()
 }
 
 /// The files of `modules/<name>/`, paths relative to the output folder. `project` is the
-/// project's own values ([`crate::stack::project_stack`]) and `package` its Lambda package,
+/// project's own values ([`crate::stack::Resolved::project`]) and `packages` hold its Lambda package,
 /// which each example carries so that it plans as it stands. Fails only on a bug in tapgen
 /// (a README template that does not render), before anything is written.
-pub fn files(
-    spec: &ModuleSpec,
-    project: &Stack,
-    package: &SharedBytes,
-) -> Result<Vec<File>, Error> {
-    let dir = PathBuf::from("modules").join(&spec.name);
+pub fn files(spec: &ModuleSpec, project: &Stack, packages: &Packages) -> Result<Vec<File>, Error> {
+    let package = packages.of(project)?;
+    let dir = PathBuf::from(MODULES_DIR).join(&spec.name);
     let command = "tapgen module";
     let tf = module_tf(spec);
     let call = module_call(spec)?;
@@ -475,17 +435,11 @@ mod tests {
 
     #[test]
     fn a_module_name_that_cannot_name_a_block_is_an_error_not_a_panic() {
-        let loaded = crate::config::load::parse(
-            "tapgen.toml",
-            crate::config::DEFAULT_CONFIG.to_owned(),
-            PathBuf::from("."),
-        )
-        .unwrap();
-        let mut spec = crate::stack::module_spec(&loaded.config);
-        let project = crate::stack::project_stack(&loaded.config, &spec);
+        let (resolved, packages) = crate::render::tests::default_resolved();
+        let mut spec = resolved.module.clone();
         // Validation refuses such names; this is the renderer's own guard behind it.
         spec.name = "9lives".to_owned();
-        let error = files(&spec, &project, &SharedBytes::new(Vec::new()))
+        let error = files(&spec, &resolved.project, &packages)
             .map(|_| ())
             .unwrap_err()
             .to_string();

@@ -2,20 +2,20 @@
 //! environment's values, outputs, optional backend, and the Lambda package. `tofu init &&
 //! tofu apply` works on it with no other step.
 
+use super::Packages;
 use super::module::outputs;
 use super::variables::variables;
 use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, terraform_block};
 use crate::error::Error;
 use crate::hcl::reference::ModuleCall;
 use crate::hcl::{Block, Body, Expr};
-use crate::output::{Document, File, SharedBytes};
-use crate::stack::Stack;
+use crate::layout::{ENVS_DIR, MANAGED_BY, PACKAGE_FILE};
+use crate::output::{Document, File};
+use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
 
 /// The module block in every root.
 pub const MODULE: ModuleCall = ModuleCall::new("api");
-/// The Lambda package inside each environment folder.
-pub const PACKAGE_FILE: &str = "lambda.zip";
 
 fn versions(stack: &Stack) -> Body {
     let required_version = if stack.backend.as_ref().is_some_and(|b| b.use_lockfile) {
@@ -30,13 +30,13 @@ fn default_tags(stack: &Stack) -> Expr {
     let mut tags = vec![
         ("Project".to_owned(), Expr::string(&stack.project)),
         ("Environment".to_owned(), Expr::string(&stack.environment)),
-        ("ManagedBy".to_owned(), Expr::string("tapgen")),
+        (MANAGED_BY.0.to_owned(), Expr::string(MANAGED_BY.1)),
     ];
     tags.extend(stack.tags.iter().map(|(k, v)| (k.clone(), Expr::string(v))));
     Expr::object(tags)
 }
 
-fn main_document(stack: &Stack) -> Body {
+fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
     let provider = Block::new(
         "provider",
         &["aws"],
@@ -48,13 +48,13 @@ fn main_document(stack: &Stack) -> Body {
                 Body::new().attr("tags", default_tags(stack)),
             )),
     );
-    let (source, version) = module_source(&stack.module);
+    let (source, version) = module_source(module);
     let mut module = Body::new()
         .attr("source", source)
         .opt_attr("version", version);
     module.push_blank();
     for variable in variables() {
-        module.push_attr(variable.name, (variable.value)(stack));
+        module.push_attr(variable.name, variable.value(stack));
     }
     Body::new().block(provider).block(MODULE.declare(module))
 }
@@ -94,13 +94,13 @@ fn backend(stack: &Stack) -> Option<Body> {
 }
 
 /// The files of `envs/<env>/`, paths relative to the output folder.
-pub fn files(stack: &Stack, package: SharedBytes) -> Result<Vec<File>, Error> {
-    let dir = PathBuf::from("envs").join(&stack.environment);
+pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<Vec<File>, Error> {
+    let dir = PathBuf::from(ENVS_DIR).join(&stack.environment);
     let command = format!("tapgen terraform --env {}", stack.environment);
     let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
     let mut files = vec![
         hcl("versions.tf", versions(stack)),
-        hcl("main.tf", main_document(stack)),
+        hcl("main.tf", main_document(stack, module)),
         // A root has no inputs (every value is in main.tf), but the standard module
         // structure that tflint checks expects the file.
         hcl("variables.tf", Body::new()),
@@ -111,7 +111,7 @@ pub fn files(stack: &Stack, package: SharedBytes) -> Result<Vec<File>, Error> {
     }
     files.push(File::new(
         dir.join(PACKAGE_FILE),
-        Document::Zip(package),
+        Document::Zip(packages.of(stack)?),
         &command,
     ));
     super::checked(files)

@@ -2,12 +2,145 @@
 //! deployment replaced whenever the routes change, and a logged, traced, throttled stage.
 
 use super::iam::API_ACCOUNT;
-use super::lambda::FUNCTION;
+use super::lambda::{FUNCTION, TRACING, TRACING_INPUT};
 use super::logs::API_ACCESS_LOGS;
-use super::{checkov_skips, create_before_destroy, extend, tagged};
+use super::setting::{Default, Input, Kind, Rule, Setting, Values};
+use super::{Family, Output, Section, no_checks, no_inputs};
+use crate::aws;
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
-use crate::stack::SecurityChoices;
+use crate::render::{checkov_skips, create_before_destroy, extend, tagged};
+
+pub(crate) static FAMILY: Family = Family {
+    section: Some(Section {
+        path: &["api"],
+        description: "The API Gateway REST API and its stage.",
+        settings: &[
+            &STAGE_NAME,
+            &THROTTLING_RATE_LIMIT,
+            &THROTTLING_BURST_LIMIT,
+            &AUTHORIZATION,
+            &MANAGE_ACCOUNT_LOGGING_ROLE,
+        ],
+    }),
+    file: ("apigateway.tf", 4),
+    document,
+    inputs: no_inputs,
+    outputs: (outputs, 0),
+    grants: &[],
+    aws_services: &["apigateway"],
+    check: no_checks,
+};
+
+pub(crate) static STAGE_NAME: Setting = Setting {
+    key: "stage_name",
+    kind: Kind::String,
+    default: Default::String("v1"),
+    rule: Rule::Pattern {
+        regex: "^[A-Za-z0-9_-]{1,128}$",
+        noun: "stage name",
+        message: "1 to 128 letters, digits, hyphens and underscores",
+        example: "v1",
+    },
+    doc: "Stage name.",
+    input: Some(Input {
+        name: "api_stage_name",
+        description: "Name of the API Gateway stage.",
+        unset: None,
+        example: |_| Expr::string(crate::stack::EXAMPLE_ENVIRONMENT),
+    }),
+};
+
+pub(crate) static THROTTLING_RATE_LIMIT: Setting = Setting {
+    key: "throttling_rate_limit",
+    kind: Kind::Integer,
+    default: Default::Integer(50),
+    rule: Rule::Range {
+        min: 0,
+        max: Some(aws::API_RATE_LIMIT),
+        limit: Some("requests per second"),
+    },
+    doc: "Steady-state request rate limit per second for the stage.",
+    input: Some(Input {
+        name: "api_throttling_rate_limit",
+        description: "Steady-state requests per second the stage accepts.",
+        unset: None,
+        example: |_| Expr::Number(20),
+    }),
+};
+
+pub(crate) static THROTTLING_BURST_LIMIT: Setting = Setting {
+    key: "throttling_burst_limit",
+    kind: Kind::Integer,
+    default: Default::Integer(100),
+    rule: Rule::Range {
+        min: 0,
+        max: Some(aws::API_BURST_LIMIT),
+        limit: Some(""),
+    },
+    doc: "Burst request limit for the stage.",
+    input: Some(Input {
+        name: "api_throttling_burst_limit",
+        description: "Burst of requests the stage accepts.",
+        unset: None,
+        example: |_| Expr::Number(40),
+    }),
+};
+
+pub(crate) static AUTHORIZATION: Setting = Setting {
+    key: "authorization",
+    kind: Kind::String,
+    default: Default::String(aws::AUTHORIZATION_AWS_IAM),
+    rule: Rule::OneOf {
+        values: &[aws::AUTHORIZATION_AWS_IAM, aws::AUTHORIZATION_NONE],
+        refusal: None,
+    },
+    doc: "Method authorization: `AWS_IAM` (callers sign requests with SigV4) or `NONE` (public).",
+    input: Some(Input {
+        name: "api_authorization",
+        description: "Authorization of the API's methods: AWS_IAM (SigV4-signed callers) or NONE (public).",
+        unset: None,
+        example: |_| Expr::string(aws::AUTHORIZATION_AWS_IAM),
+    }),
+};
+
+/// The module input that makes the module manage the account-level logging role.
+pub(crate) const MANAGE_ACCOUNT_LOGGING_ROLE_INPUT: &str = "manage_account_logging_role";
+
+pub(crate) static MANAGE_ACCOUNT_LOGGING_ROLE: Setting = Setting {
+    key: "manage_account_logging_role",
+    kind: Kind::Boolean,
+    default: Default::Boolean(false),
+    rule: Rule::Any,
+    doc: "Also manage the account-level API Gateway CloudWatch role. There is one per account and region, and stage logging fails until it exists: turn this on in exactly one stack per account and region.",
+    input: Some(Input {
+        name: MANAGE_ACCOUNT_LOGGING_ROLE_INPUT,
+        description: "Controls whether this module manages the account-level API Gateway CloudWatch role. There is one per account and region and stage logging fails without it: enable it in exactly one stack per account and region.",
+        unset: None,
+        example: |_| var(MANAGE_ACCOUNT_LOGGING_ROLE_INPUT),
+    }),
+};
+
+fn outputs() -> Vec<Output> {
+    vec![
+        (
+            "api_invoke_url",
+            "URL that invokes the API's stage.",
+            STAGE.attr("invoke_url"),
+        ),
+        ("api_id", "ID of the REST API.", REST_API.attr("id")),
+        (
+            "api_execution_arn",
+            "Execution ARN of the REST API, for IAM policies that allow calling it.",
+            REST_API.attr("execution_arn"),
+        ),
+        (
+            "api_stage_name",
+            "Name of the API's stage.",
+            STAGE.attr("stage_name"),
+        ),
+    ]
+}
 
 /// The REST API.
 pub(crate) const REST_API: Resource = Resource::new("aws_api_gateway_rest_api", "this");
@@ -43,7 +176,26 @@ const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
     ("xrayTraceId", "$context.xrayTraceId"),
 ];
 
-fn method(route: &'static str, resource_id: Expr, choices: &SecurityChoices) -> Block {
+/// Choices some environment makes that a security scanner flags.
+struct Choices {
+    /// Some environment serves the API without authorization.
+    public_api: bool,
+    /// Some environment turns X-Ray tracing off.
+    tracing_disabled: bool,
+}
+
+impl Choices {
+    fn of(environments: &[Values]) -> Self {
+        Self {
+            public_api: environments
+                .iter()
+                .any(|v| v.string(&AUTHORIZATION) == aws::AUTHORIZATION_NONE),
+            tracing_disabled: environments.iter().any(|v| !v.bool(&TRACING)),
+        }
+    }
+}
+
+fn method(route: &'static str, resource_id: Expr, choices: &Choices) -> Block {
     let mut skips = Vec::new();
     if choices.public_api {
         skips.push((
@@ -78,7 +230,7 @@ fn integration(route: &'static str) -> Block {
     )
 }
 
-fn stage_skips(choices: &SecurityChoices) -> Vec<(&'static str, &'static str)> {
+fn stage_skips(choices: &Choices) -> Vec<(&'static str, &'static str)> {
     let mut skips = vec![(
         "CKV_AWS_120",
         "Responses are per caller and dynamic; a stage cache adds hourly cost and risks serving one caller's data to another",
@@ -104,7 +256,8 @@ fn stage_skips(choices: &SecurityChoices) -> Vec<(&'static str, &'static str)> {
     skips
 }
 
-pub fn document(choices: &SecurityChoices) -> Body {
+fn document(environments: &[Values]) -> Body {
+    let choices = &Choices::of(environments);
     // Ids plus the values tapgen sets: hashing whole resources would change once after the
     // first refresh (the provider reads unset optional fields back as empty values), and
     // force a needless redeployment on every new environment.
@@ -164,7 +317,7 @@ pub fn document(choices: &SecurityChoices) -> Body {
                         .attr("rest_api_id", REST_API.attr("id"))
                         .attr("deployment_id", DEPLOYMENT.attr("id"))
                         .attr("stage_name", var("api_stage_name"))
-                        .attr("xray_tracing_enabled", var("lambda_tracing_enabled")),
+                        .attr("xray_tracing_enabled", var(TRACING_INPUT)),
                 ),
             )
             .block(Block::new(

@@ -1,15 +1,27 @@
 //! The function's execution role, with a least-privilege policy, and the opt-in account-level
 //! role that lets API Gateway write logs.
 
-use super::logs::LAMBDA_LOGS;
-use super::s3::BUCKET;
-use super::{assume_role_policy, statement, tagged};
+use super::apigateway::MANAGE_ACCOUNT_LOGGING_ROLE_INPUT;
+use super::{Family, Grant, Output, no_checks, no_inputs};
 use crate::hcl::reference::{DataSource, Resource, local, var};
-use crate::hcl::{BinaryOp, Body, Expr};
+use crate::hcl::{Body, Expr};
+use crate::render::{assume_role_policy, statement, tagged};
+
+pub(crate) static FAMILY: Family = Family {
+    section: None,
+    file: ("iam.tf", 2),
+    document: |_| document(),
+    inputs: no_inputs,
+    outputs: (outputs, 2),
+    grants: &[],
+    // The account-level API Gateway settings that name the logging role are here too.
+    aws_services: &["iam", "apigateway"],
+    check: no_checks,
+};
 
 /// The function's execution role.
 pub(crate) const LAMBDA_ROLE: Resource = Resource::new("aws_iam_role", "lambda");
-/// The function's least-privilege policy ([`LAMBDA_POLICY`]).
+/// The function's least-privilege policy: the statements the families need ([`super::grants`]).
 pub(crate) const LAMBDA_ROLE_POLICY: Resource = Resource::new("aws_iam_role_policy", "lambda");
 const APIGATEWAY_ROLE: Resource = Resource::new("aws_iam_role", "apigateway_cloudwatch");
 const APIGATEWAY_ROLE_POLICY: Resource =
@@ -19,73 +31,19 @@ pub(crate) const API_ACCOUNT: Resource = Resource::new("aws_api_gateway_account"
 /// The partition (`aws`, `aws-cn`, ...) the module is applied in.
 pub(crate) const PARTITION: DataSource = DataSource::new("aws_partition", "current");
 
-/// One statement of the function's policy.
-pub struct Grant {
-    pub sid: &'static str,
-    pub actions: &'static [&'static str],
-    /// The feature that needs it, as a condition on the module's variables; `None` for what
-    /// every function needs. The module serves every environment, so a grant for a feature
-    /// that can be off is made in HCL, per instance.
-    pub when: Option<fn() -> Expr>,
-}
-
-/// The function's policy: only what the features in use need. Kept here so tests can assert
-/// on it. KMS for the log groups and SNS for the alarms need no grant here: CloudWatch Logs
-/// and CloudWatch itself use those, under their own service principals.
-pub const LAMBDA_POLICY: &[Grant] =
-    &[
-        Grant {
-            sid: "WriteOwnLogs",
-            actions: &["logs:CreateLogStream", "logs:PutLogEvents"],
-            when: None,
-        },
-        Grant {
-            sid: "WriteRequestRecords",
-            actions: &["s3:PutObject"],
-            when: None,
-        },
-        Grant {
-            sid: "WriteTraces",
-            actions: &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-            when: Some(|| var("lambda_tracing_enabled")),
-        },
-        Grant {
-            sid: "EncryptRequestRecords",
-            actions: &["kms:GenerateDataKey"],
-            // With `aws:kms` and no key of the user's, S3 uses the AWS managed `aws/s3` key,
-            // whose key policy already lets S3 use it for the account's principals.
-            when: Some(|| {
-                Expr::binary(var("bucket_sse_algorithm"), BinaryOp::Eq, "aws:kms").and(
-                    Expr::binary(var("bucket_kms_key_arn"), BinaryOp::Ne, Expr::Null),
-                )
-            }),
-        },
-    ];
-
-/// The resource each grant is scoped to.
-fn resource(sid: &str) -> Expr {
-    match sid {
-        "WriteOwnLogs" => Expr::template("{}:*", vec![LAMBDA_LOGS.attr("arn")]),
-        "WriteRequestRecords" => Expr::template("{}/*", vec![BUCKET.attr("arn")]),
-        "EncryptRequestRecords" => var("bucket_kms_key_arn"),
-        // X-Ray has no resource-level permissions.
-        _ => Expr::string("*"),
-    }
-}
-
 fn grant_statement(grant: &Grant) -> Expr {
-    statement(grant.sid, "Allow", grant.actions, resource(grant.sid), None)
+    statement(grant.sid, "Allow", grant.actions, (grant.resource)(), None)
 }
 
-/// `concat([always needed...], condition ? [statement] : [], ...)`.
+/// `concat([always needed...], condition ? [statement] : [], ...)`: the statements every
+/// family needs ([`super::grants`]), those for a feature that can be off made per instance.
 fn lambda_statements() -> Expr {
-    let always = LAMBDA_POLICY
-        .iter()
+    let always = super::grants()
         .filter(|grant| grant.when.is_none())
         .map(grant_statement)
         .collect();
     let mut parts = vec![Expr::Tuple(always)];
-    for grant in LAMBDA_POLICY {
+    for grant in super::grants() {
         let Some(condition) = grant.when else {
             continue;
         };
@@ -98,15 +56,17 @@ fn lambda_statements() -> Expr {
     Expr::call("concat", parts)
 }
 
-pub fn document() -> Body {
-    let policy = Expr::call(
-        "jsonencode",
-        vec![Expr::object([
-            ("Version", Expr::string("2012-10-17")),
-            ("Statement", lambda_statements()),
-        ])],
-    );
-    let account_role = || Expr::cond(var("manage_account_logging_role"), 1i64, 0i64);
+fn outputs() -> Vec<Output> {
+    vec![(
+        "function_role_arn",
+        "ARN of the function's execution role.",
+        LAMBDA_ROLE.attr("arn"),
+    )]
+}
+
+fn document() -> Body {
+    let policy = crate::render::policy_document(lambda_statements());
+    let account_role = || Expr::cond(var(MANAGE_ACCOUNT_LOGGING_ROLE_INPUT), 1i64, 0i64);
     Body::new()
         .block(LAMBDA_ROLE.declare(
             tagged(

@@ -1,84 +1,89 @@
-//! AWS's own rules and tapgen's naming rules, checked on every resolved environment.
-//!
-//! The shape of the config (keys, types, single-value ranges) is checked before this, against
-//! the schema ([`super::structure`]); what is here needs several values or AWS's lists.
+//! AWS's own rules and tapgen's naming rules, checked on the resolved environments
+//! ([`crate::stack::Resolved`]), after the config's shape and each setting's own rule
+//! ([`crate::config::structure`]); what is here needs several values or AWS's lists.
 //!
 //! All problems are collected and reported together, in file order. Each points at the line
 //! that set the offending value: the environment's overlay when it sets the key, else the
 //! project-wide value, else (for defaults and derived names) the nearest table that is
 //! written. A value inherited by several environments is reported once, where it is written.
 
-use super::load::Loaded;
-use super::regions;
-use super::secrets::looks_like_secret;
-use super::source::Source;
+use crate::aws::{self, regions};
+use crate::config::secrets::looks_like_secret;
+use crate::config::source::Source;
+use crate::config::{ConfigFile, Loaded};
 use crate::error::{ArnOf, Diagnostic, Error, Holder, Problem, Rule, shown, ticked};
-use crate::stack::{self, Stack};
+use crate::layout::MANAGED_TAGS;
+use crate::stack::{self, Resolved, Stack};
 use std::collections::BTreeSet;
-
-/// Python runtimes AWS still accepts for new functions and the aws provider 5.100+ knows.
-pub const SUPPORTED_RUNTIMES: &[&str] = &["python3.11", "python3.12", "python3.13"];
-
-/// The retention periods CloudWatch Logs accepts, in days.
-pub const RETENTION_DAYS: &[u32] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
-
-/// Lambda environment variables that tapgen sets itself.
-pub const MANAGED_VARIABLES: &[&str] = &["LOG_BUCKET_NAME", "ENVIRONMENT"];
-
-/// Tags the module sets on every resource.
-pub const MANAGED_TAGS: &[&str] = &["Project", "Environment", "ManagedBy"];
-
-/// The most tags AWS allows on one resource (tags with the reserved `aws:` prefix aside).
-pub const MAX_TAGS: usize = 50;
-
-/// The most bytes Lambda allows for a function's environment variables, measured as the JSON
-/// object of names and values (Lambda's own error quotes the "string measured").
-pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
+use std::path::{Path, PathBuf};
 
 /// The longest suffix the module appends to `<project>-<env>` in a resource name
-/// (`-apigw-cloudwatch`, on the account logging role) and the 64-character IAM role limit.
+/// (`-apigw-cloudwatch`, on the account logging role), within the IAM role name limit.
 const LONGEST_NAME_SUFFIX: usize = "-apigw-cloudwatch".len();
-const NAME_LIMIT: usize = 64;
 
-/// Checks the config and resolves the requested environments.
-pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Vec<Stack>, Error> {
-    let config = &loaded.config;
-    let mut diagnostics = check(loaded);
-    if !diagnostics.is_empty() {
-        crate::error::sort_by_location(&mut diagnostics);
-        return Err(Error::Config {
-            file: loaded.source.name.clone(),
-            diagnostics,
-        });
-    }
-    let declared = stack::environments(config);
-    let module = stack::module_spec(config);
-    let is_declared: BTreeSet<&String> = declared.iter().collect();
-    requested
-        .iter()
-        .map(|environment| {
-            if !is_declared.contains(environment) {
-                return Err(Error::UndeclaredEnvironment {
-                    name: environment.clone(),
-                    file: loaded.source.name.clone(),
-                    closest: crate::suggest::closest(
-                        environment,
-                        declared.iter().map(String::as_str),
-                    )
-                    .map(str::to_owned),
-                    declared: declared.clone(),
-                });
-            }
-            Ok(stack::resolve(config, environment, &module))
-        })
-        .collect()
+/// Loads `--config PATH` (see [`crate::config::load()`]) and reports every problem of its shape
+/// together with the rule problems of the rest.
+pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
+    finish(crate::config::load::load(path)?)
 }
 
-/// Every rule problem of every declared environment, in the order found.
-pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
+/// Parses config text (see [`crate::config::load::parse`]) and reports every problem of its
+/// shape together with the rule problems of the rest: `name` is what messages call the file.
+pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Error> {
+    finish(crate::config::load::parse(name, text, base_dir)?)
+}
+
+/// A parse with problems of shape fails, with the rule problems of what is left added.
+fn finish(parsed: crate::config::load::Parsed) -> Result<Loaded, Error> {
+    let crate::config::load::Parsed { loaded, problems } = parsed;
+    if problems.is_empty() {
+        return Ok(loaded);
+    }
+    let mut diagnostics = problems;
+    diagnostics.extend(check(&loaded, &stack::resolve(&loaded)));
+    Err(config_error(&loaded, diagnostics))
+}
+
+fn config_error(loaded: &Loaded, mut diagnostics: Vec<Diagnostic>) -> Error {
+    crate::error::sort_by_location(&mut diagnostics);
+    Error::Config {
+        file: loaded.source.name.clone(),
+        diagnostics,
+    }
+}
+
+/// Resolves the config once, checks every environment, and keeps the requested ones (in the
+/// order requested) in [`Resolved::stacks`].
+pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Resolved, Error> {
+    let mut resolved = stack::resolve(loaded);
+    let diagnostics = check(loaded, &resolved);
+    if !diagnostics.is_empty() {
+        return Err(config_error(loaded, diagnostics));
+    }
+    let declared = stack::environments(&loaded.config);
+    let mut stacks = Vec::new();
+    for environment in requested {
+        let Some(index) = resolved
+            .stacks
+            .iter()
+            .position(|stack| stack.environment == *environment)
+        else {
+            return Err(Error::UndeclaredEnvironment {
+                name: environment.clone(),
+                file: loaded.source.name.clone(),
+                closest: crate::suggest::closest(environment, declared.iter().map(String::as_str))
+                    .map(str::to_owned),
+                declared,
+            });
+        };
+        stacks.push(resolved.stacks[index].clone());
+    }
+    resolved.stacks = stacks;
+    Ok(resolved)
+}
+
+/// Every rule problem of every resolved environment, in the order found.
+pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
     let config = &loaded.config;
     let mut checker = Checker {
         source: &loaded.source,
@@ -86,21 +91,20 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
         diagnostics: Vec::new(),
         seen: BTreeSet::new(),
     };
-    let module = stack::module_spec(config);
-    checker.project(config, &module);
+    checker.project(config, &resolved.module);
     checker.publish(config);
-    checker.oci_tag(config, &module);
-    for environment in &stack::environments(config) {
-        let resolved = stack::resolve(config, environment, &module);
-        checker.environment_name(environment);
-        checker.stack(&resolved);
+    checker.oci_tag(config, &resolved.module);
+    for stack in &resolved.stacks {
+        checker.environment_name(&stack.environment);
+        checker.stack(stack);
     }
     checker.diagnostics
 }
 
-struct Checker<'a> {
+/// The rule checks of one config, which each family's own checks report through.
+pub struct Checker<'a> {
     source: &'a Source,
-    base_dir: &'a std::path::Path,
+    base_dir: &'a Path,
     diagnostics: Vec<Diagnostic>,
     /// A project-wide mistake is found once per environment; report it once: the same
     /// place, key and advice is the same problem.
@@ -128,6 +132,17 @@ fn written_paths<'k>(environment: Option<&'k str>, key: &[&'k str]) -> [Vec<&'k 
 }
 
 impl Checker<'_> {
+    /// Reports a problem with `key` (its project-wide path, such as `lambda.memory_mb`) as
+    /// resolved for `stack`'s environment.
+    pub(crate) fn report(&mut self, stack: &Stack, key: &[&str], problem: Problem) {
+        self.error(Some(&stack.environment), key, problem);
+    }
+
+    /// The folder `lambda.source_dir` is relative to.
+    pub(crate) fn base_dir(&self) -> &Path {
+        self.base_dir
+    }
+
     /// Reports a problem with `key` (its project-wide path, such as `lambda.memory_mb` or
     /// `project.region`) as resolved for `environment`.
     fn error(&mut self, environment: Option<&str>, key: &[&str], problem: Problem) {
@@ -172,7 +187,7 @@ impl Checker<'_> {
         }
     }
 
-    fn project(&mut self, config: &super::ConfigFile, module: &stack::ModuleSpec) {
+    fn project(&mut self, config: &ConfigFile, module: &stack::ModuleSpec) {
         let name = &config.project.name;
         if !is_name(name, true) {
             self.error(
@@ -250,7 +265,7 @@ impl Checker<'_> {
 
     /// `[publish]`: each value in the form its target takes, and the registry's namespace the
     /// module's own.
-    fn publish(&mut self, config: &super::ConfigFile) {
+    fn publish(&mut self, config: &ConfigFile) {
         let publish = &config.publish;
         if let Some(git) = &publish.git {
             match check_git_repository(git) {
@@ -340,7 +355,7 @@ impl Checker<'_> {
     }
 
     /// An OCI tag (`?tag=<version>`) has no `+`: a version with build metadata can't be one.
-    fn oci_tag(&mut self, config: &super::ConfigFile, module: &stack::ModuleSpec) {
+    fn oci_tag(&mut self, config: &ConfigFile, module: &stack::ModuleSpec) {
         let oci =
             config.publish.oci.is_some() || matches!(module.source, stack::ModuleSource::Oci(_));
         if oci && module.version.contains('+') {
@@ -376,10 +391,9 @@ impl Checker<'_> {
         if let Some(problem) = regions::check(&stack.region) {
             self.error(env, &["project", "region"], problem);
         }
-        self.lambda(stack);
-        self.api(stack);
-        self.logs_and_bucket(stack);
-        self.alarms(stack);
+        for family in crate::family::FAMILIES {
+            (family.check)(self, stack);
+        }
         self.tags(stack);
         self.backend(stack);
     }
@@ -399,7 +413,7 @@ impl Checker<'_> {
             );
         }
         let longest = stack.project.len() + 1 + stack.environment.len() + LONGEST_NAME_SUFFIX;
-        if longest > NAME_LIMIT {
+        if longest > aws::IAM_NAME_LIMIT {
             let prefix = format!("{}-{}", stack.project, stack.environment);
             self.error(
                 env,
@@ -408,234 +422,24 @@ impl Checker<'_> {
                     longest_name: format!("{prefix}-apigw-cloudwatch"),
                     prefix,
                     length: longest,
-                    limit: NAME_LIMIT,
+                    limit: aws::IAM_NAME_LIMIT,
                     suffix: LONGEST_NAME_SUFFIX,
                 },
             );
         }
     }
 
-    fn lambda(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let lambda = &stack.lambda;
-        if !SUPPORTED_RUNTIMES.contains(&lambda.runtime.as_str()) {
-            self.error(
-                env,
-                &["lambda", "runtime"],
-                Problem::Runtime {
-                    runtime: lambda.runtime.clone(),
-                    deprecated: lambda.runtime.starts_with("python"),
-                    supported: owned(SUPPORTED_RUNTIMES),
-                },
-            );
-        }
-        if !is_handler(&lambda.handler) {
-            self.error(
-                env,
-                &["lambda", "handler"],
-                invalid(Rule::Handler, &lambda.handler, None),
-            );
-        }
-        self.source_dir(stack);
-        for (name, value) in &lambda.environment {
-            let key = ["lambda", "environment", name.as_str()];
-            if !is_env_var_name(name) {
-                self.error(env, &key, invalid(Rule::VariableName, name, None));
-            } else if MANAGED_VARIABLES.contains(&name.as_str())
-                || name.starts_with("AWS_")
-                || name.starts_with("LAMBDA_")
-            {
-                self.error(
-                    env,
-                    &key,
-                    Problem::ReservedVariable {
-                        name: name.clone(),
-                        managed: owned(MANAGED_VARIABLES),
-                    },
-                );
-            }
-            if let Some(secret) = looks_like_secret(name, value) {
-                let holder = Holder::EnvironmentVariable(name.clone());
-                self.error(env, &key, Problem::Secret { holder, secret });
-            }
-        }
-        // Lambda measures the variables it is given, tapgen's own included, as one JSON object.
-        let mut all = lambda.environment.clone();
-        all.insert("LOG_BUCKET_NAME".to_owned(), stack.bucket_name());
-        all.insert("ENVIRONMENT".to_owned(), stack.environment.clone());
-        let size = serde_json::to_string(&all).map_or(0, |json| json.len());
-        if size > MAX_ENVIRONMENT_BYTES {
-            self.error(
-                env,
-                &["lambda", "environment"],
-                Problem::EnvironmentTooLarge {
-                    environment: stack.environment.clone(),
-                    bytes: size,
-                    limit: MAX_ENVIRONMENT_BYTES,
-                },
-            );
-        }
-    }
-
-    fn source_dir(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let dir = self.base_dir.join(&stack.lambda.source_dir);
-        let module_file = stack
-            .lambda
-            .handler
-            .rsplit_once('.')
-            .map(|(module, _)| format!("{}.py", module.replace('.', "/")));
-        if !dir.is_dir() {
-            self.error(
-                env,
-                &["lambda", "source_dir"],
-                Problem::MissingSourceDir {
-                    dir: dir.display().to_string(),
-                },
-            );
-        } else if let Some(file) = module_file
-            && is_handler(&stack.lambda.handler)
-            && !dir.join(&file).is_file()
-        {
-            self.error(
-                env,
-                &["lambda", "handler"],
-                Problem::MissingHandlerFile {
-                    handler: stack.lambda.handler.clone(),
-                    path: dir.join(&file).display().to_string(),
-                    file,
-                    dir: dir.display().to_string(),
-                },
-            );
-        }
-    }
-
-    fn api(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let api = &stack.api;
-        let stage_ok = (1..=128).contains(&api.stage_name.len())
-            && api
-                .stage_name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !stage_ok {
-            self.error(
-                env,
-                &["api", "stage_name"],
-                invalid(Rule::StageName, &api.stage_name, None),
-            );
-        }
-        for (name, value, limit, unit) in [
-            (
-                "throttling_rate_limit",
-                api.throttling_rate_limit,
-                10_000,
-                "requests per second",
-            ),
-            (
-                "throttling_burst_limit",
-                api.throttling_burst_limit,
-                5_000,
-                "",
-            ),
-        ] {
-            if u64::from(value) > limit {
-                self.error(
-                    env,
-                    &["api", name],
-                    Problem::AboveAccountLimit {
-                        name: name.to_owned(),
-                        value: value.into(),
-                        limit,
-                        unit,
-                    },
-                );
-            }
-        }
-    }
-
-    fn logs_and_bucket(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        if !RETENTION_DAYS.contains(&stack.logs.retention_days) {
-            let nearest = RETENTION_DAYS
-                .iter()
-                .min_by_key(|days| days.abs_diff(stack.logs.retention_days))
-                .copied()
-                .unwrap_or(365);
-            self.error(
-                env,
-                &["logs", "retention_days"],
-                Problem::NotOneOf {
-                    name: "retention_days".to_owned(),
-                    value: stack.logs.retention_days.to_string(),
-                    allowed: RETENTION_DAYS.iter().map(u32::to_string).collect(),
-                    closest: Some(nearest.to_string()),
-                },
-            );
-        }
-        if let Some(arn) = &stack.logs.kms_key_arn {
-            self.arn(stack, &["logs", "kms_key_arn"], arn, ArnOf::KmsKey);
-        }
-        let bucket = &stack.bucket;
-        if let Some(arn) = &bucket.kms_key_arn {
-            if bucket.encryption != super::model::Encryption::AwsKms {
-                self.error(env, &["bucket", "kms_key_arn"], Problem::KmsKeyIgnored);
-            } else {
-                self.arn(stack, &["bucket", "kms_key_arn"], arn, ArnOf::KmsKey);
-            }
-        }
-    }
-
-    fn alarms(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let alarms = &stack.alarms;
-        if !(alarms.period_s == 10
-            || alarms.period_s == 30
-            || (alarms.period_s > 0 && alarms.period_s.is_multiple_of(60)))
-        {
-            self.error(
-                env,
-                &["alarms", "period_s"],
-                Problem::AlarmPeriod {
-                    seconds: alarms.period_s,
-                },
-            );
-        }
-        let window = u64::from(alarms.period_s) * u64::from(alarms.evaluation_periods);
-        if window > 86_400 {
-            self.error(
-                env,
-                &["alarms", "evaluation_periods"],
-                Problem::AlarmWindowTooLong { seconds: window },
-            );
-        }
-        let timeout_ms = u64::from(stack.lambda.timeout_s) * 1000;
-        if u64::from(alarms.lambda_duration_p99_ms) > timeout_ms {
-            self.error(
-                env,
-                &["alarms", "lambda_duration_p99_ms"],
-                Problem::AlarmNeverFires {
-                    value: alarms.lambda_duration_p99_ms,
-                    timeout_ms,
-                },
-            );
-        }
-        for arn in &alarms.sns_topic_arns {
-            self.arn(stack, &["alarms", "sns_topic_arns"], arn, ArnOf::SnsTopic);
-        }
-    }
-
     fn tags(&mut self, stack: &Stack) {
         let env = Some(stack.environment.as_str());
         let count = stack.tags.len() + MANAGED_TAGS.len();
-        if count > MAX_TAGS {
+        if count > aws::MAX_TAGS {
             self.error(
                 env,
                 &["tags"],
                 Problem::TooManyTags {
                     environment: stack.environment.clone(),
                     count,
-                    limit: MAX_TAGS,
+                    limit: aws::MAX_TAGS,
                     managed: owned(MANAGED_TAGS),
                 },
             );
@@ -690,7 +494,7 @@ impl Checker<'_> {
 
     /// Checks that `arn` is an ARN of what `of` names in a known region of the environment's
     /// partition.
-    fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) {
+    pub(crate) fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) {
         let env = Some(stack.environment.as_str());
         let service = match of {
             ArnOf::KmsKey => "kms",
@@ -755,7 +559,7 @@ impl Checker<'_> {
 }
 
 /// A value that breaks `rule`.
-fn invalid(rule: Rule, value: &str, reason: Option<String>) -> Problem {
+pub(crate) fn invalid(rule: Rule, value: &str, reason: Option<String>) -> Problem {
     Problem::Invalid {
         rule,
         value: value.to_owned(),
@@ -763,7 +567,7 @@ fn invalid(rule: Rule, value: &str, reason: Option<String>) -> Problem {
     }
 }
 
-fn owned(items: &[&str]) -> Vec<String> {
+pub(crate) fn owned(items: &[&str]) -> Vec<String> {
     items.iter().map(|item| (*item).to_owned()).collect()
 }
 
@@ -1110,20 +914,6 @@ fn is_git_or_oci_source(source: &str) -> bool {
     })
 }
 
-fn is_handler(handler: &str) -> bool {
-    let parts: Vec<&str> = handler.split('.').collect();
-    parts.len() >= 2
-        && parts.iter().all(|part| {
-            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
-}
-
-fn is_env_var_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
 }
@@ -1197,9 +987,6 @@ mod tests {
 
     #[test]
     fn small_grammars() {
-        assert!(is_handler("handler.handler"));
-        assert!(is_handler("app.main.run"));
-        assert!(!is_handler("handler"));
         assert_eq!(
             arn_partition("arn:aws:sns:us-east-1:123456789012:alerts", "sns"),
             Some("aws")

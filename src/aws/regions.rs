@@ -10,16 +10,15 @@
 use crate::error::Problem;
 
 /// One AWS partition: its id (the second field of an ARN) and its regions.
-pub struct Partition {
+pub(crate) struct Partition {
     pub id: &'static str,
-    pub name: &'static str,
     pub regions: &'static [&'static str],
 }
 
-pub const PARTITIONS: &[Partition] = &[
+pub(crate) const PARTITIONS: &[Partition] = &[
     Partition {
         id: "aws",
-        name: "AWS Standard",
+        // AWS Standard
         regions: &[
             "af-south-1",
             "ap-east-1",
@@ -58,61 +57,61 @@ pub const PARTITIONS: &[Partition] = &[
     },
     Partition {
         id: "aws-cn",
-        name: "AWS China",
+        // AWS China
         regions: &["cn-north-1", "cn-northwest-1"],
     },
     Partition {
         id: "aws-us-gov",
-        name: "AWS GovCloud (US)",
+        // AWS GovCloud (US)
         regions: &["us-gov-east-1", "us-gov-west-1"],
     },
     Partition {
         id: "aws-eusc",
-        name: "AWS European Sovereign Cloud",
+        // AWS European Sovereign Cloud
         regions: &["eusc-de-east-1"],
     },
     Partition {
         id: "aws-iso",
-        name: "AWS ISO (US)",
+        // AWS ISO (US)
         regions: &["us-iso-east-1", "us-iso-west-1"],
     },
     Partition {
         id: "aws-iso-b",
-        name: "AWS ISOB (US)",
+        // AWS ISOB (US)
         regions: &["us-isob-east-1"],
     },
     Partition {
         id: "aws-iso-e",
-        name: "AWS ISOE (Europe)",
+        // AWS ISOE (Europe)
         regions: &["eu-isoe-west-1"],
     },
     Partition {
         id: "aws-iso-f",
-        name: "AWS ISOF",
+        // AWS ISOF
         regions: &["us-isof-east-1", "us-isof-south-1"],
     },
 ];
 
 /// Regions that exist but that the aws provider 5.100.0 refuses as "invalid AWS Region".
-pub const NEWER_THAN_PROVIDER: &[&str] = &["ap-southeast-6", "us-isob-west-1"];
+pub(crate) const NEWER_THAN_PROVIDER: &[&str] = &["ap-southeast-6", "us-isob-west-1"];
 
 /// The partition a region belongs to, if tapgen knows the region.
-pub fn partition_of(region: &str) -> Option<&'static Partition> {
+pub(crate) fn partition_of(region: &str) -> Option<&'static Partition> {
     PARTITIONS.iter().find(|p| p.regions.contains(&region))
 }
 
 /// The partition with this id (`aws`, `aws-cn`, ...).
-pub fn partition(id: &str) -> Option<&'static Partition> {
+pub(crate) fn partition(id: &str) -> Option<&'static Partition> {
     PARTITIONS.iter().find(|p| p.id == id)
 }
 
 /// Every known region, partition by partition.
-pub fn all_regions() -> impl Iterator<Item = &'static str> {
+pub(crate) fn all_regions() -> impl Iterator<Item = &'static str> {
     PARTITIONS.iter().flat_map(|p| p.regions.iter().copied())
 }
 
 /// Why `region` can't be used, or `None` when it is known.
-pub fn check(region: &str) -> Option<Problem> {
+pub(crate) fn check(region: &str) -> Option<Problem> {
     if partition_of(region).is_some() {
         return None;
     }

@@ -1,0 +1,408 @@
+//! The function and the permission that lets this API, and only this API, invoke it.
+
+use super::apigateway::REST_API;
+use super::iam::{LAMBDA_ROLE, LAMBDA_ROLE_POLICY};
+use super::logs::LAMBDA_LOGS;
+use super::s3::BUCKET;
+use super::setting::{Default, Input, Kind, Rule, Setting};
+use super::{Family, Grant, Output, Section};
+use crate::aws;
+use crate::check::{Checker, invalid, owned};
+use crate::config::secrets::looks_like_secret;
+use crate::error::{Holder, Problem, Rule as Named};
+use crate::hcl::reference::{Resource, local, path_module, var};
+use crate::hcl::{Block, Body, Expr, TypeExpr};
+use crate::layout::MANAGED_VARIABLES;
+use crate::render::variables::{Example, Value, Variable};
+use crate::render::{checkov_skips, extend, tagged};
+use crate::stack::Stack;
+
+pub(crate) static FAMILY: Family = Family {
+    section: Some(Section {
+        path: &["lambda"],
+        description: "The Lambda function that handles every request.",
+        settings: &[
+            &RUNTIME,
+            &HANDLER,
+            &SOURCE_DIR,
+            &MEMORY_MB,
+            &TIMEOUT_S,
+            &TRACING,
+            &RESERVED_CONCURRENCY,
+            &ENVIRONMENT,
+        ],
+    }),
+    file: ("lambda.tf", 3),
+    document: |_| document(),
+    inputs: || vec![package_path()],
+    outputs: (outputs, 1),
+    grants: &[Grant {
+        sid: "WriteTraces",
+        actions: &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        // X-Ray has no resource-level permissions.
+        resource: || Expr::string("*"),
+        when: Some(|| var(TRACING_INPUT)),
+    }],
+    aws_services: &["lambda"],
+    check,
+};
+
+pub(crate) static RUNTIME: Setting = Setting {
+    key: "runtime",
+    kind: Kind::String,
+    default: Default::String("python3.12"),
+    rule: Rule::OneOf {
+        values: aws::SUPPORTED_RUNTIMES,
+        refusal: Some(|runtime| Problem::Runtime {
+            runtime: runtime.to_owned(),
+            deprecated: runtime.starts_with("python"),
+            supported: aws::SUPPORTED_RUNTIMES
+                .iter()
+                .map(|r| (*r).to_owned())
+                .collect(),
+        }),
+    },
+    doc: "Python runtime; runtimes AWS no longer accepts for new functions are refused.",
+    input: Some(Input {
+        name: "lambda_runtime",
+        description: "Python runtime of the function.",
+        unset: None,
+        example: |v| Expr::string(v.string(&RUNTIME)),
+    }),
+};
+
+pub(crate) static HANDLER: Setting = Setting {
+    key: "handler",
+    kind: Kind::String,
+    default: Default::String("handler.handler"),
+    rule: Rule::Any,
+    doc: "Handler as `module.function`.",
+    input: Some(Input {
+        name: "lambda_handler",
+        description: "Function entry point as module.function.",
+        unset: None,
+        example: |v| Expr::string(v.string(&HANDLER)),
+    }),
+};
+
+pub(crate) static SOURCE_DIR: Setting = Setting {
+    key: "source_dir",
+    kind: Kind::String,
+    default: Default::String("lambda"),
+    rule: Rule::Any,
+    doc: "Folder holding the handler, relative to the config file; `.` for a handler beside the config. tapgen's own output and config, dot-files, `tests/`, `__pycache__`, `*.pyc` and `node_modules` are left out of the package.",
+    input: None,
+};
+
+pub(crate) static MEMORY_MB: Setting = Setting {
+    key: "memory_mb",
+    kind: Kind::Integer,
+    default: Default::Integer(256),
+    rule: Rule::Range {
+        min: aws::LAMBDA_MEMORY_MB.0,
+        max: Some(aws::LAMBDA_MEMORY_MB.1),
+        limit: None,
+    },
+    doc: "Memory in MB.",
+    input: Some(Input {
+        name: "lambda_memory_size",
+        description: "Memory of the function in MB.",
+        unset: None,
+        example: |_| Expr::Number(512),
+    }),
+};
+
+pub(crate) static TIMEOUT_S: Setting = Setting {
+    key: "timeout_s",
+    kind: Kind::Integer,
+    default: Default::Integer(10),
+    rule: Rule::Range {
+        min: aws::LAMBDA_TIMEOUT_S.0,
+        max: Some(aws::LAMBDA_TIMEOUT_S.1),
+        limit: None,
+    },
+    doc: "Timeout in seconds; API Gateway itself gives up after 29 s.",
+    input: Some(Input {
+        name: "lambda_timeout",
+        description: "Timeout of the function in seconds. API Gateway waits at most 29 seconds.",
+        unset: None,
+        example: |_| Expr::Number(15),
+    }),
+};
+
+/// The module input that turns X-Ray tracing on, which the API stage reads too.
+pub(crate) const TRACING_INPUT: &str = "lambda_tracing_enabled";
+
+pub(crate) static TRACING: Setting = Setting {
+    key: "tracing",
+    kind: Kind::Boolean,
+    default: Default::Boolean(true),
+    rule: Rule::Any,
+    doc: "X-Ray active tracing.",
+    input: Some(Input {
+        name: TRACING_INPUT,
+        description: "Controls whether X-Ray active tracing is on for the function and the API stage.",
+        unset: None,
+        example: |_| Expr::Bool(true),
+    }),
+};
+
+pub(crate) static RESERVED_CONCURRENCY: Setting = Setting {
+    key: "reserved_concurrency",
+    kind: Kind::Integer,
+    default: Default::None,
+    // 0 would stop the function from ever running.
+    rule: Rule::Range {
+        min: 1,
+        max: None,
+        limit: None,
+    },
+    doc: "Concurrency reserved for the function; unset leaves it unreserved.",
+    input: Some(Input {
+        name: "lambda_reserved_concurrency",
+        description: "Concurrent executions reserved for the function; -1 leaves it unreserved.",
+        unset: Some((-1, "unreserved")),
+        example: |_| var("lambda_reserved_concurrency"),
+    }),
+};
+
+pub(crate) static ENVIRONMENT: Setting = Setting {
+    key: "environment",
+    kind: Kind::StringMap,
+    default: Default::Empty,
+    rule: Rule::Any,
+    doc: "Extra environment variables. `LOG_BUCKET_NAME` and `ENVIRONMENT` are set by tapgen. Values that look like credentials are refused: pass an SSM parameter or Secrets Manager ARN instead.",
+    input: Some(Input {
+        name: "lambda_environment_variables",
+        description: "Extra environment variables for the function. LOG_BUCKET_NAME and ENVIRONMENT are always set.",
+        unset: None,
+        example: |_| Expr::object([("LOG_LEVEL", Expr::string("DEBUG"))]),
+    }),
+};
+
+/// The folder holding `stack`'s handler, relative to the config file.
+pub(crate) fn source_dir(stack: &Stack) -> String {
+    stack.values.string(&SOURCE_DIR)
+}
+
+/// `${path.module}/lambda.zip`: the package beside the root (or example) that calls the module.
+fn package_path_expr() -> Expr {
+    Expr::template(
+        &format!("{{}}/{}", crate::layout::PACKAGE_FILE),
+        vec![path_module()],
+    )
+}
+
+fn package_path() -> Variable {
+    Variable {
+        name: "lambda_package_path",
+        type_expr: TypeExpr::String,
+        description: "Path to the zip file holding the function's code.",
+        default: None,
+        validations: vec![],
+        value: Value::Of(|_| package_path_expr()),
+        example: Example::Of(|_| package_path_expr()),
+    }
+}
+
+fn outputs() -> Vec<Output> {
+    vec![
+        (
+            "function_name",
+            "Name of the Lambda function.",
+            FUNCTION.attr("function_name"),
+        ),
+        (
+            "function_arn",
+            "ARN of the Lambda function.",
+            FUNCTION.attr("arn"),
+        ),
+    ]
+}
+
+/// The API's handler.
+pub(crate) const FUNCTION: Resource = Resource::new("aws_lambda_function", "this");
+
+fn document() -> Body {
+    let function = extend(
+        checkov_skips(&[
+            ("CKV_AWS_116", "Invoked synchronously by API Gateway; errors return to the caller, and a dead-letter queue only applies to asynchronous invocations"),
+            ("CKV_AWS_117", "Reaches only AWS public endpoints (S3, KMS, X-Ray, CloudWatch Logs) over TLS with IAM; no VPC-private resources"),
+            ("CKV_AWS_173", "Environment variables hold configuration only; tapgen refuses values that look like credentials"),
+            ("CKV_AWS_272", "Artifact integrity is enforced by the CI pipeline that builds the package; AWS Signer is not used"),
+        ]),
+        tagged(
+            Body::new()
+                .attr("function_name", local("name"))
+                .attr("description", Expr::template("API handler of {} ({})", vec![var("project"), var("environment")]))
+                .attr("role", LAMBDA_ROLE.attr("arn"))
+                .attr("runtime", var("lambda_runtime"))
+                .attr("handler", var("lambda_handler"))
+                .attr("filename", var("lambda_package_path"))
+                .attr("source_code_hash", Expr::call("filebase64sha256", vec![var("lambda_package_path")]))
+                .attr("memory_size", var("lambda_memory_size"))
+                .attr("timeout", var("lambda_timeout"))
+                .attr("reserved_concurrent_executions", var("lambda_reserved_concurrency")),
+        ),
+    )
+    .block(Block::new(
+        "environment",
+        &[],
+        Body::new().attr(
+            "variables",
+            Expr::call(
+                "merge",
+                vec![
+                    var("lambda_environment_variables"),
+                    Expr::object([
+                        ("LOG_BUCKET_NAME", BUCKET.attr("id")),
+                        ("ENVIRONMENT", var("environment")),
+                    ]),
+                ],
+            ),
+        ),
+    ))
+    .block(Block::new(
+        "tracing_config",
+        &[],
+        Body::new().attr("mode", Expr::cond(var(TRACING_INPUT), "Active", "PassThrough")),
+    ))
+    .comment("Logs go to a group this module creates first, with retention, never to one Lambda creates.")
+    .block(Block::new(
+        "logging_config",
+        &[],
+        Body::new()
+            .attr("log_format", "JSON")
+            .attr("log_group", LAMBDA_LOGS.attr("name")),
+    ))
+    .blank()
+    .attr(
+        "depends_on",
+        Expr::Tuple(vec![LAMBDA_ROLE_POLICY.address(), LAMBDA_LOGS.address()]),
+    );
+    Body::new().block(FUNCTION.declare(function)).block(
+        Resource::new("aws_lambda_permission", "api").declare(
+            Body::new()
+                .attr("statement_id", "AllowInvokeFromApiGateway")
+                .attr("action", "lambda:InvokeFunction")
+                .attr("function_name", FUNCTION.attr("function_name"))
+                .attr("principal", "apigateway.amazonaws.com")
+                .attr(
+                    "source_arn",
+                    Expr::template("{}/*/*", vec![REST_API.attr("execution_arn")]),
+                ),
+        ),
+    )
+}
+
+/// The function's rules beyond each setting's own: the handler names a file in the source
+/// folder, and the environment variables are Lambda's to take.
+fn check(checker: &mut Checker<'_>, stack: &Stack) {
+    let handler = stack.values.string(&HANDLER);
+    let environment = stack.values.string_map(&ENVIRONMENT);
+    if !is_handler(&handler) {
+        checker.report(
+            stack,
+            &["lambda", "handler"],
+            invalid(Named::Handler, &handler, None),
+        );
+    }
+    check_source_dir(checker, stack);
+    for (name, value) in &environment {
+        let key = ["lambda", "environment", name.as_str()];
+        if !is_env_var_name(name) {
+            checker.report(stack, &key, invalid(Named::VariableName, name, None));
+        } else if MANAGED_VARIABLES.contains(&name.as_str())
+            || name.starts_with("AWS_")
+            || name.starts_with("LAMBDA_")
+        {
+            checker.report(
+                stack,
+                &key,
+                Problem::ReservedVariable {
+                    name: name.clone(),
+                    managed: owned(MANAGED_VARIABLES),
+                },
+            );
+        }
+        if let Some(secret) = looks_like_secret(name, value) {
+            let holder = Holder::EnvironmentVariable(name.clone());
+            checker.report(stack, &key, Problem::Secret { holder, secret });
+        }
+    }
+    // Lambda measures the variables it is given, tapgen's own included, as one JSON object.
+    let mut all = environment;
+    all.insert("LOG_BUCKET_NAME".to_owned(), stack.bucket_name());
+    all.insert("ENVIRONMENT".to_owned(), stack.environment.clone());
+    let size = serde_json::to_string(&all).map_or(0, |json| json.len());
+    if size > aws::MAX_ENVIRONMENT_BYTES {
+        checker.report(
+            stack,
+            &["lambda", "environment"],
+            Problem::EnvironmentTooLarge {
+                environment: stack.environment.clone(),
+                bytes: size,
+                limit: aws::MAX_ENVIRONMENT_BYTES,
+            },
+        );
+    }
+}
+
+/// The source folder exists and holds the handler's module.
+fn check_source_dir(checker: &mut Checker<'_>, stack: &Stack) {
+    let handler = stack.values.string(&HANDLER);
+    let dir = checker.base_dir().join(source_dir(stack));
+    let module_file = handler
+        .rsplit_once('.')
+        .map(|(module, _)| format!("{}.py", module.replace('.', "/")));
+    if !dir.is_dir() {
+        checker.report(
+            stack,
+            &["lambda", "source_dir"],
+            Problem::MissingSourceDir {
+                dir: dir.display().to_string(),
+            },
+        );
+    } else if let Some(file) = module_file
+        && is_handler(&handler)
+        && !dir.join(&file).is_file()
+    {
+        checker.report(
+            stack,
+            &["lambda", "handler"],
+            Problem::MissingHandlerFile {
+                handler: handler.clone(),
+                path: dir.join(&file).display().to_string(),
+                file,
+                dir: dir.display().to_string(),
+            },
+        );
+    }
+}
+
+fn is_handler(handler: &str) -> bool {
+    let parts: Vec<&str> = handler.split('.').collect();
+    parts.len() >= 2
+        && parts.iter().all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+fn is_env_var_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handlers_are_dotted_python_names() {
+        assert!(is_handler("handler.handler"));
+        assert!(is_handler("app.main.run"));
+        assert!(!is_handler("handler"));
+        assert!(!is_handler("9app.run"));
+    }
+}

@@ -1,0 +1,291 @@
+//! The families of resources the module is made of, each one unit in one file: its config
+//! table and settings ([`setting`]), its module inputs and outputs, its resources, the IAM
+//! statements the function needs for it, and the AWS services it calls.
+//!
+//! [`FAMILIES`] is the only other place a family is named. The module's files, inputs and
+//! outputs, the function's policy, the config schema, the provider resource types and the AWS
+//! services an emulator must answer for are all derived from it.
+
+pub(crate) mod alarms;
+pub(crate) mod apigateway;
+pub(crate) mod iam;
+pub(crate) mod lambda;
+pub(crate) mod logs;
+pub(crate) mod s3;
+pub(crate) mod setting;
+
+use crate::hcl::{Body, Expr};
+use crate::render::variables::Variable;
+use crate::stack::Stack;
+use setting::{Setting, Values};
+use std::collections::BTreeSet;
+
+/// One family of resources.
+pub(crate) struct Family {
+    /// The family's config table, if it has one.
+    pub section: Option<Section>,
+    /// The module file holding its resources, and the file's place among the module's files
+    /// (the diagram draws them in that order).
+    pub file: (&'static str, u8),
+    /// Its resources, given every environment's settings (a choice some environment makes
+    /// that a scanner flags gets its reason written beside the resource).
+    pub document: fn(&[Values]) -> Body,
+    /// Module inputs of its own besides its settings', listed before them.
+    pub inputs: fn() -> Vec<Variable>,
+    /// Its module outputs, and their place among the module's outputs.
+    pub outputs: (fn() -> Vec<Output>, u8),
+    /// The statements of the function's policy that its resources need.
+    pub grants: &'static [Grant],
+    /// The AWS services (as the provider's `endpoints` block names them) its resources call.
+    pub aws_services: &'static [&'static str],
+    /// Its rules beyond each setting's own (several values, AWS's lists, the disk), on one
+    /// resolved environment.
+    pub check: fn(&mut crate::check::Checker<'_>, &Stack),
+}
+
+/// A family's config table: `[<path>]`, and `[env.NAME.<path>]` overlaying it. The path
+/// may name a table inside another family's (`["api", "domain"]` for `[api.domain]`).
+pub(crate) struct Section {
+    pub path: &'static [&'static str],
+    pub description: &'static str,
+    pub settings: &'static [&'static Setting],
+}
+
+/// One module output: name, description, value.
+pub(crate) type Output = (&'static str, &'static str, Expr);
+
+/// One statement of the function's policy.
+pub(crate) struct Grant {
+    pub sid: &'static str,
+    pub actions: &'static [&'static str],
+    /// The resource it is scoped to.
+    pub resource: fn() -> Expr,
+    /// The feature that needs it, as a condition on the module's variables; `None` for what
+    /// every function needs. The module serves every environment, so a grant for a feature
+    /// that can be off is made in HCL, per instance.
+    pub when: Option<fn() -> Expr>,
+}
+
+/// Every family, in the order their config tables and module inputs are listed.
+pub(crate) static FAMILIES: &[&Family] = &[
+    &lambda::FAMILY,
+    &apigateway::FAMILY,
+    &logs::FAMILY,
+    &s3::FAMILY,
+    &iam::FAMILY,
+    &alarms::FAMILY,
+];
+
+/// AWS services the provider calls whatever the resources: STS, for the account id.
+const PROVIDER_SERVICES: &[&str] = &["sts"];
+
+/// Every AWS service the module's resources call, as the provider's `endpoints` block names
+/// them: what an emulator must answer for.
+pub fn aws_services() -> BTreeSet<&'static str> {
+    FAMILIES
+        .iter()
+        .flat_map(|family| family.aws_services.iter().copied())
+        .chain(PROVIDER_SERVICES.iter().copied())
+        .collect()
+}
+
+/// The config tables of the families, in order.
+pub(crate) fn sections() -> impl Iterator<Item = &'static Section> {
+    FAMILIES.iter().filter_map(|family| family.section.as_ref())
+}
+
+/// The setting at `table.key` (`table` a section's path), if there is one.
+pub(crate) fn setting(table: &[String], key: &str) -> Option<&'static Setting> {
+    sections()
+        .find(|section| section.path.iter().eq(table.iter()))?
+        .settings
+        .iter()
+        .copied()
+        .find(|setting| setting.key == key)
+}
+
+/// The module's inputs from the families, in order: each family's own, then its settings'.
+pub(crate) fn variables() -> Vec<Variable> {
+    let mut variables = Vec::new();
+    for family in FAMILIES {
+        variables.extend((family.inputs)());
+        if let Some(section) = &family.section {
+            variables.extend(
+                section
+                    .settings
+                    .iter()
+                    .filter_map(|s| crate::render::variables::of_setting(s)),
+            );
+        }
+    }
+    variables
+}
+
+/// The module's outputs from the families, in their order.
+pub(crate) fn outputs() -> Vec<Output> {
+    let mut families: Vec<&Family> = FAMILIES.to_vec();
+    families.sort_by_key(|family| family.outputs.1);
+    families
+        .iter()
+        .flat_map(|family| (family.outputs.0)())
+        .collect()
+}
+
+/// The families' module files, in their order: (file name, resources).
+pub(crate) fn documents(environments: &[Values]) -> Vec<(&'static str, Body)> {
+    let mut families: Vec<&Family> = FAMILIES.to_vec();
+    families.sort_by_key(|family| family.file.1);
+    families
+        .iter()
+        .map(|family| (family.file.0, (family.document)(environments)))
+        .collect()
+}
+
+/// The statements of the function's policy, in the families' order.
+pub(crate) fn grants() -> impl Iterator<Item = &'static Grant> {
+    FAMILIES.iter().flat_map(|family| family.grants.iter())
+}
+
+/// The JSON Schema of one family table: its settings, and no other key.
+pub(crate) fn section_schema(section: &Section) -> serde_json::Value {
+    let properties: serde_json::Map<String, serde_json::Value> = section
+        .settings
+        .iter()
+        .map(|setting| (setting.key.to_owned(), setting.schema()))
+        .collect();
+    serde_json::json!({
+        "type": "object",
+        "description": section.description,
+        "additionalProperties": false,
+        "properties": properties,
+    })
+}
+
+/// No rules beyond the settings' own.
+fn no_checks(_: &mut crate::check::Checker<'_>, _: &Stack) {}
+
+/// No module inputs besides the family's settings'.
+fn no_inputs() -> Vec<Variable> {
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_files_and_outputs_have_distinct_places() {
+        let files: BTreeSet<u8> = FAMILIES.iter().map(|f| f.file.1).collect();
+        let outputs: BTreeSet<u8> = FAMILIES.iter().map(|f| f.outputs.1).collect();
+        assert_eq!(files.len(), FAMILIES.len());
+        assert_eq!(outputs.len(), FAMILIES.len());
+    }
+
+    /// Each setting is in the schema at the top level and in every overlay, with its rule,
+    /// and its module input (where it has one) in `variables.tf` with the same rule.
+    #[test]
+    fn every_setting_is_in_the_schema_and_its_input_in_the_module() {
+        let schema = crate::config::structure::schema();
+        let variables = crate::render::variables::variables();
+        for section in sections() {
+            for setting in section.settings {
+                let at = |mut table: &'static serde_json::Value| {
+                    for key in section.path {
+                        table = &table["properties"][*key];
+                    }
+                    table
+                };
+                for table in [at(schema), at(&schema["$defs"]["EnvOverlay"])] {
+                    assert_eq!(
+                        table["properties"][setting.key],
+                        setting.schema(),
+                        "{}.{}",
+                        section.path.join("."),
+                        setting.key
+                    );
+                }
+                let Some(input) = setting.input else {
+                    continue;
+                };
+                let variable = variables
+                    .iter()
+                    .find(|v| v.name == input.name)
+                    .unwrap_or_else(|| panic!("no module input {}", input.name));
+                let ruled = !matches!(
+                    setting.rule,
+                    setting::Rule::Any
+                        | setting::Rule::Range {
+                            min: 0,
+                            max: None,
+                            ..
+                        }
+                );
+                assert_eq!(variable.validations.is_empty(), !ruled, "{}", input.name);
+            }
+        }
+    }
+
+    /// Each family lists the AWS service of every resource it declares, so that an emulator
+    /// pointed at [`aws_services`] answers for all of them.
+    #[test]
+    fn each_family_declares_the_services_its_resources_call() {
+        // Where a resource type names its service otherwise than the provider's `endpoints`.
+        const ALIASES: &[(&str, &str)] = &[
+            ("aws_api_gateway_", "apigateway"),
+            ("aws_cloudwatch_log_", "logs"),
+            ("aws_cloudwatch_metric_alarm", "cloudwatch"),
+        ];
+        let mut checked = 0;
+        for family in FAMILIES {
+            for item in (family.document)(&[]).items {
+                let crate::hcl::Item::Block(block) = item else {
+                    continue;
+                };
+                let Some(kind) = block.labels.first().map(ToString::to_string) else {
+                    continue;
+                };
+                let service = ALIASES
+                    .iter()
+                    .find(|(prefix, _)| kind.starts_with(prefix))
+                    .map(|(_, service)| (*service).to_owned())
+                    .unwrap_or_else(|| kind.split('_').nth(1).unwrap_or_default().to_owned());
+                assert!(
+                    family.aws_services.contains(&service.as_str()),
+                    "{} declares {kind}, which calls {service}, not among {:?}",
+                    family.file.0,
+                    family.aws_services
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "only {checked} resources checked");
+        assert!(aws_services().contains("sts"));
+    }
+
+    /// A pattern that does not compile would refuse every value.
+    #[test]
+    fn every_settings_pattern_compiles_and_takes_its_example() {
+        for section in sections() {
+            for setting in section.settings {
+                if let setting::Rule::Pattern { regex, example, .. } = setting.rule {
+                    let regex = regex::Regex::new(regex).unwrap();
+                    assert!(regex.is_match(example), "{}", setting.key);
+                    assert_eq!(setting.check(&serde_json::json!(example)), None);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_setting_key_is_unique_in_its_table() {
+        for section in sections() {
+            let keys: BTreeSet<&str> = section.settings.iter().map(|s| s.key).collect();
+            assert_eq!(
+                keys.len(),
+                section.settings.len(),
+                "[{}]",
+                section.path.join(".")
+            );
+        }
+    }
+}
