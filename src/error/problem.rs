@@ -591,6 +591,16 @@ pub enum Problem {
     },
 }
 
+/// Why `holder` (already worded, such as "tag `db`") looks like it holds a credential.
+fn secret_in(holder: &str, secret: Secret) -> String {
+    match secret {
+        Secret::Shape(kind) => format!("{holder} looks like it holds {kind}"),
+        Secret::Name(word) => {
+            format!("{holder} is named like a {word}, and its value is written out in plain text")
+        }
+    }
+}
+
 impl Problem {
     /// What is wrong, in one sentence without a final period.
     pub fn message(&self) -> String {
@@ -751,12 +761,7 @@ impl Problem {
                     }
                     Holder::Tag(key) => format!("tag `{}`", shown(key)),
                 };
-                match secret {
-                    Secret::Shape(kind) => format!("{holder} looks like it holds {kind}"),
-                    Secret::Name(word) => format!(
-                        "{holder} is named like a {word}, and its value is written out in plain text"
-                    ),
-                }
+                secret_in(&holder, *secret)
             }
             Problem::EnvironmentTooLarge {
                 environment,
@@ -832,14 +837,10 @@ impl Problem {
                 format!("tag key `{}` uses the reserved `aws:` prefix", shown(key))
             }
             Problem::CredentialInAddress { key, secret } => {
-                let holder = format!("`{key}`");
-                let what = match secret {
-                    Secret::Shape(kind) => format!("{holder} looks like it holds {kind}"),
-                    Secret::Name(word) => format!(
-                        "{holder} is named like a {word}, and its value is written out in plain text"
-                    ),
-                };
-                format!("{what}: the files tapgen writes would show it in plain text")
+                format!(
+                    "{}: the files tapgen writes would show it in plain text",
+                    secret_in(&format!("`{key}`"), *secret)
+                )
             }
             Problem::RegistryNamespaceMismatch {
                 registry,
