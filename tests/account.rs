@@ -132,6 +132,25 @@ fn a_backend_role_of_another_partition_is_refused() {
     );
 }
 
+/// CloudWatch Logs takes a key ARN only, and the function's `kms:GenerateDataKey` grant on
+/// the bucket's key names the key itself: an alias ARN used to pass for a key ARN there.
+#[test]
+fn a_kms_alias_is_refused_where_a_key_arn_is_needed() {
+    let alias = "arn:aws:kms:us-east-1:123456789012:alias/logs";
+    refused_at(
+        &format!("{PROJECT}[logs]\nkms_key_arn = \"{alias}\"\n"),
+        &["terraform", "--all"],
+        "logs.kms_key_arn",
+        "is not a KMS key ARN",
+    );
+    refused_at(
+        &format!("{PROJECT}[bucket]\nencryption = \"aws:kms\"\nkms_key_arn = \"{alias}\"\n"),
+        &["terraform", "--all"],
+        "bucket.kms_key_arn",
+        "is not a KMS key ARN",
+    );
+}
+
 /// One bucket for environments in two regions: each root used to name its own region for
 /// the same bucket, so at least one of them looked in the wrong place.
 #[test]
@@ -212,7 +231,12 @@ fn account_and_encryption_render_in_the_roots_and_not_in_the_module() {
     assert!(dev.contains("enforced = false"), "the overlay: {dev}");
     for file in ["versions.tf", "main.tf", "variables.tf"] {
         let module = project.read(&format!("modules/serverless-api/{file}"));
-        for word in ["encryption", "assume_role", "allowed_account_ids"] {
+        for word in [
+            "encryption {",
+            "key_provider",
+            "assume_role",
+            "allowed_account_ids",
+        ] {
             assert!(!module.contains(word), "module {file} has `{word}`");
         }
     }
@@ -353,16 +377,23 @@ fn a_plan_outside_the_allowed_accounts_fails_before_any_change() {
         &emulator,
     );
     root.init();
-    let (ok, text) = root.try_cli(&["plan", "-input=false", "-no-color"]);
-    assert!(!ok, "the plan passed:\n{text}");
+    // A plan, and an apply that would create everything were it not stopped.
+    for command in [&["plan"][..], &["apply", "-auto-approve"]] {
+        let args: Vec<&str> = command
+            .iter()
+            .copied()
+            .chain(["-input=false", "-no-color"])
+            .collect();
+        let (ok, text) = root.try_cli(&args);
+        assert!(!ok, "{command:?} passed:\n{text}");
+        assert!(
+            text.contains("123456789012") && text.contains("not allowed"),
+            "not the account check:\n{text}"
+        );
+        assert!(!text.contains("Plan:"), "it planned:\n{text}");
+    }
     assert!(
-        text.contains("123456789012") && text.contains("not allowed"),
-        "not the account check:\n{text}"
-    );
-    assert!(!text.contains("Plan:"), "it planned:\n{text}");
-    let (ok, text) = root.try_cli(&["state", "list"]);
-    assert!(
-        ok && text.trim().is_empty(),
-        "state after the refusal: {text}"
+        !root.dir.join("terraform.tfstate").exists(),
+        "a state was written"
     );
 }
