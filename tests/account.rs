@@ -282,6 +282,39 @@ fn validate_refuses_terraform_for_an_encrypted_root_at_the_key() {
     assert!(!stderr.contains("ran "), "Terraform was run: {stderr}");
 }
 
+/// OpenTofu itself is not refused: `tapgen validate` runs fmt and validate on the encrypted
+/// root, which OpenTofu accepts.
+#[test]
+fn validate_runs_opentofu_on_an_encrypted_root() {
+    let Some(cli_config) = crate::real_tools::cli_config() else {
+        return;
+    };
+    let Some(tofu) = crate::real_tools::tools()
+        .into_iter()
+        .find(|tool| tool.name == "tofu")
+    else {
+        return;
+    };
+    let text = std::fs::read_to_string(repo().join("tests/configs/account-encryption.toml"))
+        .expect("config");
+    let project = Project::with_config(&text);
+    project
+        .tapgen()
+        .args(["terraform", "--all"])
+        .assert()
+        .success();
+    let output = project
+        .tapgen()
+        .args(["validate", "--env", "prod"])
+        .env("TAPGEN_TOFU", &tofu.path)
+        .env("TF_CLI_CONFIG_FILE", &cli_config)
+        .output()
+        .expect("run tapgen");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("fmt and validate passed"), "{stderr}");
+}
+
 // ---- Against the emulator ------------------------------------------------------------
 
 /// A symmetric KMS key made in moto, by its JSON API (moto checks no signature; the
