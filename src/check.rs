@@ -82,15 +82,22 @@ pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Resolved, Error
     Ok(resolved)
 }
 
+/// `tapgen validate` with Terraform (`tool`) on the root of `stack`, which encrypts its state
+/// with a block only OpenTofu reads: the error, at the key that turns encryption on.
+pub fn refuse_terraform(loaded: &Loaded, stack: &Stack, tool: &Path) -> Error {
+    let mut checker = Checker::new(loaded);
+    let problem = Problem::NeedsOpenTofu {
+        environment: stack.environment.clone(),
+        tool: tool.display().to_string(),
+    };
+    checker.report(stack, &["encryption", "kms_key_id"], problem);
+    config_error(loaded, checker.diagnostics)
+}
+
 /// Every rule problem of every resolved environment, in the order found.
 pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
     let config = &loaded.config;
-    let mut checker = Checker {
-        source: &loaded.source,
-        base_dir: &loaded.base_dir,
-        diagnostics: Vec::new(),
-        seen: BTreeSet::new(),
-    };
+    let mut checker = Checker::new(loaded);
     checker.project(config, &resolved.module);
     checker.publish(config);
     checker.oci_tag(config, &resolved.module);
@@ -98,6 +105,7 @@ pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
         checker.environment_name(&stack.environment);
         checker.stack(stack);
     }
+    checker.shared_backend(&resolved.stacks);
     checker.diagnostics
 }
 
@@ -129,6 +137,17 @@ fn written_paths<'k>(environment: Option<&'k str>, key: &[&'k str]) -> [Vec<&'k 
             .collect(),
     };
     [overlay, key.to_vec()]
+}
+
+impl<'a> Checker<'a> {
+    fn new(loaded: &'a Loaded) -> Self {
+        Self {
+            source: &loaded.source,
+            base_dir: &loaded.base_dir,
+            diagnostics: Vec::new(),
+            seen: BTreeSet::new(),
+        }
+    }
 }
 
 impl Checker<'_> {
@@ -391,8 +410,8 @@ impl Checker<'_> {
         if let Some(problem) = regions::check(&stack.region) {
             self.error(env, &["project", "region"], problem);
         }
-        for family in crate::family::FAMILIES {
-            (family.check)(self, stack);
+        for check in crate::family::checks() {
+            check(self, stack);
         }
         self.tags(stack);
         self.backend(stack);
@@ -493,20 +512,16 @@ impl Checker<'_> {
     }
 
     /// Checks that `arn` is an ARN of what `of` names in a known region of the environment's
-    /// partition.
-    pub(crate) fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) {
+    /// partition; whether it is.
+    pub(crate) fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) -> bool {
         let env = Some(stack.environment.as_str());
-        let service = match of {
-            ArnOf::KmsKey => "kms",
-            ArnOf::SnsTopic => "sns",
-        };
-        let Some(partition) = arn_partition(arn, service) else {
+        let Some(partition) = arn_partition(arn, of) else {
             let problem = Problem::NotAnArn {
                 value: arn.to_owned(),
                 of,
             };
             self.error(env, key, problem);
-            return;
+            return false;
         };
         if let Some(expected) = regions::partition_of(&stack.region)
             && expected.id != partition
@@ -520,7 +535,9 @@ impl Checker<'_> {
                 region: stack.region.clone(),
             };
             self.error(env, key, problem);
+            return false;
         }
+        true
     }
 
     fn backend(&mut self, stack: &Stack) {
@@ -554,6 +571,34 @@ impl Checker<'_> {
             && let Some(problem) = regions::check(&backend.region)
         {
             self.error(env, &["backend", "region"], problem);
+        }
+        if let Some(role) = &backend.role_arn {
+            self.arn(stack, &["backend", "role_arn"], role, ArnOf::IamRole);
+        }
+    }
+
+    /// A state bucket that several environments share is in one region, which the config
+    /// must say: taking each environment's own would send each to look for it elsewhere.
+    fn shared_backend(&mut self, stacks: &[Stack]) {
+        for stack in stacks {
+            let Some(backend) = &stack.backend else {
+                continue;
+            };
+            let shared = stacks.iter().any(|other| {
+                other.environment != stack.environment
+                    && other
+                        .backend
+                        .as_ref()
+                        .is_some_and(|theirs| theirs.bucket == backend.bucket)
+            });
+            if shared && !backend.region_written && !backend.bucket.is_empty() {
+                let problem = Problem::BackendRegionUnsaid {
+                    bucket: backend.bucket.clone(),
+                    environment: stack.environment.clone(),
+                    region: stack.region.clone(),
+                };
+                self.report(stack, &["backend", "bucket"], problem);
+            }
         }
     }
 }
@@ -918,15 +963,30 @@ fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
 }
 
-/// The partition of `arn` when it is `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` for
-/// `service`, in a region of that partition.
-fn arn_partition(arn: &str, service: &str) -> Option<&'static str> {
+/// The partition of `arn` when it is `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` of what
+/// `of` names: its service, one of its resource types, and a region of that partition (none
+/// for a global service).
+fn arn_partition(arn: &str, of: ArnOf) -> Option<&'static str> {
+    let (service, resources, regional) = of.shape();
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let partition = regions::partition(parts.get(1)?)?;
+    let region_ok = if regional {
+        partition.regions.contains(parts.get(3)?)
+    } else {
+        parts.get(3)?.is_empty()
+    };
+    let resource_ok = resources.is_empty()
+        || resources.iter().any(|prefix| {
+            parts
+                .get(5)
+                .and_then(|resource| resource.strip_prefix(prefix))
+                .is_some_and(|name| !name.is_empty())
+        });
     let valid = parts.len() == 6
         && parts[0] == "arn"
         && parts[2] == service
-        && partition.regions.contains(&parts[3])
+        && region_ok
+        && resource_ok
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit())
         && !parts[5].is_empty()
@@ -988,28 +1048,61 @@ mod tests {
     #[test]
     fn small_grammars() {
         assert_eq!(
-            arn_partition("arn:aws:sns:us-east-1:123456789012:alerts", "sns"),
+            arn_partition("arn:aws:sns:us-east-1:123456789012:alerts", ArnOf::SnsTopic),
             Some("aws")
         );
         assert_eq!(
-            arn_partition("arn:aws-cn:sns:cn-north-1:123456789012:alerts", "sns"),
+            arn_partition(
+                "arn:aws-cn:sns:cn-north-1:123456789012:alerts",
+                ArnOf::SnsTopic
+            ),
             Some("aws-cn")
         );
         assert_eq!(
-            arn_partition("arn:aws:sns:us-east-1:1234:alerts", "sns"),
+            arn_partition("arn:aws:sns:us-east-1:1234:alerts", ArnOf::SnsTopic),
             None
         );
         // A region of another partition, an unknown region, an unknown partition.
         assert_eq!(
-            arn_partition("arn:aws:sns:cn-north-1:123456789012:a", "sns"),
+            arn_partition("arn:aws:sns:cn-north-1:123456789012:a", ArnOf::SnsTopic),
             None
         );
         assert_eq!(
-            arn_partition("arn:aws:sns:us-east-9:123456789012:a", "sns"),
+            arn_partition("arn:aws:sns:us-east-9:123456789012:a", ArnOf::SnsTopic),
             None
         );
         assert_eq!(
-            arn_partition("arn:awsx:sns:us-east-1:123456789012:a", "sns"),
+            arn_partition("arn:awsx:sns:us-east-1:123456789012:a", ArnOf::SnsTopic),
+            None
+        );
+    }
+
+    /// A KMS ARN names a key or an alias, an IAM role ARN has no region.
+    #[test]
+    fn an_arn_names_a_resource_of_its_kind() {
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let alias = "arn:aws:kms:us-east-1:123456789012:alias/tofu-state";
+        let grant = "arn:aws:kms:us-east-1:123456789012:grant/abc";
+        assert_eq!(arn_partition(key, ArnOf::KmsKey), Some("aws"));
+        assert_eq!(arn_partition(alias, ArnOf::KmsKey), None);
+        assert_eq!(arn_partition(alias, ArnOf::KmsKeyOrAlias), Some("aws"));
+        assert_eq!(arn_partition(key, ArnOf::KmsKeyOrAlias), Some("aws"));
+        assert_eq!(arn_partition(grant, ArnOf::KmsKeyOrAlias), None);
+        assert_eq!(
+            arn_partition(
+                "arn:aws:kms:us-east-1:123456789012:alias/",
+                ArnOf::KmsKeyOrAlias
+            ),
+            None
+        );
+        let role = "arn:aws-us-gov:iam::123456789012:role/deployer";
+        assert_eq!(arn_partition(role, ArnOf::IamRole), Some("aws-us-gov"));
+        assert_eq!(
+            arn_partition("arn:aws:iam:us-east-1:123456789012:role/x", ArnOf::IamRole),
+            None
+        );
+        assert_eq!(
+            arn_partition("arn:aws:iam::123456789012:user/x", ArnOf::IamRole),
             None
         );
     }

@@ -238,6 +238,15 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             args.paths = before.merge(args.paths, "validate")?;
             let loaded = load(&args.paths)?;
             let resolved = check::validate(&loaded, std::slice::from_ref(&args.env))?;
+            // A root that only OpenTofu reads is refused before anything runs Terraform on it.
+            for stack in &resolved.stacks {
+                if family::encryption::is_on(&stack.values) {
+                    let tool = tool::find()?;
+                    if tool::is_terraform(&tool)? {
+                        return Err(check::refuse_terraform(&loaded, stack, &tool));
+                    }
+                }
+            }
             let root = output_root(&args.paths, &loaded);
             // Validating files that a render would change tests code the config no longer
             // describes: "stale" here means exactly what `--check` means.

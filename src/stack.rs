@@ -97,6 +97,9 @@ pub struct Backend {
     pub bucket: String,
     pub key: String,
     pub region: String,
+    /// Whether some layer writes `region`; else it is the environment's.
+    pub region_written: bool,
+    pub role_arn: Option<String>,
     pub use_lockfile: bool,
 }
 
@@ -252,11 +255,13 @@ fn resolve_backend(
             .or_else(|| base.bucket.clone())
             .unwrap_or_default(),
         key: key.replace("{env}", environment),
+        region_written: over.region.is_some() || base.region.is_some(),
         region: over
             .region
             .clone()
             .or_else(|| base.region.clone())
             .unwrap_or_else(|| region.to_owned()),
+        role_arn: over.role_arn.clone().or_else(|| base.role_arn.clone()),
         use_lockfile: over.use_lockfile.or(base.use_lockfile).unwrap_or(true),
     })
 }

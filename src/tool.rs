@@ -76,6 +76,23 @@ pub(crate) fn is_executable(path: &Path) -> bool {
     })
 }
 
+/// Whether `tool` is Terraform rather than OpenTofu: the first line of its `version` says
+/// (`Terraform v1.9.8`, `OpenTofu v1.10.0`), whatever the binary is called.
+pub(crate) fn is_terraform(tool: &Path) -> Result<bool, Error> {
+    let output = Command::new(tool)
+        .arg("version")
+        .env("TF_IN_AUTOMATION", "1")
+        // No release check over the network: only the local version is wanted.
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .map_err(|e| Error::io("run", tool, e))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text
+        .lines()
+        .next()
+        .is_some_and(|line| line.starts_with("Terraform ")))
+}
+
 fn run(tool: &Path, dir: &Path, args: &[&str]) -> Result<(), Error> {
     let shown = format!(
         "{} {}",

@@ -356,7 +356,7 @@ fn registry_source_pins_the_module_version() {
 #[test]
 fn backend_is_rendered_only_when_configured() {
     let project = Project::with_config(
-        "[project]\nname = \"tap\"\n[backend]\nbucket = \"tap-state\"\nkey = \"tap/{env}/terraform.tfstate\"\n[env.dev]\n[env.prod]\nregion = \"eu-west-1\"\n",
+        "[project]\nname = \"tap\"\n[backend]\nbucket = \"tap-state\"\nkey = \"tap/{env}/terraform.tfstate\"\nregion = \"eu-west-1\"\n[env.dev]\n[env.prod]\nregion = \"eu-west-1\"\n",
     );
     project
         .tapgen()

@@ -49,6 +49,11 @@ fn bad_configs() -> Vec<(&'static str, String)> {
             "encryption = \"kms\"",
             format!("{PROJECT}[bucket]\nencryption = \"kms\"\n"),
         ),
+        // A list's rule is each item's.
+        (
+            "allowed_account_ids = [\"12345678901\"]",
+            format!("{PROJECT}[env.prod.account]\nallowed_account_ids = [\"12345678901\"]\n"),
+        ),
     ]
 }
 

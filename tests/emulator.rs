@@ -476,6 +476,8 @@ pub(crate) struct Root<'e> {
     empty: PathBuf,
     steps: Cell<u32>,
     work: WorkDir,
+    /// Variables every step gets on top of the hermetic environment ([`Root::with_env`]).
+    env: Vec<(String, String)>,
 }
 
 /// A finished step: its output and the log it was saved to.
@@ -544,6 +546,7 @@ impl<'e> Root<'e> {
             empty,
             steps: Cell::new(0),
             work,
+            env: Vec::new(),
         };
         root.run(
             &format!("tapgen terraform --env {env}"),
@@ -588,6 +591,7 @@ impl<'e> Root<'e> {
         let mut command = Command::new(program);
         command.args(args).current_dir(dir).stdin(Stdio::null());
         hermetic(&mut command, &self.empty);
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
             .env("TF_CLI_CONFIG_FILE", &self.cli.config)
             .env("TF_IN_AUTOMATION", "1")
@@ -612,6 +616,20 @@ impl<'e> Root<'e> {
         );
         std::fs::write(&step.log, saved).expect("step log");
         step
+    }
+
+    /// Adds `name=value` to every later step: for what reads its settings only from the
+    /// environment, such as OpenTofu's `aws_kms` key provider, whose KMS endpoint has no
+    /// setting in HCL (`AWS_ENDPOINT_URL_KMS`). Every value must point at the emulator.
+    pub(crate) fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Runs the CLI in the root: whether it exited 0, and its stdout and stderr together.
+    pub(crate) fn try_cli(&self, args: &[&str]) -> (bool, String) {
+        let step = self.cli(args);
+        (step.output.status.success(), step.text())
     }
 
     /// Runs the CLI in the root.

@@ -482,3 +482,40 @@ error: `requests>=2.31` is not pinned to one version
         .status(2)
         .run();
 }
+
+#[test]
+fn account_problems_are_pinned_in_file_order_with_what_to_write() {
+    Test::new()
+        .config(&format!(
+            "{PROJECT}[account]\nallowed_account_ids = [\"123456789012\"]\nassume_role_arn = \"arn:aws:iam::210987654321:role/deployer\"\nexternal_id = \"x\"\n[env.dev]\naccount.allowed_account_ids = [\"12345678901\"]\n"
+        ))
+        .args(&["terraform"])
+        .stderr(
+            "\
+error: `arn:aws:iam::210987654321:role/deployer` is in account `210987654321`, which `allowed_account_ids` does not list, so every plan would fail
+ --> tapgen.toml:5:19 (key `account.assume_role_arn`)
+  |
+5 | assume_role_arn = \"arn:aws:iam::210987654321:role/deployer\"
+  |                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: add `210987654321` to `allowed_account_ids` (`123456789012` now), or assume a role in one of them
+
+error: external id `x` is not valid
+ --> tapgen.toml:6:15 (key `account.external_id`)
+  |
+6 | external_id = \"x\"
+  |               ^^^
+  = help: use 2 to 1224 letters, digits and `_+=,.@:/-`, such as `tapgen-7f3a`
+
+error: AWS account id `12345678901` is not valid
+ --> tapgen.toml:8:32 (key `env.dev.account.allowed_account_ids`)
+  |
+8 | account.allowed_account_ids = [\"12345678901\"]
+  |                                ^^^^^^^^^^^^^
+  = help: use 12 digits, such as `123456789012`
+
+error: could not use `tapgen.toml` due to 3 previous errors
+",
+        )
+        .status(2)
+        .run();
+}

@@ -30,7 +30,7 @@ pub(crate) fn go_tool(variable: &str, name: &str) -> Option<PathBuf> {
     }
 }
 
-/// The three test configs, each rendered into a temp folder by the real command.
+/// The test configs, each rendered into a temp folder by the real command.
 fn rendered() -> Vec<(&'static str, tempfile::TempDir)> {
     test_configs()
         .into_iter()
@@ -343,8 +343,9 @@ fn tflint_with_every_terraform_rule_and_the_aws_ruleset_finds_nothing() {
             checked += 1;
         }
     }
-    // Default: module, 2 examples, 3 envs; minimal: 1 env; all-options: 2 envs.
-    assert_eq!(checked, 6 + 4 + 5);
+    // Default: module, 2 examples, 3 envs; minimal: 1 env; all-options and
+    // account-encryption: 2 envs each.
+    assert_eq!(checked, 6 + 4 + 5 + 5);
     // The plugin is really loaded: it reports on a deprecated runtime.
     let probe = tempfile::tempdir().expect("temp dir");
     std::fs::write(
@@ -397,7 +398,8 @@ fn every_example_plans_offline_as_it_stands() {
                 .map(move |e| (*name, e))
         })
         .collect();
-    assert_eq!(examples.len(), 6);
+    // Two per test config.
+    assert_eq!(examples.len(), 2 * test_configs().len());
     let summaries = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         // Two at a time: each plan loads the aws provider's whole schema.

@@ -252,6 +252,8 @@ fn unknown_attribute(path: &Traversal, provider: &Value) -> Option<String> {
         ("var" | "local" | "module" | "path" | "count" | "each" | "self" | "terraform", _) => {
             return None;
         }
+        // The blocks of `terraform { encryption }`: OpenTofu's, not the provider's.
+        ("key_provider" | "method", _) => return None,
         ("data", [kind, _, attribute, ..]) => (&provider["data_source_schemas"][*kind], *attribute),
         ("data", _) => return None,
         (kind, [_, attribute, ..]) => (&provider["resource_schemas"][kind], *attribute),

@@ -113,6 +113,11 @@ pub(crate) fn test_configs() -> Vec<(&'static str, String)> {
             std::fs::read_to_string(repo().join("tests/configs/all-options.toml"))
                 .expect("all-options"),
         ),
+        (
+            "account-encryption",
+            std::fs::read_to_string(repo().join("tests/configs/account-encryption.toml"))
+                .expect("account-encryption"),
+        ),
     ]
 }
 

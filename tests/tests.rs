@@ -2,6 +2,9 @@
 
 mod support;
 
+/// `[account]` and `[encryption]`: rendered in the roots only, bad input refused at its key,
+/// Terraform refused for an encrypted root, an encrypted state and an account check in moto.
+mod account;
 /// Failures injected while writing leave the previous output byte-identical.
 mod atomic_writes;
 /// Invalid configs: exit 2, a message naming file, line and key, and nothing written.

@@ -128,8 +128,13 @@ pub struct BackendConfig {
     pub bucket: Option<String>,
     /// State object key; `{env}` is replaced by the environment name. Default `<project>/{env}/terraform.tfstate`.
     pub key: Option<String>,
-    /// Region of the state bucket. Default: the environment's region.
+    /// Region of the state bucket. Default: the environment's region, where the bucket is
+    /// the environment's own; a bucket that several environments share must say its region.
     pub region: Option<String>,
+    /// ARN of an IAM role the backend assumes to reach the state bucket, where the bucket is
+    /// in another account than the resources (the `[account]` role is the provider's, not
+    /// the backend's). Unset uses the caller's own credentials.
+    pub role_arn: Option<String>,
     /// Lock with an S3 lock file (OpenTofu 1.10+, Terraform 1.10+). Default true.
     pub use_lockfile: Option<bool>,
 }

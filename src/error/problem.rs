@@ -273,23 +273,40 @@ pub enum Holder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArnOf {
     KmsKey,
+    /// A KMS key or an alias of one (`alias/NAME`), where KMS resolves either.
+    KmsKeyOrAlias,
     SnsTopic,
+    IamRole,
 }
 
 impl ArnOf {
     fn noun(self) -> &'static str {
         match self {
             ArnOf::KmsKey => "a KMS key",
+            ArnOf::KmsKeyOrAlias => "a KMS key or alias",
             ArnOf::SnsTopic => "an SNS topic",
+            ArnOf::IamRole => "an IAM role",
         }
     }
 
     fn example(self) -> &'static str {
         match self {
-            ArnOf::KmsKey => {
+            ArnOf::KmsKey | ArnOf::KmsKeyOrAlias => {
                 "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
             }
             ArnOf::SnsTopic => "arn:aws:sns:us-east-1:123456789012:alerts",
+            ArnOf::IamRole => "arn:aws:iam::123456789012:role/deployer",
+        }
+    }
+
+    /// The service the ARN names, its resource types (`key/...`; none for any resource), and
+    /// whether it names a region (IAM is global: its ARNs have none).
+    pub(crate) fn shape(self) -> (&'static str, &'static [&'static str], bool) {
+        match self {
+            ArnOf::KmsKey => ("kms", &["key/"], true),
+            ArnOf::KmsKeyOrAlias => ("kms", &["key/", "alias/"], true),
+            ArnOf::SnsTopic => ("sns", &[], true),
+            ArnOf::IamRole => ("iam", &["role/"], false),
         }
     }
 }
@@ -466,6 +483,35 @@ pub enum Problem {
         region: String,
     },
     KmsKeyIgnored,
+    /// `key` (a full key path) only means something beside `requires`, which is unset.
+    RequiresKey {
+        key: String,
+        requires: String,
+    },
+    /// The role the provider assumes is in `account`, which `allowed_account_ids` leaves out,
+    /// so every plan would fail.
+    RoleOutsideAllowedAccounts {
+        role: String,
+        account: String,
+        allowed: Vec<String>,
+    },
+    /// A KMS key is used through one region's endpoint, and lives in another.
+    KeyRegionMismatch {
+        region: String,
+        key_region: String,
+    },
+    /// One state bucket serves several environments, and no layer says its region: each
+    /// would look for it in its own region.
+    BackendRegionUnsaid {
+        bucket: String,
+        environment: String,
+        region: String,
+    },
+    /// `tapgen validate` found Terraform for a root that only OpenTofu reads.
+    NeedsOpenTofu {
+        environment: String,
+        tool: String,
+    },
     AlarmPeriod {
         seconds: u32,
     },
@@ -808,6 +854,29 @@ impl Problem {
                 "`bucket.kms_key_arn` is set, but `bucket.encryption` is `AES256`, which ignores it"
                     .to_owned()
             }
+            Problem::RequiresKey { key, requires } => {
+                format!("`{key}` is set, but `{requires}` is not, and only that uses it")
+            }
+            Problem::RoleOutsideAllowedAccounts { role, account, .. } => format!(
+                "`{}` is in account `{account}`, which `allowed_account_ids` does not list, so every plan would fail",
+                shown(role)
+            ),
+            Problem::KeyRegionMismatch { region, key_region } => format!(
+                "`region` is `{}`, but the key lives in `{key_region}`, and KMS answers for a key only in its own region",
+                shown(region)
+            ),
+            Problem::BackendRegionUnsaid {
+                bucket,
+                environment,
+                region,
+            } => format!(
+                "the state bucket `{}` is shared by the environments, but no `region` says where it is, so environment `{environment}` would look for it in its own region `{region}`",
+                shown(bucket)
+            ),
+            Problem::NeedsOpenTofu { environment, tool } => format!(
+                "environment `{environment}` encrypts its state with OpenTofu's `encryption` block, which Terraform rejects, and `tapgen validate` found Terraform (`{}`)",
+                shown(tool)
+            ),
             Problem::AlarmPeriod { seconds } => {
                 format!("`period_s` is `{seconds}`, which CloudWatch does not accept as an alarm period")
             }
@@ -1130,6 +1199,21 @@ impl Problem {
             Problem::KmsKeyIgnored => {
                 "set `encryption = \"aws:kms\"`, or remove `kms_key_arn`".to_owned()
             }
+            Problem::RequiresKey { key, requires } => {
+                format!("set `{requires}` too, or remove `{key}`")
+            }
+            Problem::RoleOutsideAllowedAccounts { account, allowed, .. } => format!(
+                "add `{account}` to `allowed_account_ids` ({} now), or assume a role in one of them",
+                ticked(allowed)
+            ),
+            Problem::KeyRegionMismatch { key_region, .. } => {
+                format!("set `region = \"{key_region}\"`, or leave `region` out: it defaults to the key's")
+            }
+            Problem::BackendRegionUnsaid { bucket, .. } => format!(
+                "set `region` in `[backend]` to the region bucket `{}` is in",
+                shown(bucket)
+            ),
+            Problem::NeedsOpenTofu { .. } => "run it with OpenTofu (put `tofu` on `PATH` or point `TAPGEN_TOFU` at it), or remove `[encryption]` to keep the root Terraform-compatible".to_owned(),
             Problem::AlarmPeriod { .. } => {
                 "use 10, 30 or a multiple of 60 seconds, such as `300`".to_owned()
             }
@@ -1475,6 +1559,28 @@ mod tests {
                 region: s("cn-north-1"),
             },
             Problem::KmsKeyIgnored,
+            Problem::RequiresKey {
+                key: s("account.session_name"),
+                requires: s("account.assume_role_arn"),
+            },
+            Problem::RoleOutsideAllowedAccounts {
+                role: s(VALUE),
+                account: s("210987654321"),
+                allowed: vec![s("123456789012")],
+            },
+            Problem::KeyRegionMismatch {
+                region: s(VALUE),
+                key_region: s("eu-west-1"),
+            },
+            Problem::BackendRegionUnsaid {
+                bucket: s(VALUE),
+                environment: s("dev"),
+                region: s("us-east-1"),
+            },
+            Problem::NeedsOpenTofu {
+                environment: s("dev"),
+                tool: s(VALUE),
+            },
             Problem::AlarmPeriod { seconds: 45 },
             Problem::AlarmWindowTooLong { seconds: 90_000 },
             Problem::AlarmNeverFires {
@@ -1685,6 +1791,11 @@ mod tests {
                 | Problem::NotAnArn { .. }
                 | Problem::WrongPartition { .. }
                 | Problem::KmsKeyIgnored
+                | Problem::RequiresKey { .. }
+                | Problem::RoleOutsideAllowedAccounts { .. }
+                | Problem::KeyRegionMismatch { .. }
+                | Problem::BackendRegionUnsaid { .. }
+                | Problem::NeedsOpenTofu { .. }
                 | Problem::AlarmPeriod { .. }
                 | Problem::AlarmWindowTooLong { .. }
                 | Problem::AlarmNeverFires { .. }

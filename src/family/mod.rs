@@ -6,8 +6,10 @@
 //! outputs, the function's policy, the config schema, the provider resource types and the AWS
 //! services an emulator must answer for are all derived from it.
 
+pub(crate) mod account;
 pub(crate) mod alarms;
 pub(crate) mod apigateway;
+pub(crate) mod encryption;
 pub(crate) mod iam;
 pub(crate) mod lambda;
 pub(crate) mod logs;
@@ -76,6 +78,18 @@ pub(crate) static FAMILIES: &[&Family] = &[
     &alarms::FAMILY,
 ];
 
+/// A config table of the environment roots alone, with no resources in the module: who the
+/// provider acts as, how state is encrypted. Its settings come from the same [`Setting`]s as
+/// a family's (the schema, the overlay, each value's rule); they have no module input.
+pub(crate) struct RootSection {
+    pub section: Section,
+    /// Its rules beyond each setting's own, on one resolved environment.
+    pub check: fn(&mut crate::check::Checker<'_>, &Stack),
+}
+
+/// Every root section, listed after the families' tables.
+pub(crate) static ROOT_SECTIONS: &[&RootSection] = &[&account::ROOT, &encryption::ROOT];
+
 /// AWS services the provider calls whatever the resources: STS, for the account id.
 const PROVIDER_SERVICES: &[&str] = &["sts"];
 
@@ -89,9 +103,20 @@ pub fn aws_services() -> BTreeSet<&'static str> {
         .collect()
 }
 
-/// The config tables of the families, in order.
+/// The config tables of the families, in order, then the roots' own.
 pub(crate) fn sections() -> impl Iterator<Item = &'static Section> {
-    FAMILIES.iter().filter_map(|family| family.section.as_ref())
+    FAMILIES
+        .iter()
+        .filter_map(|family| family.section.as_ref())
+        .chain(ROOT_SECTIONS.iter().map(|root| &root.section))
+}
+
+/// Every rule beyond the settings' own: the families', then the root sections'.
+pub(crate) fn checks() -> impl Iterator<Item = fn(&mut crate::check::Checker<'_>, &Stack)> {
+    FAMILIES
+        .iter()
+        .map(|family| family.check)
+        .chain(ROOT_SECTIONS.iter().map(|root| root.check))
 }
 
 /// The setting at `table.key` (`table` a section's path), if there is one.

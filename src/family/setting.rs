@@ -200,7 +200,12 @@ impl Setting {
             }
             Kind::StringList => json!({ "type": "array", "items": { "type": "string" } }),
         };
-        let object = schema.as_object_mut().unwrap_or_else(|| unreachable!());
+        // A list's rule is each item's.
+        let ruled = match self.kind {
+            Kind::StringList => &mut schema["items"],
+            _ => &mut schema,
+        };
+        let object = ruled.as_object_mut().unwrap_or_else(|| unreachable!());
         match self.rule {
             Rule::Any => {}
             Rule::Range { min, max, .. } => {
@@ -232,6 +237,7 @@ impl Setting {
                 );
             }
         }
+        let object = schema.as_object_mut().unwrap_or_else(|| unreachable!());
         if let Some(default) = self.default_json() {
             object.insert("default".to_owned(), default);
         }
@@ -457,17 +463,15 @@ pub struct Values {
 }
 
 impl Values {
-    /// Resolves every setting of every family for one environment: `project` is the config
-    /// (as checked JSON), `overlay` the environment's `[env.NAME]` table if it has one. Each
+    /// Resolves every setting of every table (the families' and the roots') for one
+    /// environment: `project` is the config (as checked JSON), `overlay` the environment's
+    /// `[env.NAME]` table if it has one. Each
     /// value is the overlay's, else the project's, else the default; derived defaults last,
     /// from the others.
     pub fn resolve(project: &Json, overlay: Option<&Json>) -> Self {
         let mut resolved = Values::default();
         let mut derived = Vec::new();
-        for family in super::FAMILIES {
-            let Some(section) = &family.section else {
-                continue;
-            };
+        for section in super::sections() {
             let layers = Layers {
                 overlay: table(overlay, section.path),
                 project: table(Some(project), section.path),

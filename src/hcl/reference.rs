@@ -161,6 +161,8 @@ struct Declared {
     variables: BTreeSet<String>,
     locals: BTreeSet<String>,
     modules: BTreeSet<String>,
+    /// `key_provider.kind.name` and `method.kind.name`, declared in `terraform { encryption }`.
+    encryption: BTreeSet<String>,
 }
 
 impl Declared {
@@ -176,6 +178,10 @@ impl Declared {
                     "data" => (&mut declared.data, pair()),
                     "variable" => (&mut declared.variables, label(0)),
                     "module" => (&mut declared.modules, label(0)),
+                    "terraform" => {
+                        declared.read_encryption(&block.body);
+                        continue;
+                    }
                     "locals" => {
                         for item in &block.body.items {
                             if let Item::Attribute(attr) = item {
@@ -192,6 +198,26 @@ impl Declared {
             }
         }
         declared
+    }
+
+    /// The key providers and methods of `terraform`'s `encryption` block.
+    fn read_encryption(&mut self, terraform: &Body) {
+        for item in &terraform.items {
+            let Item::Block(encryption) = item else {
+                continue;
+            };
+            if encryption.ident.as_str() != "encryption" {
+                continue;
+            }
+            for item in &encryption.body.items {
+                if let Item::Block(block) = item
+                    && let [kind, name] = block.labels.as_slice()
+                {
+                    self.encryption
+                        .insert(format!("{}.{kind}.{name}", block.ident.as_str()));
+                }
+            }
+        }
     }
 
     /// Why `path` does not resolve, or `None` when it does.
@@ -222,6 +248,13 @@ impl Declared {
             "count" => ("count value", first == Some("index")),
             "each" => ("each value", matches!(first, Some("key" | "value"))),
             "self" | "terraform" => return None,
+            root @ ("key_provider" | "method") => (
+                "encryption block",
+                names.len() >= 2
+                    && self
+                        .encryption
+                        .contains(&format!("{root}.{}.{}", names[0], names[1])),
+            ),
             kind => (
                 "resource",
                 first.is_some_and(|n| self.resources.contains(&format!("{kind}.{n}"))),

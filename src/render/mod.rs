@@ -48,6 +48,8 @@ pub const AWS_PROVIDER_CONSTRAINT: &str = ">= 5.100, < 7.0";
 pub const REQUIRED_VERSION: &str = ">= 1.6.0";
 /// S3 native state locking (`use_lockfile`) arrived in OpenTofu 1.10 and Terraform 1.10.
 pub const REQUIRED_VERSION_WITH_S3_LOCKFILE: &str = ">= 1.10.0";
+/// State encryption (the `encryption` block, Terraform has none) arrived in OpenTofu 1.7.
+pub const REQUIRED_OPENTOFU_WITH_ENCRYPTION: &str = ">= 1.7.0";
 
 /// `terraform { required_version = ...; required_providers { aws = ... } }`.
 pub(crate) fn terraform_block(required_version: &str) -> Block {

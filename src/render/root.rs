@@ -2,11 +2,15 @@
 //! environment's values, outputs, optional backend, and the Lambda package. `tofu init &&
 //! tofu apply` works on it with no other step.
 
-use super::Packages;
 use super::module::outputs;
 use super::variables::variables;
-use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, terraform_block};
+use super::{Packages, extend};
+use super::{
+    REQUIRED_OPENTOFU_WITH_ENCRYPTION, REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE,
+    module_source, terraform_block,
+};
 use crate::error::Error;
+use crate::family::{account, encryption};
 use crate::hcl::reference::ModuleCall;
 use crate::hcl::{Block, Body, Expr};
 use crate::layout::{ENVS_DIR, MANAGED_BY, PACKAGE_FILE};
@@ -18,12 +22,29 @@ use std::path::PathBuf;
 pub const MODULE: ModuleCall = ModuleCall::new("api");
 
 fn versions(stack: &Stack) -> Body {
-    let required_version = if stack.backend.as_ref().is_some_and(|b| b.use_lockfile) {
+    let lockfile = stack.backend.as_ref().is_some_and(|b| b.use_lockfile);
+    let required_version = if lockfile {
         REQUIRED_VERSION_WITH_S3_LOCKFILE
     } else {
         REQUIRED_VERSION
     };
-    Body::new().block(terraform_block(required_version))
+    let Some(encryption) = encryption::block(&stack.values) else {
+        return Body::new().block(terraform_block(required_version));
+    };
+    let mut terraform = terraform_block(if lockfile {
+        REQUIRED_VERSION_WITH_S3_LOCKFILE
+    } else {
+        REQUIRED_OPENTOFU_WITH_ENCRYPTION
+    });
+    terraform.body.push_blank();
+    terraform.body.push_block(encryption);
+    Body::new()
+        .comment(
+            "OpenTofu only: this root encrypts its state and plans with the `encryption` block",
+        )
+        .comment("below ([encryption] in tapgen.toml), which Terraform rejects. The module itself")
+        .comment("stays Terraform-compatible.")
+        .block(terraform)
 }
 
 fn default_tags(stack: &Stack) -> Expr {
@@ -37,16 +58,18 @@ fn default_tags(stack: &Stack) -> Expr {
 }
 
 fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
+    let settings = extend(
+        Body::new().attr("region", stack.region.as_str()),
+        account::provider_settings(&stack.values),
+    );
     let provider = Block::new(
         "provider",
         &["aws"],
-        Body::new()
-            .attr("region", stack.region.as_str())
-            .block(Block::new(
-                "default_tags",
-                &[],
-                Body::new().attr("tags", default_tags(stack)),
-            )),
+        settings.block(Block::new(
+            "default_tags",
+            &[],
+            Body::new().attr("tags", default_tags(stack)),
+        )),
     );
     let (source, version) = module_source(module);
     let mut module = Body::new()
@@ -75,22 +98,24 @@ fn outputs_document() -> Body {
 
 fn backend(stack: &Stack) -> Option<Body> {
     let backend = stack.backend.as_ref()?;
-    Some(
-        Body::new().block(Block::new(
-            "terraform",
+    let mut settings = Body::new()
+        .attr("bucket", backend.bucket.as_str())
+        .attr("key", backend.key.as_str())
+        .attr("region", backend.region.as_str())
+        .attr("encrypt", true)
+        .attr("use_lockfile", backend.use_lockfile);
+    if let Some(role) = &backend.role_arn {
+        settings.push_block(Block::new(
+            "assume_role",
             &[],
-            Body::new().block(Block::new(
-                "backend",
-                &["s3"],
-                Body::new()
-                    .attr("bucket", backend.bucket.as_str())
-                    .attr("key", backend.key.as_str())
-                    .attr("region", backend.region.as_str())
-                    .attr("encrypt", true)
-                    .attr("use_lockfile", backend.use_lockfile),
-            )),
-        )),
-    )
+            Body::new().attr("role_arn", role.as_str()),
+        ));
+    }
+    Some(Body::new().block(Block::new(
+        "terraform",
+        &[],
+        Body::new().block(Block::new("backend", &["s3"], settings)),
+    )))
 }
 
 /// The files of `envs/<env>/`, paths relative to the output folder.
