@@ -66,6 +66,34 @@ pub(crate) struct Grant {
     pub when: Option<fn() -> Expr>,
 }
 
+impl Family {
+    /// Whether an environment with `values` uses the family. A family whose table is all
+    /// optional settings (no default) is off where none of them is set: a root leaves its
+    /// inputs and outputs out ([`unused`]), and the module's `null` defaults create nothing.
+    pub(crate) fn is_used(&self, values: &Values) -> bool {
+        self.section.as_ref().is_none_or(|section| {
+            section
+                .settings
+                .iter()
+                .any(|setting| values.get(setting).is_some())
+        })
+    }
+}
+
+/// The module inputs and outputs of the families an environment with `values` does not use
+/// ([`Family::is_used`]), by name: what its root leaves to the module's defaults.
+pub(crate) fn unused(values: &Values) -> BTreeSet<&'static str> {
+    let mut names = BTreeSet::new();
+    for family in FAMILIES.iter().filter(|family| !family.is_used(values)) {
+        names.extend((family.inputs)().iter().map(|variable| variable.name));
+        if let Some(section) = &family.section {
+            names.extend(section.settings.iter().filter_map(|s| Some(s.input?.name)));
+        }
+        names.extend((family.outputs.0)().iter().map(|(name, _, _)| *name));
+    }
+    names
+}
+
 /// Every family, in the order their config tables and module inputs are listed.
 pub(crate) static FAMILIES: &[&Family] = &[
     &lambda::FAMILY,
@@ -274,6 +302,51 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A family whose table has no default anywhere is off until one of its keys is set.
+    #[test]
+    fn a_family_of_optional_settings_is_used_only_where_one_is_set() {
+        static OPTIONAL: Setting = Setting {
+            key: "name",
+            kind: setting::Kind::String,
+            default: setting::Default::None,
+            rule: setting::Rule::Any,
+            doc: "A name.",
+            input: None,
+        };
+        static DEFAULTED: Setting = Setting {
+            key: "size",
+            kind: setting::Kind::Integer,
+            default: setting::Default::Integer(1),
+            rule: setting::Rule::Any,
+            doc: "A size.",
+            input: None,
+        };
+        let family = |settings: &'static [&'static Setting]| Family {
+            section: Some(Section {
+                path: &["optional"],
+                description: "Optional.",
+                settings,
+            }),
+            file: ("optional.tf", 99),
+            document: |_| Body::new(),
+            inputs: no_inputs,
+            outputs: (Vec::new, 99),
+            grants: &[],
+            aws_services: &[],
+            check: no_checks,
+        };
+        static ONE: [&Setting; 1] = [&OPTIONAL];
+        static BOTH: [&Setting; 2] = [&OPTIONAL, &DEFAULTED];
+        let optional = family(&ONE);
+        let mut values = Values::default();
+        assert!(!optional.is_used(&values));
+        values.set(&DEFAULTED, serde_json::json!(1));
+        assert!(!optional.is_used(&values));
+        assert!(family(&BOTH).is_used(&values));
+        values.set(&OPTIONAL, serde_json::json!("x"));
+        assert!(optional.is_used(&values));
     }
 
     #[test]

@@ -53,15 +53,23 @@ fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
         .attr("source", source)
         .opt_attr("version", version);
     module.push_blank();
+    let unused = crate::family::unused(&stack.values);
     for variable in variables() {
-        module.push_attr(variable.name, variable.value(stack));
+        if !unused.contains(variable.name) {
+            module.push_attr(variable.name, variable.value(stack));
+        }
     }
     Body::new().block(provider).block(MODULE.declare(module))
 }
 
-fn outputs_document() -> Body {
+/// The module's outputs, but for those of a family the environment does not use.
+fn outputs_document(stack: &Stack) -> Body {
+    let unused = crate::family::unused(&stack.values);
     let mut body = Body::new();
     for (name, description, _) in outputs() {
+        if unused.contains(name) {
+            continue;
+        }
         body.push_block(Block::new(
             "output",
             &[name],
@@ -104,7 +112,7 @@ pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<
         // A root has no inputs (every value is in main.tf), but the standard module
         // structure that tflint checks expects the file.
         hcl("variables.tf", Body::new()),
-        hcl("outputs.tf", outputs_document()),
+        hcl("outputs.tf", outputs_document(stack)),
     ];
     if let Some(body) = backend(stack) {
         files.push(hcl("backend.tf", body));
