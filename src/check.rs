@@ -493,14 +493,14 @@ impl Checker<'_> {
     }
 
     /// Checks that `arn` is an ARN of what `of` names in a known region of the environment's
-    /// partition.
+    /// partition (in the environment's own region, where `of` must be).
     pub(crate) fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) {
         let env = Some(stack.environment.as_str());
-        let service = match of {
-            ArnOf::KmsKey => "kms",
-            ArnOf::SnsTopic => "sns",
-        };
-        let Some(partition) = arn_partition(arn, service) else {
+        let Some(partition) = arn_partition(arn, of.service()).filter(|_| {
+            arn_resource(arn).is_some_and(|r| {
+                r.len() > of.resource_prefix().len() && r.starts_with(of.resource_prefix())
+            })
+        }) else {
             let problem = Problem::NotAnArn {
                 value: arn.to_owned(),
                 of,
@@ -518,6 +518,18 @@ impl Checker<'_> {
                 environment: stack.environment.clone(),
                 expected: expected.id.to_owned(),
                 region: stack.region.clone(),
+            };
+            self.error(env, key, problem);
+            return;
+        }
+        let region = arn.split(':').nth(3).unwrap_or_default();
+        if of.same_region() && region != stack.region {
+            let problem = Problem::WrongRegion {
+                value: arn.to_owned(),
+                of,
+                region: region.to_owned(),
+                environment: stack.environment.clone(),
+                expected: stack.region.clone(),
             };
             self.error(env, key, problem);
         }
@@ -932,6 +944,11 @@ fn arn_partition(arn: &str, service: &str) -> Option<&'static str> {
         && !parts[5].is_empty()
         && !parts[5].contains(char::is_whitespace);
     valid.then_some(partition.id)
+}
+
+/// The resource part of an ARN: what follows its fifth `:`.
+fn arn_resource(arn: &str) -> Option<&str> {
+    arn.splitn(6, ':').nth(5)
 }
 
 /// S3's bucket naming rules, as a reason when broken.

@@ -274,6 +274,8 @@ pub enum Holder {
 pub enum ArnOf {
     KmsKey,
     SnsTopic,
+    /// An ACM certificate, which API Gateway takes only from the API's own region.
+    Certificate,
 }
 
 impl ArnOf {
@@ -281,6 +283,7 @@ impl ArnOf {
         match self {
             ArnOf::KmsKey => "a KMS key",
             ArnOf::SnsTopic => "an SNS topic",
+            ArnOf::Certificate => "an ACM certificate",
         }
     }
 
@@ -290,7 +293,33 @@ impl ArnOf {
                 "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
             }
             ArnOf::SnsTopic => "arn:aws:sns:us-east-1:123456789012:alerts",
+            ArnOf::Certificate => {
+                "arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab"
+            }
         }
+    }
+
+    /// The service part of its ARNs, as in `arn:aws:kms:...`.
+    pub fn service(self) -> &'static str {
+        match self {
+            ArnOf::KmsKey => "kms",
+            ArnOf::SnsTopic => "sns",
+            ArnOf::Certificate => "acm",
+        }
+    }
+
+    /// What its ARNs' resource part starts with, if anything (a KMS key may be named by
+    /// its `key/...` or an `alias/...`).
+    pub fn resource_prefix(self) -> &'static str {
+        match self {
+            ArnOf::KmsKey | ArnOf::SnsTopic => "",
+            ArnOf::Certificate => "certificate/",
+        }
+    }
+
+    /// Whether the resource must be in the environment's own region, not only its partition.
+    pub fn same_region(self) -> bool {
+        matches!(self, ArnOf::Certificate)
     }
 }
 
@@ -464,6 +493,14 @@ pub enum Problem {
         environment: String,
         expected: String,
         region: String,
+    },
+    /// An ARN in the right partition but another region, for a resource used only in its own.
+    WrongRegion {
+        value: String,
+        of: ArnOf,
+        region: String,
+        environment: String,
+        expected: String,
     },
     KmsKeyIgnored,
     AlarmPeriod {
@@ -804,6 +841,16 @@ impl Problem {
                 "`{}` is in the `{partition}` partition, but environment `{environment}` runs in `{expected}` (region `{region}`)",
                 shown(value)
             ),
+            Problem::WrongRegion {
+                value,
+                region,
+                environment,
+                expected,
+                ..
+            } => format!(
+                "`{}` is in region `{region}`, but environment `{environment}` runs in `{expected}`",
+                shown(value)
+            ),
             Problem::KmsKeyIgnored => {
                 "`bucket.kms_key_arn` is set, but `bucket.encryption` is `AES256`, which ignores it"
                     .to_owned()
@@ -1125,6 +1172,10 @@ impl Problem {
             Problem::NotAnArn { of, .. } => format!("use an ARN such as `{}`", of.example()),
             Problem::WrongPartition { of, expected, .. } => format!(
                 "use {} of the `{expected}` partition: `arn:{expected}:...`",
+                of.noun()
+            ),
+            Problem::WrongRegion { of, expected, .. } => format!(
+                "use {} of region `{expected}`: `arn:...:{expected}:...`; with an `[env.NAME]` region, overlay the ARN there too",
                 of.noun()
             ),
             Problem::KmsKeyIgnored => {
@@ -1474,6 +1525,13 @@ mod tests {
                 expected: s("aws-cn"),
                 region: s("cn-north-1"),
             },
+            Problem::WrongRegion {
+                value: s(VALUE),
+                of: ArnOf::Certificate,
+                region: s("eu-west-2"),
+                environment: s("dev"),
+                expected: s("us-east-1"),
+            },
             Problem::KmsKeyIgnored,
             Problem::AlarmPeriod { seconds: 45 },
             Problem::AlarmWindowTooLong { seconds: 90_000 },
@@ -1684,6 +1742,7 @@ mod tests {
                 | Problem::RegionTooNew { .. }
                 | Problem::NotAnArn { .. }
                 | Problem::WrongPartition { .. }
+                | Problem::WrongRegion { .. }
                 | Problem::KmsKeyIgnored
                 | Problem::AlarmPeriod { .. }
                 | Problem::AlarmWindowTooLong { .. }
