@@ -10,8 +10,8 @@
 //!
 //! The harness is for any root: [`Emulator::start`] runs a moto of its own (stopped when
 //! dropped) and [`Root::render`] renders one environment of any config into a work folder,
-//! with an override file that points every AWS service its resources call (from
-//! `tapgen::aws_services`) at that moto. A failing step shows its output, and the work
+//! with an override file that points every AWS service the module's resources call (from
+//! the family list, `tapgen::aws_services()`) at that moto. A failing step shows its output, and the work
 //! folder (step logs in `logs/`) is kept and its path printed; `TAPGEN_EMULATOR_KEEP=1`
 //! keeps it after a pass too.
 //!
@@ -32,7 +32,6 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
-use tapgen::aws_services::{Calls, PROVIDER_ENDPOINTS, calls};
 
 /// Where every proxy variable points: loopback port 9 (discard), where nothing listens.
 const NOWHERE: &str = "http://127.0.0.1:9";
@@ -407,10 +406,15 @@ impl Inventory {
         }
     }
 
-    /// The provider endpoints the root calls, or every type `tapgen::aws_services` does not
-    /// know (and why the override would not cover the root).
+    /// The provider endpoints to point at the emulator: every service the families call
+    /// (`tapgen::aws_services()`, which a unit test ties to each type they declare); or every
+    /// type of the root that no family declares (whose service may be among none of them),
+    /// and why the override would not cover the root.
     fn endpoints(&self) -> Result<BTreeSet<&'static str>, String> {
-        let mut endpoints: BTreeSet<&str> = PROVIDER_ENDPOINTS.iter().copied().collect();
+        let declared: BTreeSet<String> = tapgen::render::module::provider_types()
+            .into_iter()
+            .filter_map(|kind| Some(kind.split_once(' ')?.1.to_owned()))
+            .collect();
         let mut problems = self.problems.clone();
         if self.root_providers == 0 {
             problems.push(
@@ -419,20 +423,16 @@ impl Inventory {
             );
         }
         for (kind, file) in &self.types {
-            match calls(kind) {
-                Some(Calls::Endpoint(endpoint)) => {
-                    endpoints.insert(endpoint);
-                }
-                Some(Calls::Nothing) => {}
-                None => problems.push(format!(
-                    "`{kind}` (in {}) calls an AWS service that no emulator endpoint covers: \
-                     add its type prefix and endpoint to src/aws_services.rs",
+            if !declared.contains(kind) {
+                problems.push(format!(
+                    "`{kind}` (in {}) is declared by no family, so no emulator endpoint is known \
+                     to cover its AWS service: declare it in a family of src/family/, with its service",
                     file.display()
-                )),
+                ));
             }
         }
         if problems.is_empty() {
-            Ok(endpoints)
+            Ok(tapgen::aws_services())
         } else {
             Err(problems.join("\n"))
         }
@@ -522,8 +522,8 @@ impl Step {
 
 impl<'e> Root<'e> {
     /// Renders `env` of `config` (the text of a `tapgen.toml`) with tapgen, and writes the
-    /// override that points the root at `emulator`. Fails when the root holds a type whose
-    /// AWS service has no endpoint in `tapgen::aws_services`.
+    /// override that points the root at `emulator`. Fails when the root holds a type that no
+    /// family declares (see [`Inventory::endpoints`]).
     #[track_caller]
     pub(crate) fn render(config: &str, env: &str, cli: &'e Cli, emulator: &'e Emulator) -> Self {
         let work = WorkDir::new("work folder (render, state, step logs in logs/)");

@@ -107,13 +107,14 @@ pub(crate) static FAMILIES: &[&Family] = &[
 /// AWS services the provider calls whatever the resources: STS, for the account id.
 const PROVIDER_SERVICES: &[&str] = &["sts"];
 
-/// Every AWS service the module's resources call, as the provider's `endpoints` block names
-/// them: what an emulator must answer for.
+/// Every AWS service the module's resources and its examples' own call, and the provider
+/// itself, as the provider's `endpoints` block names them: what an emulator must answer for.
 pub fn aws_services() -> BTreeSet<&'static str> {
     FAMILIES
         .iter()
         .flat_map(|family| family.aws_services.iter().copied())
         .chain(PROVIDER_SERVICES.iter().copied())
+        .chain(crate::render::module::EXAMPLE_SERVICES.iter().copied())
         .collect()
 }
 
@@ -253,16 +254,45 @@ mod tests {
         }
     }
 
+    /// Where a resource type names its service otherwise than the provider's `endpoints`.
+    const ALIASES: &[(&str, &str)] = &[
+        ("aws_api_gateway_", "apigateway"),
+        ("aws_cloudwatch_log_", "logs"),
+        ("aws_cloudwatch_metric_alarm", "cloudwatch"),
+    ];
+
+    /// The provider endpoint a type's requests go to, by its name.
+    fn service_of(kind: &str) -> String {
+        ALIASES
+            .iter()
+            .find(|(prefix, _)| kind.starts_with(prefix))
+            .map(|(_, service)| (*service).to_owned())
+            .unwrap_or_else(|| kind.split('_').nth(1).unwrap_or_default().to_owned())
+    }
+
+    /// Every type the module and its examples declare calls a service of [`aws_services`]
+    /// (the examples' alarm topic too), so an emulator pointed at them answers for all.
+    #[test]
+    fn every_declared_type_calls_a_listed_service() {
+        // Data sources the provider answers from its own configuration.
+        const CALL_NOTHING: &[&str] = &["data aws_partition"];
+        let services = aws_services();
+        let types = crate::render::module::provider_types();
+        for kind in types.iter().filter(|t| !CALL_NOTHING.contains(&t.as_str())) {
+            let name = kind.split_once(' ').map_or(kind.as_str(), |(_, name)| name);
+            let service = service_of(name);
+            assert!(
+                services.contains(service.as_str()),
+                "{kind} calls {service}, not among {services:?}"
+            );
+        }
+        assert!(types.len() > 20, "{types:?}");
+    }
+
     /// Each family lists the AWS service of every resource it declares, so that an emulator
     /// pointed at [`aws_services`] answers for all of them.
     #[test]
     fn each_family_declares_the_services_its_resources_call() {
-        // Where a resource type names its service otherwise than the provider's `endpoints`.
-        const ALIASES: &[(&str, &str)] = &[
-            ("aws_api_gateway_", "apigateway"),
-            ("aws_cloudwatch_log_", "logs"),
-            ("aws_cloudwatch_metric_alarm", "cloudwatch"),
-        ];
         let mut checked = 0;
         for family in FAMILIES {
             for item in (family.document)(&[]).items {
@@ -272,11 +302,7 @@ mod tests {
                 let Some(kind) = block.labels.first().map(ToString::to_string) else {
                     continue;
                 };
-                let service = ALIASES
-                    .iter()
-                    .find(|(prefix, _)| kind.starts_with(prefix))
-                    .map(|(_, service)| (*service).to_owned())
-                    .unwrap_or_else(|| kind.split('_').nth(1).unwrap_or_default().to_owned());
+                let service = service_of(&kind);
                 assert!(
                     family.aws_services.contains(&service.as_str()),
                     "{} declares {kind}, which calls {service}, not among {:?}",

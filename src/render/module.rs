@@ -19,6 +19,9 @@ use std::path::PathBuf;
 /// The SNS topic `examples/complete` creates for the alarms to notify.
 pub(crate) const ALARM_TOPIC: Resource = Resource::new("aws_sns_topic", "alarms");
 
+/// The AWS services the examples' own resources call: SNS, for [`ALARM_TOPIC`].
+pub(crate) const EXAMPLE_SERVICES: &[&str] = &["sns"];
+
 /// The module's outputs: name, description and value, from the families.
 pub fn outputs() -> Vec<crate::family::Output> {
     crate::family::outputs()
