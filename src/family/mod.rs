@@ -8,6 +8,7 @@
 
 pub(crate) mod alarms;
 pub(crate) mod apigateway;
+pub(crate) mod domain;
 pub(crate) mod iam;
 pub(crate) mod lambda;
 pub(crate) mod logs;
@@ -102,6 +103,7 @@ pub(crate) static FAMILIES: &[&Family] = &[
     &s3::FAMILY,
     &iam::FAMILY,
     &alarms::FAMILY,
+    &domain::FAMILY,
 ];
 
 /// AWS services the provider calls whatever the resources: STS, for the account id.
