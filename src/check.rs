@@ -277,32 +277,29 @@ impl Checker<'_> {
                 Ok(()) => self.credential_in_address(&["publish", "git"], git),
             }
         }
-        if let Some(prefix) = &publish.tag_prefix
-            && let Err(problem) = crate::publish::git::check_tag_prefix(prefix)
-        {
-            self.error(
-                None,
-                &["publish", "tag_prefix"],
-                invalid(Rule::TagPrefix, prefix, Some(problem)),
-            );
-        }
-        if let Some(path) = &publish.git_path
-            && let Err(problem) = check_git_path(path)
-        {
-            self.error(
-                None,
-                &["publish", "git_path"],
-                invalid(Rule::GitPath, path, Some(problem)),
-            );
-        }
-        if let Some(reference) = &publish.oci
-            && let Err(problem) = check_oci_repository(reference)
-        {
-            self.error(
-                None,
-                &["publish", "oci"],
-                invalid(Rule::OciRepository, reference, Some(problem)),
-            );
+        // Values with a rule of their own alone: the key, the value, the rule and its check.
+        type Check = fn(&str) -> Result<(), String>;
+        let one_rule: [(&str, &Option<String>, Rule, Check); 3] = [
+            (
+                "tag_prefix",
+                &publish.tag_prefix,
+                Rule::TagPrefix,
+                crate::publish::git::check_tag_prefix,
+            ),
+            ("git_path", &publish.git_path, Rule::GitPath, check_git_path),
+            (
+                "oci",
+                &publish.oci,
+                Rule::OciRepository,
+                check_oci_repository,
+            ),
+        ];
+        for (key, value, rule, check) in one_rule {
+            if let Some(value) = value
+                && let Err(problem) = check(value)
+            {
+                self.error(None, &["publish", key], invalid(rule, value, Some(problem)));
+            }
         }
         if let Some(registry) = &publish.registry {
             if let Err(problem) = check_registry_namespace_address(registry) {

@@ -159,22 +159,27 @@ fn example_provider() -> Block {
     )
 }
 
-/// Outputs of an example: the module's outputs named in `names`, passed through.
-fn example_outputs(call: &ModuleCall, names: Option<&[&str]>) -> Body {
+/// The module's outputs that `keep` keeps, each passed through from `call` under its own
+/// name and description: an example's outputs and an environment root's.
+pub(crate) fn passed_outputs(call: &ModuleCall, keep: impl Fn(&str) -> bool) -> Body {
     let mut body = Body::new();
     for (name, description, _) in outputs() {
-        if names.is_some_and(|names| !names.contains(&name)) {
-            continue;
+        if keep(name) {
+            body.push_block(Block::new(
+                "output",
+                &[name],
+                Body::new()
+                    .attr("description", description)
+                    .attr("value", call.output(name)),
+            ));
         }
-        body.push_block(Block::new(
-            "output",
-            &[name],
-            Body::new()
-                .attr("description", description)
-                .attr("value", call.output(name)),
-        ));
     }
     body
+}
+
+/// Outputs of an example: the module's outputs named in `names`, passed through.
+fn example_outputs(call: &ModuleCall, names: Option<&[&str]>) -> Body {
+    passed_outputs(call, |name| names.is_none_or(|names| names.contains(&name)))
 }
 
 /// One example root: its files and what its README says about it.

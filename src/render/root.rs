@@ -3,7 +3,6 @@
 //! tofu apply` works on it with no other step.
 
 use super::Packages;
-use super::module::outputs;
 use super::variables::variables;
 use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, terraform_block};
 use crate::error::Error;
@@ -65,20 +64,7 @@ fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
 /// The module's outputs, but for those of a family the environment does not use.
 fn outputs_document(stack: &Stack) -> Body {
     let unused = crate::family::unused(&stack.values);
-    let mut body = Body::new();
-    for (name, description, _) in outputs() {
-        if unused.contains(name) {
-            continue;
-        }
-        body.push_block(Block::new(
-            "output",
-            &[name],
-            Body::new()
-                .attr("description", description)
-                .attr("value", MODULE.output(name)),
-        ));
-    }
-    body
+    super::module::passed_outputs(&MODULE, |name| !unused.contains(name))
 }
 
 fn backend(stack: &Stack) -> Option<Body> {
