@@ -296,32 +296,29 @@ impl Checker<'_> {
                 Ok(()) => self.credential_in_address(&["publish", "git"], git),
             }
         }
-        if let Some(prefix) = &publish.tag_prefix
-            && let Err(problem) = crate::publish::git::check_tag_prefix(prefix)
-        {
-            self.error(
-                None,
-                &["publish", "tag_prefix"],
-                invalid(Rule::TagPrefix, prefix, Some(problem)),
-            );
-        }
-        if let Some(path) = &publish.git_path
-            && let Err(problem) = check_git_path(path)
-        {
-            self.error(
-                None,
-                &["publish", "git_path"],
-                invalid(Rule::GitPath, path, Some(problem)),
-            );
-        }
-        if let Some(reference) = &publish.oci
-            && let Err(problem) = check_oci_repository(reference)
-        {
-            self.error(
-                None,
-                &["publish", "oci"],
-                invalid(Rule::OciRepository, reference, Some(problem)),
-            );
+        // Values with a rule of their own alone: the key, the value, the rule and its check.
+        type Check = fn(&str) -> Result<(), String>;
+        let one_rule: [(&str, &Option<String>, Rule, Check); 3] = [
+            (
+                "tag_prefix",
+                &publish.tag_prefix,
+                Rule::TagPrefix,
+                crate::publish::git::check_tag_prefix,
+            ),
+            ("git_path", &publish.git_path, Rule::GitPath, check_git_path),
+            (
+                "oci",
+                &publish.oci,
+                Rule::OciRepository,
+                check_oci_repository,
+            ),
+        ];
+        for (key, value, rule, check) in one_rule {
+            if let Some(value) = value
+                && let Err(problem) = check(value)
+            {
+                self.error(None, &["publish", key], invalid(rule, value, Some(problem)));
+            }
         }
         if let Some(registry) = &publish.registry {
             if let Err(problem) = check_registry_namespace_address(registry) {
@@ -512,7 +509,7 @@ impl Checker<'_> {
     }
 
     /// Checks that `arn` is an ARN of what `of` names in a known region of the environment's
-    /// partition; whether it is.
+    /// partition (in the environment's own region, where `of` must be); whether it is.
     pub(crate) fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) -> bool {
         let env = Some(stack.environment.as_str());
         let Some(partition) = arn_partition(arn, of) else {
@@ -533,6 +530,18 @@ impl Checker<'_> {
                 environment: stack.environment.clone(),
                 expected: expected.id.to_owned(),
                 region: stack.region.clone(),
+            };
+            self.error(env, key, problem);
+            return false;
+        }
+        let region = arn.split(':').nth(3).unwrap_or_default();
+        if of.same_region() && region != stack.region {
+            let problem = Problem::WrongRegion {
+                value: arn.to_owned(),
+                of,
+                region: region.to_owned(),
+                environment: stack.environment.clone(),
+                expected: stack.region.clone(),
             };
             self.error(env, key, problem);
             return false;

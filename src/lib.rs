@@ -6,9 +6,6 @@
 //! [`output`] (check or write atomically).
 
 mod aws;
-/// Which provider endpoint each resource type calls (the emulator test reads it); to be derived
-/// from the families next.
-pub mod aws_services;
 pub mod check;
 mod cli;
 mod completions;
@@ -36,7 +33,8 @@ pub use publish::package::hex_sha256;
 /// Prints an error as tapgen does, on stderr.
 pub use ui::error as print_error;
 
-/// Every AWS service the module's resources call: what an emulator must answer for.
+/// Every AWS service the module's resources (and its examples' own) call: what an emulator
+/// must answer for.
 pub use family::aws_services;
 
 use cli::{Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};

@@ -10,8 +10,8 @@
 //!
 //! The harness is for any root: [`Emulator::start`] runs a moto of its own (stopped when
 //! dropped) and [`Root::render`] renders one environment of any config into a work folder,
-//! with an override file that points every AWS service its resources call (from
-//! `tapgen::aws_services`) at that moto. A failing step shows its output, and the work
+//! with an override file that points every AWS service the module's resources call (from
+//! the family list, `tapgen::aws_services()`) at that moto. A failing step shows its output, and the work
 //! folder (step logs in `logs/`) is kept and its path printed; `TAPGEN_EMULATOR_KEEP=1`
 //! keeps it after a pass too.
 //!
@@ -32,7 +32,6 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
-use tapgen::aws_services::{Calls, PROVIDER_ENDPOINTS, calls};
 
 /// Where every proxy variable points: loopback port 9 (discard), where nothing listens.
 const NOWHERE: &str = "http://127.0.0.1:9";
@@ -260,6 +259,63 @@ impl Drop for Emulator {
     }
 }
 
+impl Emulator {
+    /// One request to the emulator, routed to `service` as a signed request would be (moto
+    /// reads the service from the credential scope and checks no signature); returns the
+    /// status code and the body.
+    pub(crate) fn request(
+        &self,
+        method: &str,
+        service: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, String) {
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("connect to moto");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             Content-Type: application/xml\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("send to moto");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read moto's answer");
+        let status = response
+            .get(9..12)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP response: {response}"));
+        let body = response
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, body)| body)
+            .to_owned();
+        (status, body)
+    }
+
+    /// Creates a Route 53 hosted zone for `name`; returns its id.
+    pub(crate) fn create_hosted_zone(&self, name: &str) -> String {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <CreateHostedZoneRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">\
+             <Name>{name}</Name><CallerReference>tapgen-test-{name}</CallerReference>\
+             </CreateHostedZoneRequest>"
+        );
+        let (status, answer) = self.request("POST", "route53", "/2013-04-01/hostedzone", &body);
+        assert!(
+            (200..300).contains(&status),
+            "CreateHostedZone: {status}\n{answer}"
+        );
+        answer
+            .split("<Id>/hostedzone/")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .unwrap_or_else(|| panic!("no zone id in:\n{answer}"))
+            .to_owned()
+    }
+}
+
 /// The first line `python -c CODE` prints.
 fn python_says(python: &Path, code: &str) -> String {
     let output = Command::new(python)
@@ -407,10 +463,15 @@ impl Inventory {
         }
     }
 
-    /// The provider endpoints the root calls, or every type `tapgen::aws_services` does not
-    /// know (and why the override would not cover the root).
+    /// The provider endpoints to point at the emulator: every service the families call
+    /// (`tapgen::aws_services()`, which a unit test ties to each type they declare); or every
+    /// type of the root that no family declares (whose service may be among none of them),
+    /// and why the override would not cover the root.
     fn endpoints(&self) -> Result<BTreeSet<&'static str>, String> {
-        let mut endpoints: BTreeSet<&str> = PROVIDER_ENDPOINTS.iter().copied().collect();
+        let declared: BTreeSet<String> = tapgen::render::module::provider_types()
+            .into_iter()
+            .filter_map(|kind| Some(kind.split_once(' ')?.1.to_owned()))
+            .collect();
         let mut problems = self.problems.clone();
         if self.root_providers == 0 {
             problems.push(
@@ -419,20 +480,16 @@ impl Inventory {
             );
         }
         for (kind, file) in &self.types {
-            match calls(kind) {
-                Some(Calls::Endpoint(endpoint)) => {
-                    endpoints.insert(endpoint);
-                }
-                Some(Calls::Nothing) => {}
-                None => problems.push(format!(
-                    "`{kind}` (in {}) calls an AWS service that no emulator endpoint covers: \
-                     add its type prefix and endpoint to src/aws_services.rs",
+            if !declared.contains(kind) {
+                problems.push(format!(
+                    "`{kind}` (in {}) is declared by no family, so no emulator endpoint is known \
+                     to cover its AWS service: declare it in a family of src/family/, with its service",
                     file.display()
-                )),
+                ));
             }
         }
         if problems.is_empty() {
-            Ok(endpoints)
+            Ok(tapgen::aws_services())
         } else {
             Err(problems.join("\n"))
         }
@@ -524,8 +581,8 @@ impl Step {
 
 impl<'e> Root<'e> {
     /// Renders `env` of `config` (the text of a `tapgen.toml`) with tapgen, and writes the
-    /// override that points the root at `emulator`. Fails when the root holds a type whose
-    /// AWS service has no endpoint in `tapgen::aws_services`.
+    /// override that points the root at `emulator`. Fails when the root holds a type that no
+    /// family declares (see [`Inventory::endpoints`]).
     #[track_caller]
     pub(crate) fn render(config: &str, env: &str, cli: &'e Cli, emulator: &'e Emulator) -> Self {
         let work = WorkDir::new("work folder (render, state, step logs in logs/)");
@@ -948,6 +1005,88 @@ fn deploy_default_staging(cli: &Cli, emulator: &Emulator) {
         "{}: {resources} resources applied against moto {}, plan empty (excused: {excused:?}), outputs checked, destroyed",
         cli.tool.name, emulator.version
     );
+}
+
+/// A root with `[api.domain]` and a hosted zone: init, apply, an empty plan, the custom URL
+/// output, the domain, its mapping and the alias record read back from the emulator, destroy.
+fn deploy_with_a_domain(cli: &Cli, emulator: &Emulator) {
+    let zone = emulator.create_hosted_zone("example.com");
+    let config = format!(
+        "[project]\nname = \"dom\"\nregion = \"us-east-1\"\n\n\
+         [api.domain]\nname = \"api.example.com\"\n\
+         certificate_arn = \"arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab\"\n\
+         zone_id = \"{zone}\"\nbase_path = \"orders\"\n"
+    );
+    let root = Root::render(&config, "dev", cli, emulator);
+    root.init();
+    let resources = root.apply();
+    let excused = root.assert_plan_is_empty(&[LAMBDA_LOGGING_CONFIG]);
+    let outputs = root.outputs();
+    assert_eq!(
+        outputs["api_custom_url"], "https://api.example.com/orders",
+        "{outputs:#?}"
+    );
+    let target = outputs["api_domain_target"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(target.contains(".execute-api.us-east-1."), "{outputs:#?}");
+    let (status, domain) =
+        emulator.request("GET", "apigateway", "/domainnames/api.example.com", "");
+    assert_eq!(status, 200, "GetDomainName:\n{domain}");
+    let domain: Value = serde_json::from_str(&domain).expect("domain JSON");
+    assert_eq!(domain["regionalDomainName"], target.as_str(), "{domain:#}");
+    assert_eq!(domain["securityPolicy"], "TLS_1_2", "{domain:#}");
+    let (status, mappings) = emulator.request(
+        "GET",
+        "apigateway",
+        "/domainnames/api.example.com/basepathmappings",
+        "",
+    );
+    assert_eq!(status, 200, "GetBasePathMappings:\n{mappings}");
+    assert!(
+        mappings.contains("\"basePath\": \"orders\"")
+            || mappings.contains("\"basePath\":\"orders\""),
+        "{mappings}"
+    );
+    let (status, records) = emulator.request(
+        "GET",
+        "route53",
+        &format!("/2013-04-01/hostedzone/{zone}/rrset"),
+        "",
+    );
+    assert_eq!(status, 200, "ListResourceRecordSets:\n{records}");
+    let record = records
+        .split("<ResourceRecordSet>")
+        .find(|set| set.contains("<Name>api.example.com.</Name>"))
+        .unwrap_or_else(|| panic!("no record for api.example.com in:\n{records}"));
+    assert!(record.contains("<Type>A</Type>"), "{record}");
+    assert!(record.contains(&format!("<DNSName>{target}")), "{record}");
+    root.destroy();
+    let (status, _) = emulator.request("GET", "apigateway", "/domainnames/api.example.com", "");
+    assert_eq!(status, 404, "the domain is left after destroy");
+    println!(
+        "{}: {resources} resources with a custom domain applied against moto {}, plan empty (excused: {excused:?}), domain, mapping and record read back, destroyed",
+        cli.tool.name, emulator.version
+    );
+}
+
+#[test]
+fn a_custom_domain_deploys_with_tofu_against_the_emulator_with_its_record() {
+    let Some(cli) = Cli::tofu() else { return };
+    let Some(emulator) = Emulator::start() else {
+        return;
+    };
+    deploy_with_a_domain(&cli, &emulator);
+}
+
+#[test]
+fn a_custom_domain_deploys_with_terraform_against_the_emulator_with_its_record() {
+    let Some(cli) = Cli::terraform() else { return };
+    let Some(emulator) = Emulator::start() else {
+        return;
+    };
+    deploy_with_a_domain(&cli, &emulator);
 }
 
 #[test]

@@ -236,6 +236,27 @@ error: `eu-wset-1` is not an AWS region
 }
 
 #[test]
+fn certificate_of_another_region_is_pinned_with_the_environment_that_needs_its_own() {
+    Test::new()
+        .config(&format!(
+            "{PROJECT}region = \"eu-west-2\"\n\n[api.domain]\nname = \"api.example.com\"\ncertificate_arn = \"arn:aws:acm:eu-west-2:123456789012:certificate/1234\"\n\n[env.prod]\nregion = \"us-east-1\"\n"
+        ))
+        .args(&["terraform", "--all"])
+        .stderr(
+            "\
+error: `arn:aws:acm:eu-west-2:123456789012:certi…` is in region `eu-west-2`, but environment `prod` runs in `us-east-1`
+ --> tapgen.toml:7:19 (key `api.domain.certificate_arn`)
+  |
+7 | certificate_arn = \"arn:aws:acm:eu-west-2:123456789012:certificate/1234\"
+  |                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: use an ACM certificate of region `us-east-1`: `arn:...:us-east-1:...`; with an `[env.NAME]` region, overlay the ARN there too
+",
+        )
+        .status(2)
+        .run();
+}
+
+#[test]
 fn secret_in_an_environment_variable_is_pinned_with_where_to_keep_it() {
     Test::new()
         .config(&format!(
@@ -401,7 +422,7 @@ fn stale_render_under_validate_is_pinned_with_each_file_and_the_command() {
         .args(&["validate", "--env", "dev"])
         .stderr(
             "\
-error: the render of `dev` is stale against the config (1 created, 1 updated, 0 removed, 29 unchanged); validating it would check code the config no longer describes
+error: the render of `dev` is stale against the config (1 created, 1 updated, 0 removed, 30 unchanged); validating it would check code the config no longer describes
   missing: `envs/dev/outputs.tf`
   differs: `envs/dev/main.tf`
   = help: render first with `tapgen terraform --env dev` (add `--check` to see the diff), then run `tapgen validate` again

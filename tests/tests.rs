@@ -20,6 +20,9 @@ mod config_rules;
 /// `tapgen schema` carries each setting's rules: a JSON Schema validator and taplo refuse what
 /// tapgen refuses and take every test config.
 mod config_schema;
+/// `[api.domain]`: a custom domain rendered for the environments that set it, and each bad
+/// name, certificate, zone or base path refused at its line and key.
+mod domain;
 /// Environment roots deployed against an AWS emulator (moto) on loopback: init, apply, an
 /// empty plan, outputs, destroy; every rendered AWS type has an emulator endpoint.
 mod emulator;

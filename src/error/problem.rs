@@ -277,6 +277,8 @@ pub enum ArnOf {
     KmsKeyOrAlias,
     SnsTopic,
     IamRole,
+    /// An ACM certificate, which API Gateway takes only from the API's own region.
+    Certificate,
 }
 
 impl ArnOf {
@@ -286,6 +288,7 @@ impl ArnOf {
             ArnOf::KmsKeyOrAlias => "a KMS key or alias",
             ArnOf::SnsTopic => "an SNS topic",
             ArnOf::IamRole => "an IAM role",
+            ArnOf::Certificate => "an ACM certificate",
         }
     }
 
@@ -296,6 +299,9 @@ impl ArnOf {
             }
             ArnOf::SnsTopic => "arn:aws:sns:us-east-1:123456789012:alerts",
             ArnOf::IamRole => "arn:aws:iam::123456789012:role/deployer",
+            ArnOf::Certificate => {
+                "arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab"
+            }
         }
     }
 
@@ -307,7 +313,13 @@ impl ArnOf {
             ArnOf::KmsKeyOrAlias => ("kms", &["key/", "alias/"], true),
             ArnOf::SnsTopic => ("sns", &[], true),
             ArnOf::IamRole => ("iam", &["role/"], false),
+            ArnOf::Certificate => ("acm", &["certificate/"], true),
         }
+    }
+
+    /// Whether the resource must be in the environment's own region, not only its partition.
+    pub fn same_region(self) -> bool {
+        matches!(self, ArnOf::Certificate)
     }
 }
 
@@ -481,6 +493,14 @@ pub enum Problem {
         environment: String,
         expected: String,
         region: String,
+    },
+    /// An ARN in the right partition but another region, for a resource used only in its own.
+    WrongRegion {
+        value: String,
+        of: ArnOf,
+        region: String,
+        environment: String,
+        expected: String,
     },
     KmsKeyIgnored,
     /// `key` (a full key path) only means something beside `requires`, which is unset.
@@ -850,6 +870,16 @@ impl Problem {
                 "`{}` is in the `{partition}` partition, but environment `{environment}` runs in `{expected}` (region `{region}`)",
                 shown(value)
             ),
+            Problem::WrongRegion {
+                value,
+                region,
+                environment,
+                expected,
+                ..
+            } => format!(
+                "`{}` is in region `{region}`, but environment `{environment}` runs in `{expected}`",
+                shown(value)
+            ),
             Problem::KmsKeyIgnored => {
                 "`bucket.kms_key_arn` is set, but `bucket.encryption` is `AES256`, which ignores it"
                     .to_owned()
@@ -1194,6 +1224,10 @@ impl Problem {
             Problem::NotAnArn { of, .. } => format!("use an ARN such as `{}`", of.example()),
             Problem::WrongPartition { of, expected, .. } => format!(
                 "use {} of the `{expected}` partition: `arn:{expected}:...`",
+                of.noun()
+            ),
+            Problem::WrongRegion { of, expected, .. } => format!(
+                "use {} of region `{expected}`: `arn:...:{expected}:...`; with an `[env.NAME]` region, overlay the ARN there too",
                 of.noun()
             ),
             Problem::KmsKeyIgnored => {
@@ -1558,6 +1592,13 @@ mod tests {
                 expected: s("aws-cn"),
                 region: s("cn-north-1"),
             },
+            Problem::WrongRegion {
+                value: s(VALUE),
+                of: ArnOf::Certificate,
+                region: s("eu-west-2"),
+                environment: s("dev"),
+                expected: s("us-east-1"),
+            },
             Problem::KmsKeyIgnored,
             Problem::RequiresKey {
                 key: s("account.session_name"),
@@ -1790,6 +1831,7 @@ mod tests {
                 | Problem::RegionTooNew { .. }
                 | Problem::NotAnArn { .. }
                 | Problem::WrongPartition { .. }
+                | Problem::WrongRegion { .. }
                 | Problem::KmsKeyIgnored
                 | Problem::RequiresKey { .. }
                 | Problem::RoleOutsideAllowedAccounts { .. }

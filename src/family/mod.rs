@@ -9,6 +9,7 @@
 pub(crate) mod account;
 pub(crate) mod alarms;
 pub(crate) mod apigateway;
+pub(crate) mod domain;
 pub(crate) mod encryption;
 pub(crate) mod iam;
 pub(crate) mod lambda;
@@ -68,6 +69,34 @@ pub(crate) struct Grant {
     pub when: Option<fn() -> Expr>,
 }
 
+impl Family {
+    /// Whether an environment with `values` uses the family. A family whose table is all
+    /// optional settings (no default) is off where none of them is set: a root leaves its
+    /// inputs and outputs out ([`unused`]), and the module's `null` defaults create nothing.
+    pub(crate) fn is_used(&self, values: &Values) -> bool {
+        self.section.as_ref().is_none_or(|section| {
+            section
+                .settings
+                .iter()
+                .any(|setting| values.get(setting).is_some())
+        })
+    }
+}
+
+/// The module inputs and outputs of the families an environment with `values` does not use
+/// ([`Family::is_used`]), by name: what its root leaves to the module's defaults.
+pub(crate) fn unused(values: &Values) -> BTreeSet<&'static str> {
+    let mut names = BTreeSet::new();
+    for family in FAMILIES.iter().filter(|family| !family.is_used(values)) {
+        names.extend((family.inputs)().iter().map(|variable| variable.name));
+        if let Some(section) = &family.section {
+            names.extend(section.settings.iter().filter_map(|s| Some(s.input?.name)));
+        }
+        names.extend((family.outputs.0)().iter().map(|(name, _, _)| *name));
+    }
+    names
+}
+
 /// Every family, in the order their config tables and module inputs are listed.
 pub(crate) static FAMILIES: &[&Family] = &[
     &lambda::FAMILY,
@@ -76,6 +105,7 @@ pub(crate) static FAMILIES: &[&Family] = &[
     &s3::FAMILY,
     &iam::FAMILY,
     &alarms::FAMILY,
+    &domain::FAMILY,
 ];
 
 /// A config table of the environment roots alone, with no resources in the module: who the
@@ -93,13 +123,14 @@ pub(crate) static ROOT_SECTIONS: &[&RootSection] = &[&account::ROOT, &encryption
 /// AWS services the provider calls whatever the resources: STS, for the account id.
 const PROVIDER_SERVICES: &[&str] = &["sts"];
 
-/// Every AWS service the module's resources call, as the provider's `endpoints` block names
-/// them: what an emulator must answer for.
+/// Every AWS service the module's resources and its examples' own call, and the provider
+/// itself, as the provider's `endpoints` block names them: what an emulator must answer for.
 pub fn aws_services() -> BTreeSet<&'static str> {
     FAMILIES
         .iter()
         .flat_map(|family| family.aws_services.iter().copied())
         .chain(PROVIDER_SERVICES.iter().copied())
+        .chain(crate::render::module::EXAMPLE_SERVICES.iter().copied())
         .collect()
 }
 
@@ -250,16 +281,45 @@ mod tests {
         }
     }
 
+    /// Where a resource type names its service otherwise than the provider's `endpoints`.
+    const ALIASES: &[(&str, &str)] = &[
+        ("aws_api_gateway_", "apigateway"),
+        ("aws_cloudwatch_log_", "logs"),
+        ("aws_cloudwatch_metric_alarm", "cloudwatch"),
+    ];
+
+    /// The provider endpoint a type's requests go to, by its name.
+    fn service_of(kind: &str) -> String {
+        ALIASES
+            .iter()
+            .find(|(prefix, _)| kind.starts_with(prefix))
+            .map(|(_, service)| (*service).to_owned())
+            .unwrap_or_else(|| kind.split('_').nth(1).unwrap_or_default().to_owned())
+    }
+
+    /// Every type the module and its examples declare calls a service of [`aws_services`]
+    /// (the examples' alarm topic too), so an emulator pointed at them answers for all.
+    #[test]
+    fn every_declared_type_calls_a_listed_service() {
+        // Data sources the provider answers from its own configuration.
+        const CALL_NOTHING: &[&str] = &["data aws_partition"];
+        let services = aws_services();
+        let types = crate::render::module::provider_types();
+        for kind in types.iter().filter(|t| !CALL_NOTHING.contains(&t.as_str())) {
+            let name = kind.split_once(' ').map_or(kind.as_str(), |(_, name)| name);
+            let service = service_of(name);
+            assert!(
+                services.contains(service.as_str()),
+                "{kind} calls {service}, not among {services:?}"
+            );
+        }
+        assert!(types.len() > 20, "{types:?}");
+    }
+
     /// Each family lists the AWS service of every resource it declares, so that an emulator
     /// pointed at [`aws_services`] answers for all of them.
     #[test]
     fn each_family_declares_the_services_its_resources_call() {
-        // Where a resource type names its service otherwise than the provider's `endpoints`.
-        const ALIASES: &[(&str, &str)] = &[
-            ("aws_api_gateway_", "apigateway"),
-            ("aws_cloudwatch_log_", "logs"),
-            ("aws_cloudwatch_metric_alarm", "cloudwatch"),
-        ];
         let mut checked = 0;
         for family in FAMILIES {
             for item in (family.document)(&[]).items {
@@ -269,11 +329,7 @@ mod tests {
                 let Some(kind) = block.labels.first().map(ToString::to_string) else {
                     continue;
                 };
-                let service = ALIASES
-                    .iter()
-                    .find(|(prefix, _)| kind.starts_with(prefix))
-                    .map(|(_, service)| (*service).to_owned())
-                    .unwrap_or_else(|| kind.split('_').nth(1).unwrap_or_default().to_owned());
+                let service = service_of(&kind);
                 assert!(
                     family.aws_services.contains(&service.as_str()),
                     "{} declares {kind}, which calls {service}, not among {:?}",
@@ -299,6 +355,51 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A family whose table has no default anywhere is off until one of its keys is set.
+    #[test]
+    fn a_family_of_optional_settings_is_used_only_where_one_is_set() {
+        static OPTIONAL: Setting = Setting {
+            key: "name",
+            kind: setting::Kind::String,
+            default: setting::Default::None,
+            rule: setting::Rule::Any,
+            doc: "A name.",
+            input: None,
+        };
+        static DEFAULTED: Setting = Setting {
+            key: "size",
+            kind: setting::Kind::Integer,
+            default: setting::Default::Integer(1),
+            rule: setting::Rule::Any,
+            doc: "A size.",
+            input: None,
+        };
+        let family = |settings: &'static [&'static Setting]| Family {
+            section: Some(Section {
+                path: &["optional"],
+                description: "Optional.",
+                settings,
+            }),
+            file: ("optional.tf", 99),
+            document: |_| Body::new(),
+            inputs: no_inputs,
+            outputs: (Vec::new, 99),
+            grants: &[],
+            aws_services: &[],
+            check: no_checks,
+        };
+        static ONE: [&Setting; 1] = [&OPTIONAL];
+        static BOTH: [&Setting; 2] = [&OPTIONAL, &DEFAULTED];
+        let optional = family(&ONE);
+        let mut values = Values::default();
+        assert!(!optional.is_used(&values));
+        values.set(&DEFAULTED, serde_json::json!(1));
+        assert!(!optional.is_used(&values));
+        assert!(family(&BOTH).is_used(&values));
+        values.set(&OPTIONAL, serde_json::json!("x"));
+        assert!(optional.is_used(&values));
     }
 
     #[test]

@@ -377,12 +377,17 @@ impl Setting {
                 )
             }
         };
-        let (condition, rule) = match input.unset {
-            Some((sentinel, meaning)) => (
+        let (condition, rule) = match (input.unset, self.default) {
+            (Some((sentinel, meaning)), _) => (
                 compare(BinaryOp::Eq, sentinel).or(condition),
                 format!("{sentinel} ({meaning}) or {rule}"),
             ),
-            None => (condition, rule),
+            // Unset is `null`, which every rule's condition refuses (`regex` fails on it).
+            (None, Default::None) => (
+                Expr::binary(var(name), BinaryOp::Eq, Expr::Null).or(condition),
+                format!("null or {rule}"),
+            ),
+            (None, _) => (condition, rule),
         };
         vec![(condition, format!("{name} must be {rule}."))]
     }
@@ -502,6 +507,12 @@ impl Values {
         Self::resolve(&Json::Object(Map::new()), None)
     }
 
+    /// Sets one value, as a layer would.
+    #[cfg(test)]
+    pub(crate) fn set(&mut self, setting: &Setting, value: Json) {
+        self.values.insert(key(setting), value);
+    }
+
     pub fn get(&self, setting: &Setting) -> Option<&Json> {
         self.values.get(&key(setting))
     }
@@ -567,6 +578,39 @@ fn key(setting: &Setting) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An optional setting with a rule: its module input defaults to `null`, which must pass
+    /// the input's validation, or every environment that leaves it unset fails to plan.
+    #[test]
+    fn an_unset_optional_input_passes_its_own_validation() {
+        static OPTIONAL: Setting = Setting {
+            key: "name",
+            kind: Kind::String,
+            default: Default::None,
+            rule: Rule::Pattern {
+                regex: "^[a-z]+$",
+                noun: "name",
+                message: "lowercase letters",
+                example: "abc",
+            },
+            doc: "A name.",
+            input: Some(Input {
+                name: "some_name",
+                description: "A name.",
+                unset: None,
+                example: |_| Expr::Null,
+            }),
+        };
+        let validations = OPTIONAL.validations(OPTIONAL.input.unwrap());
+        let [(condition, message)] = validations.as_slice() else {
+            panic!("{} validations", validations.len());
+        };
+        assert_eq!(
+            crate::hcl::print::inline(condition),
+            r#"var.some_name == null || can(regex("^[a-z]+$", var.some_name))"#
+        );
+        assert_eq!(message, "some_name must be null or lowercase letters.");
+    }
 
     #[test]
     fn a_table_is_found_at_its_path_however_deep() {

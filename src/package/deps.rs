@@ -206,15 +206,10 @@ pub(super) fn install(lock: &Lock, target: Target, tools: &Tools) -> Result<Inst
         // The entry owns its files: a hard link into uv's cache would let one change both.
         "--link-mode",
         "copy",
-        "--no-python-downloads",
-        "--no-progress",
-        "--color",
-        "never",
     ] {
         args.push(arg.into());
     }
-    args.push("--cache-dir".into());
-    args.push(uv_cache.clone().into());
+    quiet_and_cached(&mut args, &uv_cache);
     if pins.iter().any(|pin| !pin.hashes.is_empty()) {
         // As pip does once any requirement has a hash: every package must have one.
         args.push("--require-hashes".into());
@@ -375,6 +370,16 @@ fn error_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What every uv command here takes: no Python download, no progress or colour in the
+/// output tapgen shows, and tapgen's own cache.
+fn quiet_and_cached(args: &mut Vec<OsString>, uv_cache: &Path) {
+    for arg in ["--no-python-downloads", "--no-progress", "--color", "never"] {
+        args.push(arg.into());
+    }
+    args.push("--cache-dir".into());
+    args.push(uv_cache.into());
+}
+
 /// The pins of a `uv.lock`, as `uv export` writes them for the project's own dependencies
 /// (no dev groups, not the project itself). `--locked` refuses a lock that no longer
 /// matches `pyproject.toml`; `--offline`: exporting a lock needs no download.
@@ -391,15 +396,10 @@ fn export(uv: &Path, project: &Path, lock_file: &Path, uv_cache: &Path) -> Resul
         "--no-annotate",
         "--no-default-groups",
         "--no-emit-project",
-        "--no-python-downloads",
-        "--no-progress",
-        "--color",
-        "never",
     ] {
         args.push(arg.into());
     }
-    args.push("--cache-dir".into());
-    args.push(uv_cache.into());
+    quiet_and_cached(&mut args, uv_cache);
     let output = run(uv, &args, dir)?;
     if !output.status.success() {
         let text = tool_output(&output);

@@ -19,6 +19,9 @@ use std::path::PathBuf;
 /// The SNS topic `examples/complete` creates for the alarms to notify.
 pub(crate) const ALARM_TOPIC: Resource = Resource::new("aws_sns_topic", "alarms");
 
+/// The AWS services the examples' own resources call: SNS, for [`ALARM_TOPIC`].
+pub(crate) const EXAMPLE_SERVICES: &[&str] = &["sns"];
+
 /// The module's outputs: name, description and value, from the families.
 pub fn outputs() -> Vec<crate::family::Output> {
     crate::family::outputs()
@@ -156,22 +159,27 @@ fn example_provider() -> Block {
     )
 }
 
-/// Outputs of an example: the module's outputs named in `names`, passed through.
-fn example_outputs(call: &ModuleCall, names: Option<&[&str]>) -> Body {
+/// The module's outputs that `keep` keeps, each passed through from `call` under its own
+/// name and description: an example's outputs and an environment root's.
+pub(crate) fn passed_outputs(call: &ModuleCall, keep: impl Fn(&str) -> bool) -> Body {
     let mut body = Body::new();
     for (name, description, _) in outputs() {
-        if names.is_some_and(|names| !names.contains(&name)) {
-            continue;
+        if keep(name) {
+            body.push_block(Block::new(
+                "output",
+                &[name],
+                Body::new()
+                    .attr("description", description)
+                    .attr("value", call.output(name)),
+            ));
         }
-        body.push_block(Block::new(
-            "output",
-            &[name],
-            Body::new()
-                .attr("description", description)
-                .attr("value", call.output(name)),
-        ));
     }
     body
+}
+
+/// Outputs of an example: the module's outputs named in `names`, passed through.
+fn example_outputs(call: &ModuleCall, names: Option<&[&str]>) -> Body {
+    passed_outputs(call, |name| names.is_none_or(|names| names.contains(&name)))
 }
 
 /// One example root: its files and what its README says about it.
@@ -251,6 +259,36 @@ pub fn provider_types() -> std::collections::BTreeSet<String> {
     types
 }
 
+/// Inputs that no value in an example can turn on honestly (a certificate only the user
+/// has): their example is `var.<the input's own name>`, and the example declares that input
+/// too, as the module does (type, description, default), unless `declared` already does.
+fn passed_through(declared: &Body, project: &Stack) -> Body {
+    let names: Vec<String> = declared
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            crate::hcl::Item::Block(block) if block.ident.as_str() == "variable" => {
+                block.labels.first().map(ToString::to_string)
+            }
+            _ => None,
+        })
+        .collect();
+    let mut body = Body::new();
+    for variable in variables::variables() {
+        if variable.example(project) == var(variable.name)
+            && !names.iter().any(|name| name == variable.name)
+        {
+            body.push_block(example_variable(
+                variable.name,
+                variable.type_expr.clone(),
+                variable.description,
+                variable.default.clone().unwrap_or(Expr::Null),
+            ));
+        }
+    }
+    body
+}
+
 fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
     let mut call = Body::new().attr("source", "../../");
     call.push_blank();
@@ -276,6 +314,9 @@ fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
             "Controls whether the example manages the account-level API Gateway CloudWatch role. Set it to false where another stack in the account and region manages it.",
             Expr::Bool(true),
         ));
+    let variables = extend(example_common_variables(project), variables);
+    let own = passed_through(&variables, project);
+    let variables = extend(variables, own);
     let mut outputs = example_outputs(module, None);
     outputs.push_block(Block::new(
         "output",
@@ -296,7 +337,7 @@ fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
             .block(example_provider())
             .block(alarm_topic())
             .block(module.declare(call)),
-        variables: extend(example_common_variables(project), variables),
+        variables,
         outputs,
     }
 }
@@ -432,6 +473,32 @@ pub fn files(spec: &ModuleSpec, project: &Stack, packages: &Packages) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An input whose example is the example's own input of that name is declared there,
+    /// once: `manage_account_logging_role` is, by hand, with a default of its own.
+    #[test]
+    fn an_input_passed_through_is_declared_by_the_example_once() {
+        let (resolved, _) = crate::render::tests::default_resolved();
+        let names = |body: &Body| -> Vec<String> {
+            body.items
+                .iter()
+                .filter_map(|item| match item {
+                    crate::hcl::Item::Block(block) => block.labels.first().map(ToString::to_string),
+                    _ => None,
+                })
+                .collect()
+        };
+        let own = passed_through(&Body::new(), &resolved.project);
+        assert!(names(&own).contains(&"manage_account_logging_role".to_owned()));
+        let declared = Body::new().block(example_variable(
+            "manage_account_logging_role",
+            TypeExpr::Bool,
+            "x",
+            Expr::Bool(true),
+        ));
+        let own = passed_through(&declared, &resolved.project);
+        assert!(!names(&own).contains(&"manage_account_logging_role".to_owned()));
+    }
 
     #[test]
     fn a_module_name_that_cannot_name_a_block_is_an_error_not_a_panic() {

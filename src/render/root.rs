@@ -2,7 +2,6 @@
 //! environment's values, outputs, optional backend, and the Lambda package. `tofu init &&
 //! tofu apply` works on it with no other step.
 
-use super::module::outputs;
 use super::variables::variables;
 use super::{Packages, extend};
 use super::{
@@ -76,24 +75,19 @@ fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
         .attr("source", source)
         .opt_attr("version", version);
     module.push_blank();
+    let unused = crate::family::unused(&stack.values);
     for variable in variables() {
-        module.push_attr(variable.name, variable.value(stack));
+        if !unused.contains(variable.name) {
+            module.push_attr(variable.name, variable.value(stack));
+        }
     }
     Body::new().block(provider).block(MODULE.declare(module))
 }
 
-fn outputs_document() -> Body {
-    let mut body = Body::new();
-    for (name, description, _) in outputs() {
-        body.push_block(Block::new(
-            "output",
-            &[name],
-            Body::new()
-                .attr("description", description)
-                .attr("value", MODULE.output(name)),
-        ));
-    }
-    body
+/// The module's outputs, but for those of a family the environment does not use.
+fn outputs_document(stack: &Stack) -> Body {
+    let unused = crate::family::unused(&stack.values);
+    super::module::passed_outputs(&MODULE, |name| !unused.contains(name))
 }
 
 fn backend(stack: &Stack) -> Option<Body> {
@@ -129,7 +123,7 @@ pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<
         // A root has no inputs (every value is in main.tf), but the standard module
         // structure that tflint checks expects the file.
         hcl("variables.tf", Body::new()),
-        hcl("outputs.tf", outputs_document()),
+        hcl("outputs.tf", outputs_document(stack)),
     ];
     if let Some(body) = backend(stack) {
         files.push(hcl("backend.tf", body));
