@@ -62,7 +62,8 @@ impl Resource {
         self.traversal().into()
     }
 
-    fn traversal(&self) -> Traversal {
+    /// `kind.name`, to go on with nested steps: `kind.name.block[0].attribute`.
+    pub fn traversal(&self) -> Traversal {
         Traversal {
             root: self.0.kind.clone(),
             steps: vec![Step::Attr(self.0.name.clone())],
@@ -301,6 +302,9 @@ mod tests {
             ModuleCall::new("api").output("url"),
             path_module(),
             Expr::template("{}/*", vec![BUCKET.attr("arn")]),
+            Expr::for_each("statement", var("project"), |statement| {
+                Expr::call("jsondecode", vec![statement.attr("Policy").into()]).get("Action")
+            }),
         ] {
             assert_eq!(unresolved(&[&folder(reference)]), Vec::<String>::new());
         }
@@ -345,6 +349,26 @@ mod tests {
             // Inside operators and conditions too.
             (
                 Expr::cond(var("projcet"), 1i64, 0i64),
+                "`var.projcet` refers to no declared input variable",
+            ),
+            // A `for` binds its element's name in its value only, not in its collection
+            // and not outside it.
+            (
+                Expr::for_each("s", var("projcet"), |s| s.attr("x").into()),
+                "`var.projcet` refers to no declared input variable",
+            ),
+            (
+                Expr::for_each("s", var("project"), |_| local("nmae")),
+                "`local.nmae` refers to no declared local value",
+            ),
+            (
+                Expr::for_each("s", Traversal::new(Ident::known("s")).attr("x"), |s| {
+                    s.into()
+                }),
+                "`s.x` refers to no declared resource",
+            ),
+            (
+                Expr::call("jsondecode", vec![var("projcet")]).get("Statement"),
                 "`var.projcet` refers to no declared input variable",
             ),
         ];
