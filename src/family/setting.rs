@@ -304,9 +304,31 @@ impl Setting {
 
     /// The `validation` blocks of the module input: the rule, in HCL.
     pub fn validations(&self, input: Input) -> Vec<(Expr, String)> {
-        let name = input.name;
+        self.rule.validations(input.name, input.unset)
+    }
+
+    /// A value of the setting's type that its rule refuses, and that the module input's
+    /// `validation` therefore rejects too: what the module's tests pass it. `None` when the
+    /// rule takes every value.
+    pub fn rejected(&self) -> Option<Json> {
+        self.rule.rejected(
+            self.input
+                .and_then(|input| input.unset)
+                .map(|(sentinel, _)| sentinel),
+        )
+    }
+}
+
+impl Rule {
+    /// The `validation` blocks of the module input `name` that holds a value under this rule,
+    /// where `unset` is the value (and its meaning) the input takes for "off", if not `null`.
+    pub fn validations(
+        &self,
+        name: &'static str,
+        unset: Option<(i64, &'static str)>,
+    ) -> Vec<(Expr, String)> {
         let compare = |op: BinaryOp, value: i64| Expr::binary(var(name), op, value);
-        let (condition, rule) = match self.rule {
+        let (condition, rule) = match *self {
             Rule::Any => return Vec::new(),
             Rule::Range {
                 min: 0, max: None, ..
@@ -371,7 +393,7 @@ impl Setting {
                 )
             }
         };
-        let (condition, rule) = match input.unset {
+        let (condition, rule) = match unset {
             Some((sentinel, meaning)) => (
                 compare(BinaryOp::Eq, sentinel).or(condition),
                 format!("{sentinel} ({meaning}) or {rule}"),
@@ -379,6 +401,60 @@ impl Setting {
             None => (condition, rule),
         };
         vec![(condition, format!("{name} must be {rule}."))]
+    }
+
+    /// A value of the rule's type that it refuses (never `unset`, which the input's
+    /// validation lets through): just past a range, beside a list, or a near miss of a
+    /// pattern's example. `None` for a rule that takes every value.
+    pub fn rejected(&self, unset: Option<i64>) -> Option<Json> {
+        fn number(unset: Option<i64>, mut candidates: impl Iterator<Item = i64>) -> Option<Json> {
+            candidates
+                .find(|candidate| Some(*candidate) != unset)
+                .map(Json::from)
+        }
+        match *self {
+            Rule::Any => None,
+            Rule::Range { min, max, .. } => {
+                let below = (min > 0).then(|| i64::from(min) - 1);
+                let above = max.map(|max| i64::from(max) + 1);
+                number(unset, below.into_iter().chain(above))
+            }
+            Rule::OneOf { values, .. } => {
+                let mut candidate = format!("not-{}", values.first().copied().unwrap_or("set"));
+                while values.contains(&candidate.as_str()) {
+                    candidate.insert_str(0, "not-");
+                }
+                Some(Json::String(candidate))
+            }
+            // Of any `len + 1` numbers, one is not in the list.
+            Rule::OneOfNumbers(values) => number(
+                unset,
+                (0..=values.len() as i64).filter(|n| !values.iter().any(|v| i64::from(*v) == *n)),
+            ),
+            Rule::Pattern { regex, example, .. } => {
+                let regex = regex::Regex::new(regex).ok()?;
+                [format!("{example} !"), String::new(), "!".to_owned()]
+                    .into_iter()
+                    .find(|candidate| !regex.is_match(candidate))
+                    .map(Json::String)
+            }
+            Rule::ValuesOrMultiple {
+                values,
+                multiple_of,
+                ..
+            } => {
+                // Past the listed values and the first multiple, one is neither; else 0,
+                // which no multiple is.
+                let last = i64::from(multiple_of) + values.len() as i64 + 1;
+                number(
+                    unset,
+                    (1..=last).chain([0]).filter(|n| {
+                        !values.iter().any(|v| i64::from(*v) == *n)
+                            && (*n <= 0 || n % i64::from(multiple_of.max(1)) != 0)
+                    }),
+                )
+            }
+        }
     }
 }
 
@@ -500,6 +576,16 @@ impl Values {
 
     pub fn get(&self, setting: &Setting) -> Option<&Json> {
         self.values.get(&key(setting))
+    }
+
+    /// The same values with `setting` set to `value` (`None`: unset), as an environment
+    /// that writes it so would resolve them.
+    pub fn with(mut self, setting: &Setting, value: Option<Json>) -> Self {
+        match value {
+            Some(value) => self.values.insert(key(setting), value),
+            None => self.values.remove(&key(setting)),
+        };
+        self
     }
 
     pub fn string(&self, setting: &Setting) -> String {

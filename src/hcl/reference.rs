@@ -47,6 +47,11 @@ impl Resource {
         self.0.declare("resource", body)
     }
 
+    /// Its type, such as `aws_s3_bucket`.
+    pub fn kind(&self) -> &Ident {
+        &self.0.kind
+    }
+
     /// `kind.name.attribute`
     pub fn attr(&self, attribute: &'static str) -> Expr {
         self.traversal().attr(attribute).into()
@@ -83,6 +88,11 @@ impl DataSource {
     /// `data "kind" "name" { body }`
     pub fn declare(&self, body: Body) -> Block {
         self.0.declare("data", body)
+    }
+
+    /// Its type, such as `aws_partition`.
+    pub fn kind(&self) -> &Ident {
+        &self.0.kind
     }
 
     /// `data.kind.name.attribute`
