@@ -383,7 +383,7 @@ fn hundreds_of_environments_render_with_few_open_files() {
     tapgen_with_open_file_limit(&project, 64, "terraform --all")
         .assert()
         .success()
-        .stderr(contains("1526 created"));
+        .stderr(contains("1540 created"));
     project.write("tapgen.toml", many_envs(200).as_bytes());
     tapgen_with_open_file_limit(&project, 64, "terraform --all --check")
         .assert()
