@@ -650,6 +650,78 @@ fn key(setting: &Setting) -> usize {
 mod tests {
     use super::*;
 
+    /// Every kind of rule gives a value its own check refuses, and never the input's unset
+    /// value, which its validation lets through.
+    #[test]
+    fn a_rules_rejected_value_is_refused_by_it_and_is_not_the_unset_value() {
+        let range = |min, max| Rule::Range {
+            min,
+            max,
+            limit: None,
+        };
+        let cases = [
+            (range(1, None), None, Some(json!(0))),
+            (range(0, Some(10)), None, Some(json!(11))),
+            // Just below the range is the unset value: just above it then.
+            (range(1, Some(10)), Some(0), Some(json!(11))),
+            (range(0, None), None, None),
+            (Rule::Any, None, None),
+            (
+                Rule::OneOf {
+                    values: &["a", "not-a"],
+                    refusal: None,
+                },
+                None,
+                Some(json!("not-not-a")),
+            ),
+            (Rule::OneOfNumbers(&[0, 1, 3]), None, Some(json!(2))),
+            (Rule::OneOfNumbers(&[0, 1, 2]), None, Some(json!(3))),
+            (
+                Rule::Pattern {
+                    regex: "^[a-z]+$",
+                    noun: "name",
+                    message: "lowercase letters",
+                    example: "dev",
+                },
+                None,
+                Some(json!("dev !")),
+            ),
+            (
+                Rule::ValuesOrMultiple {
+                    values: &[10, 30],
+                    multiple_of: 60,
+                    problem: |seconds| Problem::AlarmPeriod { seconds },
+                },
+                None,
+                Some(json!(1)),
+            ),
+            // Every positive number is a multiple of 1: only 0 is refused.
+            (
+                Rule::ValuesOrMultiple {
+                    values: &[],
+                    multiple_of: 1,
+                    problem: |seconds| Problem::AlarmPeriod { seconds },
+                },
+                None,
+                Some(json!(0)),
+            ),
+        ];
+        for (rule, unset, expected) in cases {
+            let rejected = rule.rejected(unset);
+            assert_eq!(rejected, expected);
+            let Some(value) = rejected else { continue };
+            let setting = Setting {
+                key: "x",
+                kind: Kind::Integer,
+                default: Default::None,
+                rule,
+                doc: "",
+                input: None,
+            };
+            assert!(setting.check(&value).is_some(), "{value}");
+        }
+    }
+
     #[test]
     fn a_table_is_found_at_its_path_however_deep() {
         let root = serde_json::json!({ "api": { "domain": { "name": "x" }, "stage": "v1" } });
