@@ -47,7 +47,9 @@ fn type_fits(schema_type: &Value, value: &Expr) -> bool {
         | Expr::Conditional { .. }
         | Expr::Binary(..)
         | Expr::Unary(..)
-        | Expr::Parens(_) => true,
+        | Expr::Parens(_)
+        | Expr::Attr(..)
+        | Expr::For { .. } => true,
         // A type constraint is never a resource argument.
         Expr::Type(_) => false,
     }

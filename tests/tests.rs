@@ -36,6 +36,9 @@ mod lambda_deps;
 /// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,
 /// tflint, an offline plan of each example, and `tapgen module lint`.
 mod module;
+/// The module's own `tofu test` suite passes offline for every config and from the package,
+/// and fails, naming the run, on a module broken on purpose.
+mod module_tofu_test;
 /// tapgen touches only what it wrote: no links followed, no special file opened, stale
 /// output of dropped environments removed, bounded open files, one run at a time.
 mod owned_output;

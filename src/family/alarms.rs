@@ -4,13 +4,14 @@
 use super::apigateway::{REST_API, STAGE};
 use super::lambda::{FUNCTION, TIMEOUT_S};
 use super::setting::{Default, Input, Kind, Rule, Setting};
-use super::{Family, Output, Section, no_inputs};
+use super::{Family, Output, Section, Tests, no_inputs, no_mocks};
 use crate::aws;
 use crate::check::Checker;
 use crate::error::{ArnOf, Problem};
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
 use crate::render::tagged;
+use crate::render::tftest::{Run, eq, follows, input_of, shown};
 use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
@@ -36,6 +37,11 @@ pub(crate) static FAMILY: Family = Family {
     grants: &[],
     aws_services: &["cloudwatch"],
     check,
+    tests: Tests {
+        summary: "one alarm per metric, each with its threshold, period, evaluation periods and topics",
+        runs: tests,
+        mocks: no_mocks,
+    },
 };
 
 /// A threshold setting: any count or duration, with its module input.
@@ -294,10 +300,7 @@ fn alarm(alarm: &Alarm) -> Block {
             .attr("metric_name", alarm.metric)
             .attr(statistic_key, alarm.statistic)
             .attr("comparison_operator", alarm.comparison)
-            .attr(
-                "threshold",
-                var(alarm.threshold.input.map_or("", |input| input.name)),
-            )
+            .attr("threshold", var(input_of(alarm.threshold)))
             .attr("period", var(PERIOD_INPUT))
             .attr("evaluation_periods", var(EVALUATION_PERIODS_INPUT))
             .attr("treat_missing_data", "notBreaching")
@@ -342,4 +345,53 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
     for arn in &values.strings(&SNS_TOPIC_ARNS) {
         checker.arn(stack, &["alarms", "sns_topic_arns"], arn, ArnOf::SnsTopic);
     }
+}
+
+fn tests(project: &Stack) -> Vec<Run> {
+    let topics = project.values.strings(&SNS_TOPIC_ARNS);
+    let mut asserts = Vec::new();
+    for alarm in ALARMS {
+        let resource = alarm.resource();
+        let name = shown(&resource.address());
+        asserts.push((
+            eq(resource.attr("namespace"), alarm.namespace)
+                .and(eq(resource.attr("metric_name"), alarm.metric)),
+            Expr::string(format!(
+                "{name} must watch {} {}.",
+                alarm.namespace, alarm.metric
+            )),
+        ));
+        asserts.push(follows(
+            resource.attr("threshold"),
+            alarm.threshold,
+            project,
+        ));
+        asserts.push(follows(resource.attr("period"), &PERIOD_S, project));
+        asserts.push(follows(
+            resource.attr("evaluation_periods"),
+            &EVALUATION_PERIODS,
+            project,
+        ));
+        // Sets, which equal no list literal.
+        let notified = |attribute: &'static str| {
+            if topics.is_empty() {
+                eq(Expr::call("length", vec![resource.attr(attribute)]), 0i64)
+            } else {
+                eq(
+                    resource.attr(attribute),
+                    Expr::call("toset", vec![Expr::strings(&topics)]),
+                )
+            }
+        };
+        asserts.push((
+            notified("alarm_actions").and(notified("ok_actions")),
+            Expr::string(format!(
+                "{name} must notify exactly the topics {TOPICS_INPUT} names, on alarm and on recovery."
+            )),
+        ));
+    }
+    vec![Run::asserts(
+        "one_alarm_per_metric_with_its_threshold",
+        asserts,
+    )]
 }

@@ -5,11 +5,13 @@ use super::iam::API_ACCOUNT;
 use super::lambda::{FUNCTION, TRACING, TRACING_INPUT};
 use super::logs::API_ACCESS_LOGS;
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Output, Section, no_checks, no_inputs};
+use super::{Family, Output, Section, Tests, no_checks, no_inputs};
 use crate::aws;
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
+use crate::render::tftest::{Mock, Run, arn, follows};
 use crate::render::{checkov_skips, create_before_destroy, extend, tagged};
+use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
@@ -30,6 +32,27 @@ pub(crate) static FAMILY: Family = Family {
     grants: &[],
     aws_services: &["apigateway"],
     check: no_checks,
+    tests: Tests {
+        summary: "the stage's name, tracing and throttling and the methods' authorization follow the inputs",
+        runs: tests,
+        // The function's permission names the API's execution ARN, which the provider checks.
+        mocks: |project| {
+            vec![Mock::resource(
+                &REST_API,
+                vec![
+                    ("execution_arn", arn(project, "execute-api", "a1b2c3d4e5")),
+                    // The custom domain checks its certificate's region against it.
+                    (
+                        "arn",
+                        format!(
+                            "arn:aws:apigateway:{}::/restapis/a1b2c3d4e5",
+                            project.region
+                        ),
+                    ),
+                ],
+            )]
+        },
+    },
 };
 
 pub(crate) static STAGE_NAME: Setting = Setting {
@@ -147,6 +170,8 @@ pub(crate) const REST_API: Resource = Resource::new("aws_api_gateway_rest_api", 
 /// Its one stage, which serves the invoke URL.
 pub(crate) const STAGE: Resource = Resource::new("aws_api_gateway_stage", "this");
 const PROXY: Resource = Resource::new("aws_api_gateway_resource", "proxy");
+/// The settings of every method of the stage.
+const METHOD_SETTINGS: Resource = Resource::new("aws_api_gateway_method_settings", "all");
 const DEPLOYMENT: Resource = Resource::new("aws_api_gateway_deployment", "this");
 /// The two routes: `{proxy+}` and the root, both `ANY`.
 const ROUTES: [&str; 2] = ["proxy", "root"];
@@ -339,7 +364,7 @@ fn document(environments: &[Values]) -> Body {
             .comment("Stage logging needs the account-level CloudWatch role; wait for it when this module manages it.")
             .attr("depends_on", Expr::Tuple(vec![API_ACCOUNT.address()])),
         ))
-        .block(Resource::new("aws_api_gateway_method_settings", "all").declare(
+        .block(METHOD_SETTINGS.declare(
             extend(
                 checkov_skips(&[(
                     "CKV_AWS_225",
@@ -362,4 +387,37 @@ fn document(environments: &[Values]) -> Body {
                     .attr("throttling_burst_limit", var("api_throttling_burst_limit")),
             )),
         ))
+}
+
+fn tests(project: &Stack) -> Vec<Run> {
+    let settings = |name: &'static str| -> Expr {
+        METHOD_SETTINGS
+            .traversal()
+            .attr("settings")
+            .index(0)
+            .attr(name)
+            .into()
+    };
+    let mut asserts = vec![
+        follows(STAGE.attr("stage_name"), &STAGE_NAME, project),
+        follows(STAGE.attr("xray_tracing_enabled"), &TRACING, project),
+        follows(
+            settings("throttling_rate_limit"),
+            &THROTTLING_RATE_LIMIT,
+            project,
+        ),
+        follows(
+            settings("throttling_burst_limit"),
+            &THROTTLING_BURST_LIMIT,
+            project,
+        ),
+    ];
+    for route in ROUTES {
+        asserts.push(follows(
+            method_of(route).attr("authorization"),
+            &AUTHORIZATION,
+            project,
+        ));
+    }
+    vec![Run::asserts("stage_and_methods_follow_inputs", asserts)]
 }

@@ -6,12 +6,13 @@
 
 use super::apigateway::{REST_API, STAGE};
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Output, Section, no_inputs};
+use super::{Family, Output, Section, Tests, no_inputs, no_mocks};
 use crate::check::Checker;
 use crate::error::{ArnOf, Problem};
 use crate::hcl::reference::{Resource, var};
 use crate::hcl::{BinaryOp, Block, Body, Expr};
 use crate::render::tagged;
+use crate::render::tftest::{Run, arn, eq};
 use crate::stack::Stack;
 
 pub(crate) static FAMILY: Family = Family {
@@ -27,6 +28,11 @@ pub(crate) static FAMILY: Family = Family {
     grants: &[],
     aws_services: &["apigateway", "route53"],
     check,
+    tests: Tests {
+        summary: "with a name, a REGIONAL TLS 1.2 domain mapped to the stage and an alias record in the zone; without one, none of them",
+        runs: tests,
+        mocks: no_mocks,
+    },
 };
 
 const NAME_INPUT: &str = "domain_name";
@@ -288,4 +294,83 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
             checker.report(stack, &key(&NAME), problem);
         }
     }
+}
+
+/// One run with a domain, a zone and a base path, and one without a domain: what each
+/// creates.
+fn tests(project: &Stack) -> Vec<Run> {
+    const NAME: &str = "api.example.com";
+    const ZONE: &str = "Z0123456789ABCDEFGHIJ";
+    const PATH: &str = "orders";
+    let certificate = arn(
+        project,
+        "acm",
+        "certificate/1234abcd-12ab-34cd-56ef-1234567890ab",
+    );
+    let count = |resource: &Resource| Expr::call("length", vec![resource.address()]);
+    let with_domain = Run::asserts(
+        "domain_is_regional_tls_1_2_mapped_to_the_stage_with_an_alias_record",
+        vec![
+            (
+                eq(Expr::from(DOMAIN.at(0).attr("security_policy")), "TLS_1_2"),
+                "The custom domain must allow TLS 1.2 and later only.",
+            ),
+            (
+                eq(
+                    Expr::from(
+                        DOMAIN
+                            .at(0)
+                            .attr("endpoint_configuration")
+                            .index(0)
+                            .attr("types"),
+                    ),
+                    // A tuple literal never equals the planned list.
+                    Expr::call("tolist", vec![Expr::strings(["REGIONAL"])]),
+                ),
+                "The custom domain must be REGIONAL.",
+            ),
+            (
+                eq(
+                    Expr::from(DOMAIN.at(0).attr("regional_certificate_arn")),
+                    Expr::string(certificate.clone()),
+                ),
+                "The custom domain must use the certificate asked for.",
+            ),
+            (
+                eq(
+                    Expr::from(MAPPING.at(0).attr("stage_name")),
+                    STAGE.attr("stage_name"),
+                )
+                .and(eq(Expr::from(MAPPING.at(0).attr("base_path")), PATH)),
+                "The stage must be mapped under the base path asked for.",
+            ),
+            (
+                eq(Expr::from(RECORD.at(0).attr("type")), "A")
+                    .and(eq(Expr::from(RECORD.at(0).attr("zone_id")), ZONE)),
+                "The zone must get an A alias record for the domain.",
+            ),
+        ],
+    )
+    .with(vec![
+        (NAME_INPUT, Expr::string(NAME)),
+        (CERTIFICATE_INPUT, Expr::string(certificate)),
+        (ZONE_INPUT, Expr::string(ZONE)),
+        (BASE_PATH_INPUT, Expr::string(PATH)),
+    ]);
+    let without_domain = Run::asserts(
+        "no_domain_name_creates_no_domain_mapping_or_record",
+        vec![(
+            eq(count(&DOMAIN), 0i64)
+                .and(eq(count(&MAPPING), 0i64))
+                .and(eq(count(&RECORD), 0i64)),
+            "Without domain_name the module must create no custom domain, mapping or record.",
+        )],
+    )
+    .with(
+        [NAME_INPUT, CERTIFICATE_INPUT, ZONE_INPUT, BASE_PATH_INPUT]
+            .into_iter()
+            .map(|input| (input, Expr::Null))
+            .collect(),
+    );
+    vec![with_domain, without_domain]
 }

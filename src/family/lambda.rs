@@ -4,8 +4,8 @@ use super::apigateway::REST_API;
 use super::iam::{LAMBDA_ROLE, LAMBDA_ROLE_POLICY};
 use super::logs::LAMBDA_LOGS;
 use super::s3::BUCKET;
-use super::setting::{Default, Input, Kind, Rule, Setting};
-use super::{Family, Grant, Output, Section};
+use super::setting::{Default, Input, Kind, Rule, Setting, Values};
+use super::{Family, Grant, Output, Section, Tests, When, no_mocks};
 use crate::aws;
 use crate::check::{Checker, invalid, owned};
 use crate::config::secrets::looks_like_secret;
@@ -13,9 +13,11 @@ use crate::error::{Holder, Problem, Rule as Named};
 use crate::hcl::reference::{Resource, local, path_module, var};
 use crate::hcl::{Block, Body, Expr, TypeExpr};
 use crate::layout::MANAGED_VARIABLES;
+use crate::render::tftest::{Run, eq, follows, showing, string_map};
 use crate::render::variables::{Example, Value, Variable};
 use crate::render::{checkov_skips, extend, tagged};
 use crate::stack::Stack;
+use std::collections::BTreeMap;
 
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
@@ -41,10 +43,22 @@ pub(crate) static FAMILY: Family = Family {
         actions: &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
         // X-Ray has no resource-level permissions.
         resource: || Expr::string("*"),
-        when: Some(|| var(TRACING_INPUT)),
+        when: Some(When {
+            condition: || var(TRACING_INPUT),
+            holds: |values| values.bool(&TRACING),
+            toggled: |stack| {
+                let on = stack.values.bool(&TRACING);
+                stack.values.clone().with(&TRACING, Some((!on).into()))
+            },
+        }),
     }],
     aws_services: &["lambda"],
     check,
+    tests: Tests {
+        summary: "the function's runtime, handler, memory, timeout, concurrency, tracing and environment variables follow the inputs",
+        runs: tests,
+        mocks: no_mocks,
+    },
 };
 
 pub(crate) static RUNTIME: Setting = Setting {
@@ -200,6 +214,7 @@ fn package_path() -> Variable {
         description: "Path to the zip file holding the function's code.",
         default: None,
         validations: vec![],
+        rejected: None,
         value: Value::Of(|_| package_path_expr()),
         example: Example::Of(|_| package_path_expr()),
     }
@@ -254,10 +269,7 @@ fn document() -> Body {
                 "merge",
                 vec![
                     var("lambda_environment_variables"),
-                    Expr::object([
-                        ("LOG_BUCKET_NAME", BUCKET.attr("id")),
-                        ("ENVIRONMENT", var("environment")),
-                    ]),
+                    Expr::object(managed_variables()),
                 ],
             ),
         ),
@@ -293,6 +305,70 @@ fn document() -> Body {
                 ),
         ),
     )
+}
+
+/// The variables tapgen sets in the function's environment besides the user's: (name, value).
+fn managed_variables() -> [(&'static str, Expr); 2] {
+    [
+        ("LOG_BUCKET_NAME", BUCKET.attr("id")),
+        ("ENVIRONMENT", var("environment")),
+    ]
+}
+
+fn tests(project: &Stack) -> Vec<Run> {
+    let values: &Values = &project.values;
+    let nested = |block: &'static str, attribute: &'static str| -> Expr {
+        FUNCTION
+            .traversal()
+            .attr(block)
+            .index(0)
+            .attr(attribute)
+            .into()
+    };
+    let mut environment: BTreeMap<String, Expr> = values
+        .string_map(&ENVIRONMENT)
+        .into_iter()
+        .map(|(key, value)| (key, Expr::string(value)))
+        .collect();
+    // What the module passes for them, as the plan knows it: the bucket's id is mocked.
+    environment.insert("LOG_BUCKET_NAME".to_owned(), BUCKET.attr("id"));
+    environment.insert("ENVIRONMENT".to_owned(), Expr::string(&project.environment));
+    let variables = nested("environment", "variables");
+    let mode = if values.bool(&TRACING) {
+        "Active"
+    } else {
+        "PassThrough"
+    };
+    let managed: Vec<&str> = managed_variables().iter().map(|(name, _)| *name).collect();
+    vec![Run::asserts(
+        "function_follows_inputs",
+        vec![
+            follows(FUNCTION.attr("runtime"), &RUNTIME, project),
+            follows(FUNCTION.attr("handler"), &HANDLER, project),
+            follows(FUNCTION.attr("memory_size"), &MEMORY_MB, project),
+            follows(FUNCTION.attr("timeout"), &TIMEOUT_S, project),
+            follows(
+                FUNCTION.attr("reserved_concurrent_executions"),
+                &RESERVED_CONCURRENCY,
+                project,
+            ),
+            (
+                eq(nested("tracing_config", "mode"), mode),
+                format!("The function's tracing mode must be {mode}, as {TRACING_INPUT} asks.")
+                    .into(),
+            ),
+            (
+                eq(variables.clone(), string_map(environment)),
+                showing(
+                    &format!(
+                        "The function's environment must be lambda_environment_variables plus {}.",
+                        managed.join(" and ")
+                    ),
+                    Expr::call("jsonencode", vec![variables]),
+                ),
+            ),
+        ],
+    )]
 }
 
 /// The function's rules beyond each setting's own: the handler names a file in the source

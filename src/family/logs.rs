@@ -2,12 +2,13 @@
 //! retention period (Lambda would otherwise create its own group with none).
 
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Grant, Output, Section, no_inputs};
+use super::{Family, Grant, Output, Section, Tests, no_inputs};
 use crate::aws;
 use crate::check::Checker;
 use crate::error::ArnOf;
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Body, Expr};
+use crate::render::tftest::{Mock, Run, arn, eq, follows};
 use crate::render::{extend, tagged};
 use crate::stack::Stack;
 
@@ -29,6 +30,21 @@ pub(crate) static FAMILY: Family = Family {
     }],
     aws_services: &["logs"],
     check,
+    tests: Tests {
+        summary: "both log groups keep logs as long as asked, with the key asked for, and the function logs to its group",
+        runs: tests,
+        // The function's policy names its group's ARN, which the provider checks.
+        mocks: |project| {
+            let group = format!(
+                "log-group:/aws/lambda/{}-{}",
+                project.project, project.environment
+            );
+            vec![Mock::resource(
+                &LAMBDA_LOGS,
+                vec![("arn", arn(project, "logs", &group))],
+            )]
+        },
+    },
 };
 
 /// Retention CloudWatch keeps logs for unless told otherwise, and the least that checkov
@@ -122,4 +138,30 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
     if let Some(arn) = &stack.values.opt_string(&KMS_KEY_ARN) {
         checker.arn(stack, &["logs", "kms_key_arn"], arn, ArnOf::KmsKey);
     }
+}
+
+fn tests(project: &Stack) -> Vec<Run> {
+    let mut asserts = Vec::new();
+    for group in [LAMBDA_LOGS, API_ACCESS_LOGS] {
+        asserts.push(follows(
+            group.attr("retention_in_days"),
+            &RETENTION_DAYS,
+            project,
+        ));
+        asserts.push(follows(group.attr("kms_key_id"), &KMS_KEY_ARN, project));
+    }
+    asserts.push((
+        eq(
+            Expr::from(
+                super::lambda::FUNCTION
+                    .traversal()
+                    .attr("logging_config")
+                    .index(0)
+                    .attr("log_group"),
+            ),
+            LAMBDA_LOGS.attr("name"),
+        ),
+        Expr::string("The function must log to the group the module creates."),
+    ));
+    vec![Run::asserts("log_groups_follow_inputs", asserts)]
 }

@@ -1,10 +1,11 @@
 //! The families of resources the module is made of, each one unit in one file: its config
 //! table and settings ([`setting`]), its module inputs and outputs, its resources, the IAM
-//! statements the function needs for it, and the AWS services it calls.
+//! statements the function needs for it, the AWS services it calls, and its part of the
+//! module's own test suite.
 //!
 //! [`FAMILIES`] is the only other place a family is named. The module's files, inputs and
-//! outputs, the function's policy, the config schema, the provider resource types and the AWS
-//! services an emulator must answer for are all derived from it.
+//! outputs, the function's policy, the config schema, the provider resource types, the AWS
+//! services an emulator must answer for and the module's `tests/` are all derived from it.
 
 pub(crate) mod account;
 pub(crate) mod alarms;
@@ -18,6 +19,7 @@ pub(crate) mod s3;
 pub(crate) mod setting;
 
 use crate::hcl::{Body, Expr};
+use crate::render::tftest::{Mock, Run};
 use crate::render::variables::Variable;
 use crate::stack::Stack;
 use setting::{Setting, Values};
@@ -44,6 +46,25 @@ pub(crate) struct Family {
     /// Its rules beyond each setting's own (several values, AWS's lists, the disk), on one
     /// resolved environment.
     pub check: fn(&mut crate::check::Checker<'_>, &Stack),
+    /// Its file of the module's test suite, `tests/<file stem>.tofutest.hcl`. (Each of its
+    /// settings' inputs with a rule gets a run that expects a bad value to be refused
+    /// without it: [`crate::render::tftest`] makes those from the rules.)
+    pub tests: Tests,
+}
+
+/// A family's part of the module's test suite, which `tofu test` runs offline.
+pub(crate) struct Tests {
+    /// What its runs check, for the module's README: "the function's runtime, ... follow
+    /// the inputs".
+    pub summary: &'static str,
+    /// Its runs, given the project's values, which the file passes as every input: each
+    /// plans the module and asserts what the family promises, the expected values taken
+    /// from the model (`stack.values`), not from the module's own expressions.
+    pub runs: fn(&Stack) -> Vec<Run>,
+    /// What the mocked provider gives its resource types where a plan needs a value of the
+    /// right shape (an ARN another resource checks) or a run reads a computed value; one
+    /// mock per type across the families.
+    pub mocks: fn(&Stack) -> Vec<Mock>,
 }
 
 /// A family's config table: `[<path>]`, and `[env.NAME.<path>]` overlaying it. The path
@@ -63,10 +84,21 @@ pub(crate) struct Grant {
     pub actions: &'static [&'static str],
     /// The resource it is scoped to.
     pub resource: fn() -> Expr,
-    /// The feature that needs it, as a condition on the module's variables; `None` for what
-    /// every function needs. The module serves every environment, so a grant for a feature
-    /// that can be off is made in HCL, per instance.
-    pub when: Option<fn() -> Expr>,
+    /// The feature that needs it; `None` for what every function needs. The module serves
+    /// every environment, so a grant for a feature that can be off is made in HCL, per
+    /// instance.
+    pub when: Option<When>,
+}
+
+/// The feature a grant is for.
+pub(crate) struct When {
+    /// Whether it is on, as a condition on the module's variables.
+    pub condition: fn() -> Expr,
+    /// Whether it is on for one environment's values: what the module's tests expect.
+    pub holds: fn(&Values) -> bool,
+    /// The values of `stack` with the feature the other way round, which the tests plan
+    /// the module with too.
+    pub toggled: fn(&Stack) -> Values,
 }
 
 impl Family {
@@ -222,6 +254,11 @@ fn no_checks(_: &mut crate::check::Checker<'_>, _: &Stack) {}
 
 /// No module inputs besides the family's settings'.
 fn no_inputs() -> Vec<Variable> {
+    Vec::new()
+}
+
+/// No mocked values: the plan needs none of the family's computed attributes.
+fn no_mocks(_: &Stack) -> Vec<Mock> {
     Vec::new()
 }
 
@@ -389,6 +426,11 @@ mod tests {
             grants: &[],
             aws_services: &[],
             check: no_checks,
+            tests: Tests {
+                summary: "",
+                runs: |_| Vec::new(),
+                mocks: no_mocks,
+            },
         };
         static ONE: [&Setting; 1] = [&OPTIONAL];
         static BOTH: [&Setting; 2] = [&OPTIONAL, &DEFAULTED];

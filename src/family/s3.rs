@@ -1,12 +1,13 @@
 //! The log bucket: private, encrypted, versioned, TLS-only, with expiring objects.
 
-use super::setting::{Default, Input, Kind, Rule, Setting};
-use super::{Family, Grant, Output, Section, no_inputs};
+use super::setting::{Default, Input, Kind, Rule, Setting, Values};
+use super::{Family, Grant, Output, Section, Tests, When, no_inputs};
 use crate::aws;
 use crate::check::Checker;
 use crate::error::{ArnOf, Problem};
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{BinaryOp, Block, Body, Expr};
+use crate::render::tftest::{Mock, Run, arn, as_list, eq, follows, showing, statements};
 use crate::render::{checkov_skips, extend, policy_document, tagged};
 use crate::stack::Stack;
 
@@ -40,11 +41,26 @@ pub(crate) static FAMILY: Family = Family {
             resource: || var(KMS_KEY_INPUT),
             // With `aws:kms` and no key of the user's, S3 uses the AWS managed `aws/s3` key,
             // whose key policy already lets S3 use it for the account's principals.
-            when: Some(|| kms().and(Expr::binary(var(KMS_KEY_INPUT), BinaryOp::Ne, Expr::Null))),
+            when: Some(When {
+                condition: || kms().and(Expr::binary(var(KMS_KEY_INPUT), BinaryOp::Ne, Expr::Null)),
+                holds: encrypts_with_own_key,
+                toggled: other_encryption,
+            }),
         },
     ],
     aws_services: &["s3"],
     check,
+    tests: Tests {
+        summary: "the log bucket's name is lowercase and made of project and environment, public access is blocked on all four settings, its policy denies insecure transport, and its settings follow the inputs",
+        runs: tests,
+        mocks: |project| {
+            let name = project.bucket_name();
+            vec![Mock::resource(
+                &BUCKET,
+                vec![("arn", format!("arn:aws:s3:::{name}")), ("id", name)],
+            )]
+        },
+    },
 };
 
 /// At least a day, for each of the bucket's expirations.
@@ -165,6 +181,10 @@ fn outputs() -> Vec<Output> {
 /// The log bucket that receives the function's request records.
 pub(crate) const BUCKET: Resource = Resource::new("aws_s3_bucket", "logs");
 const PUBLIC_ACCESS_BLOCK: Resource = Resource::new("aws_s3_bucket_public_access_block", "logs");
+const ENCRYPTION_CONFIGURATION: Resource =
+    Resource::new("aws_s3_bucket_server_side_encryption_configuration", "logs");
+const BUCKET_POLICY: Resource = Resource::new("aws_s3_bucket_policy", "logs");
+const LIFECYCLE: Resource = Resource::new("aws_s3_bucket_lifecycle_configuration", "logs");
 
 fn document() -> Body {
     let bucket_id = || BUCKET.attr("id");
@@ -219,7 +239,7 @@ fn document() -> Body {
             ),
         )
         .block(
-            Resource::new("aws_s3_bucket_server_side_encryption_configuration", "logs").declare(
+            ENCRYPTION_CONFIGURATION.declare(
                 Body::new().attr("bucket", bucket_id()).block(Block::new(
                     "rule",
                     &[],
@@ -244,7 +264,7 @@ fn document() -> Body {
             )),
         ))
         .block(
-            Resource::new("aws_s3_bucket_lifecycle_configuration", "logs").declare(
+            LIFECYCLE.declare(
                 Body::new().attr("bucket", bucket_id()).block(Block::new(
                     "rule",
                     &[],
@@ -275,7 +295,7 @@ fn document() -> Body {
             ),
         )
         .block(
-            Resource::new("aws_s3_bucket_policy", "logs").declare(
+            BUCKET_POLICY.declare(
                 Body::new()
                     .attr("bucket", bucket_id())
                     .attr(
@@ -320,4 +340,171 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
             checker.arn(stack, &["bucket", "kms_key_arn"], arn, ArnOf::KmsKey);
         }
     }
+}
+
+/// Whether the function's policy lets it use the bucket's key: `aws:kms` with a key of the
+/// user's.
+fn encrypts_with_own_key(values: &Values) -> bool {
+    values.string(&ENCRYPTION) == aws::SSE_KMS && values.opt_string(&KMS_KEY_ARN).is_some()
+}
+
+/// `stack`'s values with the key grant's feature the other way round: AES256, or `aws:kms`
+/// with a key.
+fn other_encryption(stack: &Stack) -> Values {
+    let values = stack.values.clone();
+    if encrypts_with_own_key(&stack.values) {
+        values
+            .with(&ENCRYPTION, Some(aws::SSE_AES256.into()))
+            .with(&KMS_KEY_ARN, None)
+    } else {
+        let key = arn(stack, "kms", "key/00000000-0000-0000-0000-000000000000");
+        values
+            .with(&ENCRYPTION, Some(aws::SSE_KMS.into()))
+            .with(&KMS_KEY_ARN, Some(key.into()))
+    }
+}
+
+/// The project's name with at least one capital, so the run proves the module lowercases it.
+fn mixed_case(project: &str) -> String {
+    if project.chars().any(|c| c.is_ascii_uppercase()) {
+        return project.to_owned();
+    }
+    let mut chars = project.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+fn tests(project: &Stack) -> Vec<Run> {
+    let name = mixed_case(&project.project);
+    let expected = crate::stack::bucket_name(&name, &project.environment);
+    let bucket = || BUCKET.attr("bucket");
+    let naming = Run::asserts(
+        "bucket_name_is_lowercase_and_made_of_project_and_environment",
+        vec![
+            (
+                eq(bucket(), expected.as_str()),
+                showing(
+                    &format!(
+                        "The log bucket must be named {expected}, from project {name} and environment {}.",
+                        project.environment
+                    ),
+                    bucket(),
+                ),
+            ),
+            (
+                eq(bucket(), Expr::call("lower", vec![bucket()])),
+                showing("S3 bucket names must be lowercase.", bucket()),
+            ),
+        ],
+    )
+    .with(vec![("project", Expr::string(&name))]);
+    // Written here rather than shared with the document: this list is what the test
+    // promises, and a setting dropped from the document must fail it.
+    let public_access = Run::asserts(
+        "public_access_is_blocked",
+        [
+            "block_public_acls",
+            "block_public_policy",
+            "ignore_public_acls",
+            "restrict_public_buckets",
+        ]
+        .into_iter()
+        .map(|setting| {
+            (
+                eq(PUBLIC_ACCESS_BLOCK.attr(setting), true),
+                format!("The log bucket's public access block must set {setting}."),
+            )
+        })
+        .collect(),
+    );
+    let tls_only = Run::asserts(
+        "policy_denies_insecure_transport",
+        vec![(
+            Expr::call("anytrue", vec![denies_insecure_transport()]),
+            "The log bucket's policy must deny every s3 action on the bucket and its objects when aws:SecureTransport is false.",
+        )],
+    );
+    let algorithm = project.values.string(&ENCRYPTION);
+    let algorithms = Expr::for_each("rule", ENCRYPTION_CONFIGURATION.attr("rule"), |rule| {
+        rule.attr("apply_server_side_encryption_by_default")
+            .index(0)
+            .attr("sse_algorithm")
+            .into()
+    });
+    let lifecycle = |block: &'static str, days: &'static str| -> Expr {
+        LIFECYCLE
+            .traversal()
+            .attr("rule")
+            .index(0)
+            .attr(block)
+            .index(0)
+            .attr(days)
+            .into()
+    };
+    let settings = Run::asserts(
+        "bucket_follows_inputs",
+        vec![
+            follows(BUCKET.attr("force_destroy"), &FORCE_DESTROY, project),
+            (
+                Expr::call("contains", vec![algorithms, Expr::string(&algorithm)]),
+                format!("The log bucket must be encrypted with {algorithm}, as {SSE_INPUT} asks.")
+                    .into(),
+            ),
+            follows(lifecycle("expiration", "days"), &EXPIRATION_DAYS, project),
+            follows(
+                lifecycle("noncurrent_version_expiration", "noncurrent_days"),
+                &NONCURRENT_EXPIRATION_DAYS,
+                project,
+            ),
+            follows(
+                lifecycle("abort_incomplete_multipart_upload", "days_after_initiation"),
+                &ABORT_INCOMPLETE_UPLOAD_DAYS,
+                project,
+            ),
+        ],
+    );
+    vec![naming, public_access, tls_only, settings]
+}
+
+/// `[for statement in <the bucket policy's statements> : <it denies every s3 action on the
+/// bucket and its objects without TLS>]`
+fn denies_insecure_transport() -> Expr {
+    let arn = || BUCKET.attr("arn");
+    Expr::for_each(
+        "statement",
+        statements(BUCKET_POLICY.attr("policy")),
+        |statement| {
+            let field = |name: &'static str| Expr::from(statement.clone().attr(name));
+            let resources = || as_list(field("Resource"));
+            let insecure = Expr::call(
+                "lookup",
+                vec![
+                    statement.clone().attr("Condition").attr("Bool").into(),
+                    Expr::string("aws:SecureTransport"),
+                    Expr::string(""),
+                ],
+            );
+            // `try`: a statement without a condition simply does not match.
+            Expr::call(
+                "try",
+                vec![
+                    eq(field("Effect"), "Deny")
+                        .and(eq(field("Principal"), "*"))
+                        .and(Expr::call(
+                            "contains",
+                            vec![as_list(field("Action")), Expr::string("s3:*")],
+                        ))
+                        .and(eq(insecure, "false"))
+                        .and(Expr::call("contains", vec![resources(), arn()]))
+                        .and(Expr::call(
+                            "contains",
+                            vec![resources(), Expr::template("{}/*", vec![arn()])],
+                        )),
+                    Expr::Bool(false),
+                ],
+            )
+        },
+    )
 }

@@ -310,9 +310,43 @@ impl Setting {
 
     /// The `validation` blocks of the module input: the rule, in HCL.
     pub fn validations(&self, input: Input) -> Vec<(Expr, String)> {
-        let name = input.name;
+        let unset = match (input.unset, self.default) {
+            (Some((sentinel, meaning)), _) => Unset::Sentinel(sentinel, meaning),
+            (None, Default::None) => Unset::Null,
+            (None, _) => Unset::Never,
+        };
+        self.rule.validations(input.name, unset)
+    }
+
+    /// A value of the setting's type that its rule refuses, and that the module input's
+    /// `validation` therefore rejects too: what the module's tests pass it. `None` when the
+    /// rule takes every value.
+    pub fn rejected(&self) -> Option<Json> {
+        self.rule.rejected(
+            self.input
+                .and_then(|input| input.unset)
+                .map(|(sentinel, _)| sentinel),
+        )
+    }
+}
+
+/// What a module input holds when its setting is unset.
+#[derive(Debug, Clone, Copy)]
+pub enum Unset {
+    /// Nothing: the input is required or has a default within its rule.
+    Never,
+    /// `null`.
+    Null,
+    /// A number that means "off", and what it means (`-1`, "no limit").
+    Sentinel(i64, &'static str),
+}
+
+impl Rule {
+    /// The `validation` blocks of the module input `name` that holds a value under this rule,
+    /// where `unset` is what the input takes for "off", which passes them too.
+    pub fn validations(&self, name: &'static str, unset: Unset) -> Vec<(Expr, String)> {
         let compare = |op: BinaryOp, value: i64| Expr::binary(var(name), op, value);
-        let (condition, rule) = match self.rule {
+        let (condition, rule) = match *self {
             Rule::Any => return Vec::new(),
             Rule::Range {
                 min: 0, max: None, ..
@@ -377,19 +411,73 @@ impl Setting {
                 )
             }
         };
-        let (condition, rule) = match (input.unset, self.default) {
-            (Some((sentinel, meaning)), _) => (
+        let (condition, rule) = match unset {
+            Unset::Sentinel(sentinel, meaning) => (
                 compare(BinaryOp::Eq, sentinel).or(condition),
                 format!("{sentinel} ({meaning}) or {rule}"),
             ),
-            // Unset is `null`, which every rule's condition refuses (`regex` fails on it).
-            (None, Default::None) => (
+            // Every rule's condition refuses `null` (`regex` fails on it).
+            Unset::Null => (
                 Expr::binary(var(name), BinaryOp::Eq, Expr::Null).or(condition),
                 format!("null or {rule}"),
             ),
-            (None, _) => (condition, rule),
+            Unset::Never => (condition, rule),
         };
         vec![(condition, format!("{name} must be {rule}."))]
+    }
+
+    /// A value of the rule's type that it refuses (never `unset`, which the input's
+    /// validation lets through): just past a range, beside a list, or a near miss of a
+    /// pattern's example. `None` for a rule that takes every value.
+    pub fn rejected(&self, unset: Option<i64>) -> Option<Json> {
+        fn number(unset: Option<i64>, mut candidates: impl Iterator<Item = i64>) -> Option<Json> {
+            candidates
+                .find(|candidate| Some(*candidate) != unset)
+                .map(Json::from)
+        }
+        match *self {
+            Rule::Any => None,
+            Rule::Range { min, max, .. } => {
+                let below = (min > 0).then(|| i64::from(min) - 1);
+                let above = max.map(|max| i64::from(max) + 1);
+                number(unset, below.into_iter().chain(above))
+            }
+            Rule::OneOf { values, .. } => {
+                let mut candidate = format!("not-{}", values.first().copied().unwrap_or("set"));
+                while values.contains(&candidate.as_str()) {
+                    candidate.insert_str(0, "not-");
+                }
+                Some(Json::String(candidate))
+            }
+            // Of any `len + 1` numbers, one is not in the list.
+            Rule::OneOfNumbers(values) => number(
+                unset,
+                (0..=values.len() as i64).filter(|n| !values.iter().any(|v| i64::from(*v) == *n)),
+            ),
+            Rule::Pattern { regex, example, .. } => {
+                let regex = regex::Regex::new(regex).ok()?;
+                [format!("{example} !"), String::new(), "!".to_owned()]
+                    .into_iter()
+                    .find(|candidate| !regex.is_match(candidate))
+                    .map(Json::String)
+            }
+            Rule::ValuesOrMultiple {
+                values,
+                multiple_of,
+                ..
+            } => {
+                // Past the listed values and the first multiple, one is neither; else 0,
+                // which no multiple is.
+                let last = i64::from(multiple_of) + values.len() as i64 + 1;
+                number(
+                    unset,
+                    (1..=last).chain([0]).filter(|n| {
+                        !values.iter().any(|v| i64::from(*v) == *n)
+                            && (*n <= 0 || n % i64::from(multiple_of.max(1)) != 0)
+                    }),
+                )
+            }
+        }
     }
 }
 
@@ -517,6 +605,16 @@ impl Values {
         self.values.get(&key(setting))
     }
 
+    /// The same values with `setting` set to `value` (`None`: unset), as an environment
+    /// that writes it so would resolve them.
+    pub fn with(mut self, setting: &Setting, value: Option<Json>) -> Self {
+        match value {
+            Some(value) => self.values.insert(key(setting), value),
+            None => self.values.remove(&key(setting)),
+        };
+        self
+    }
+
     pub fn string(&self, setting: &Setting) -> String {
         self.get(setting)
             .and_then(Json::as_str)
@@ -610,6 +708,78 @@ mod tests {
             r#"var.some_name == null || can(regex("^[a-z]+$", var.some_name))"#
         );
         assert_eq!(message, "some_name must be null or lowercase letters.");
+    }
+
+    /// Every kind of rule gives a value its own check refuses, and never the input's unset
+    /// value, which its validation lets through.
+    #[test]
+    fn a_rules_rejected_value_is_refused_by_it_and_is_not_the_unset_value() {
+        let range = |min, max| Rule::Range {
+            min,
+            max,
+            limit: None,
+        };
+        let cases = [
+            (range(1, None), None, Some(json!(0))),
+            (range(0, Some(10)), None, Some(json!(11))),
+            // Just below the range is the unset value: just above it then.
+            (range(1, Some(10)), Some(0), Some(json!(11))),
+            (range(0, None), None, None),
+            (Rule::Any, None, None),
+            (
+                Rule::OneOf {
+                    values: &["a", "not-a"],
+                    refusal: None,
+                },
+                None,
+                Some(json!("not-not-a")),
+            ),
+            (Rule::OneOfNumbers(&[0, 1, 3]), None, Some(json!(2))),
+            (Rule::OneOfNumbers(&[0, 1, 2]), None, Some(json!(3))),
+            (
+                Rule::Pattern {
+                    regex: "^[a-z]+$",
+                    noun: "name",
+                    message: "lowercase letters",
+                    example: "dev",
+                },
+                None,
+                Some(json!("dev !")),
+            ),
+            (
+                Rule::ValuesOrMultiple {
+                    values: &[10, 30],
+                    multiple_of: 60,
+                    problem: |seconds| Problem::AlarmPeriod { seconds },
+                },
+                None,
+                Some(json!(1)),
+            ),
+            // Every positive number is a multiple of 1: only 0 is refused.
+            (
+                Rule::ValuesOrMultiple {
+                    values: &[],
+                    multiple_of: 1,
+                    problem: |seconds| Problem::AlarmPeriod { seconds },
+                },
+                None,
+                Some(json!(0)),
+            ),
+        ];
+        for (rule, unset, expected) in cases {
+            let rejected = rule.rejected(unset);
+            assert_eq!(rejected, expected);
+            let Some(value) = rejected else { continue };
+            let setting = Setting {
+                key: "x",
+                kind: Kind::Integer,
+                default: Default::None,
+                rule,
+                doc: "",
+                input: None,
+            };
+            assert!(setting.check(&value).is_some(), "{value}");
+        }
     }
 
     #[test]

@@ -162,6 +162,14 @@ pub enum Expr {
     Parens(Box<Expr>),
     /// A type constraint, such as a variable's `type = map(string)`.
     Type(TypeExpr),
+    /// An attribute of a value that is not a reference, such as `jsondecode(policy).Statement`.
+    Attr(Box<Expr>, Ident),
+    /// `[for name in collection : value]`: `value` refers to each element as `name`.
+    For {
+        name: Ident,
+        collection: Box<Expr>,
+        value: Box<Expr>,
+    },
 }
 
 /// A root name followed by attribute and index steps: `aws_iam_role.x[0].name`.
@@ -436,6 +444,25 @@ impl Expr {
         Expr::Parens(Box::new(inner.into()))
     }
 
+    /// `self.name`
+    pub fn get(self, name: &'static str) -> Self {
+        Expr::Attr(Box::new(self), Ident::known(name))
+    }
+
+    /// `[for name in collection : value(name)]`: `value` gets the reference to the element.
+    pub fn for_each(
+        name: &'static str,
+        collection: impl Into<Expr>,
+        value: impl FnOnce(Traversal) -> Expr,
+    ) -> Self {
+        let name = Ident::known(name);
+        Expr::For {
+            value: Box::new(value(Traversal::new(name.clone()))),
+            name,
+            collection: Box::new(collection.into()),
+        }
+    }
+
     pub fn object<K: Into<String>>(entries: impl IntoIterator<Item = (K, Expr)>) -> Self {
         Expr::Object(
             entries
@@ -513,8 +540,26 @@ impl Expr {
                 lhs.for_each_traversal(visit);
                 rhs.for_each_traversal(visit);
             }
-            Expr::Unary(_, inner) | Expr::Parens(inner) => inner.for_each_traversal(visit),
+            Expr::Unary(_, inner) | Expr::Parens(inner) | Expr::Attr(inner, _) => {
+                inner.for_each_traversal(visit)
+            }
             Expr::Type(ty) => ty.for_each_default(&mut |default| default.for_each_traversal(visit)),
+            // The element's name is bound inside `value`: references to it name nothing outside.
+            Expr::For {
+                name,
+                collection,
+                value,
+            } => {
+                collection.for_each_traversal(visit);
+                let mut outer = |path: &'a Traversal| {
+                    if path.root != *name {
+                        visit(path)
+                    }
+                };
+                // As a trait object, so that nested `for`s do not instantiate without end.
+                let mut outer: &mut dyn FnMut(&'a Traversal) = &mut outer;
+                value.for_each_traversal(&mut outer);
+            }
             Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::String(_) => {}
         }
     }
@@ -597,6 +642,19 @@ fn check_expr(expr: &Expr) -> Result<(), InvalidIdent> {
         }
         Expr::Unary(_, inner) | Expr::Parens(inner) => check_expr(inner),
         Expr::Type(ty) => check_type(ty),
+        Expr::Attr(inner, name) => {
+            name.validate()?;
+            check_expr(inner)
+        }
+        Expr::For {
+            name,
+            collection,
+            value,
+        } => {
+            name.validate()?;
+            check_expr(collection)?;
+            check_expr(value)
+        }
         Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::String(_) => Ok(()),
     }
 }
@@ -613,6 +671,15 @@ fn check_type(ty: &TypeExpr) -> Result<(), InvalidIdent> {
             default.as_deref().map_or(Ok(()), check_expr)
         }
         TypeExpr::String | TypeExpr::Number | TypeExpr::Bool | TypeExpr::Any => Ok(()),
+    }
+}
+
+/// `!expr`
+impl std::ops::Not for Expr {
+    type Output = Expr;
+
+    fn not(self) -> Expr {
+        Expr::Unary(UnaryOp::Not, Box::new(self))
     }
 }
 
@@ -704,6 +771,21 @@ mod tests {
                 "type",
                 TypeExpr::Object(vec![(Ident::known("a:b"), TypeExpr::String)]),
             ),
+            Body::new().attr(
+                "for",
+                Expr::For {
+                    name: Ident::known("bad name"),
+                    collection: Box::new(Expr::Tuple(Vec::new())),
+                    value: Box::new(Expr::Null),
+                },
+            ),
+            Body::new().attr(
+                "for",
+                Expr::for_each("x", Expr::Tuple(Vec::new()), |_| {
+                    Expr::call("bad fn", vec![])
+                }),
+            ),
+            Body::new().attr("attr", Expr::call("f", vec![]).get("a.b")),
         ];
         for body in bad_trees {
             assert!(check(&body).is_err(), "{body:?}");

@@ -200,6 +200,16 @@ fn expr(value: &Expr, level: usize) -> String {
         }
         Expr::Parens(inner) => format!("({})", expr(inner, level)),
         Expr::Type(ty) => type_expr(ty, level),
+        Expr::Attr(inner, name) => format!("{}.{name}", operand(inner, level, PREC_PRIMARY)),
+        Expr::For {
+            name,
+            collection,
+            value,
+        } => format!(
+            "[for {name} in {} : {}]",
+            expr(collection, level),
+            expr(value, level)
+        ),
     }
 }
 
@@ -576,5 +586,27 @@ mod tests {
     fn prints_traversals_with_indexes() {
         let path = Resource::new("aws_iam_role", "x").at(0).attr("name");
         assert_eq!(inline(&path.into()), "aws_iam_role.x[0].name");
+    }
+
+    #[test]
+    fn prints_for_expressions_and_attributes_of_values() {
+        let policy = Expr::call("jsondecode", vec![var("policy")]).get("Statement");
+        let actions = Expr::for_each("statement", policy, |statement| {
+            statement.attr("Action").into()
+        });
+        assert_eq!(
+            inline(&actions),
+            "[for statement in jsondecode(var.policy).Statement : statement.Action]"
+        );
+        // An attribute of an operation needs parentheses; of a call or a `for`, none.
+        let sum = Expr::binary(var("a"), BinaryOp::Add, var("b")).get("c");
+        assert_eq!(inline(&sum), "(var.a + var.b).c");
+        let nested = Expr::for_each("x", actions.clone(), |x| {
+            !Expr::call("strcontains", vec![x.into(), Expr::string("*")])
+        });
+        assert_eq!(
+            inline(&nested),
+            "[for x in [for statement in jsondecode(var.policy).Statement : statement.Action] : !strcontains(x, \"*\")]"
+        );
     }
 }

@@ -47,6 +47,11 @@ impl Resource {
         self.0.declare("resource", body)
     }
 
+    /// Its type, such as `aws_s3_bucket`.
+    pub fn kind(&self) -> &Ident {
+        &self.0.kind
+    }
+
     /// `kind.name.attribute`
     pub fn attr(&self, attribute: &'static str) -> Expr {
         self.traversal().attr(attribute).into()
@@ -62,7 +67,8 @@ impl Resource {
         self.traversal().into()
     }
 
-    fn traversal(&self) -> Traversal {
+    /// `kind.name`, to go on with nested steps: `kind.name.block[0].attribute`.
+    pub fn traversal(&self) -> Traversal {
         Traversal {
             root: self.0.kind.clone(),
             steps: vec![Step::Attr(self.0.name.clone())],
@@ -82,6 +88,11 @@ impl DataSource {
     /// `data "kind" "name" { body }`
     pub fn declare(&self, body: Body) -> Block {
         self.0.declare("data", body)
+    }
+
+    /// Its type, such as `aws_partition`.
+    pub fn kind(&self) -> &Ident {
+        &self.0.kind
     }
 
     /// `data.kind.name.attribute`
@@ -334,6 +345,9 @@ mod tests {
             ModuleCall::new("api").output("url"),
             path_module(),
             Expr::template("{}/*", vec![BUCKET.attr("arn")]),
+            Expr::for_each("statement", var("project"), |statement| {
+                Expr::call("jsondecode", vec![statement.attr("Policy").into()]).get("Action")
+            }),
         ] {
             assert_eq!(unresolved(&[&folder(reference)]), Vec::<String>::new());
         }
@@ -378,6 +392,26 @@ mod tests {
             // Inside operators and conditions too.
             (
                 Expr::cond(var("projcet"), 1i64, 0i64),
+                "`var.projcet` refers to no declared input variable",
+            ),
+            // A `for` binds its element's name in its value only, not in its collection
+            // and not outside it.
+            (
+                Expr::for_each("s", var("projcet"), |s| s.attr("x").into()),
+                "`var.projcet` refers to no declared input variable",
+            ),
+            (
+                Expr::for_each("s", var("project"), |_| local("nmae")),
+                "`local.nmae` refers to no declared local value",
+            ),
+            (
+                Expr::for_each("s", Traversal::new(Ident::known("s")).attr("x"), |s| {
+                    s.into()
+                }),
+                "`s.x` refers to no declared resource",
+            ),
+            (
+                Expr::call("jsondecode", vec![var("projcet")]).get("Statement"),
                 "`var.projcet` refers to no declared input variable",
             ),
         ];

@@ -8,6 +8,7 @@ mod diagram;
 pub(crate) mod docs;
 pub mod module;
 pub mod root;
+pub mod tftest;
 pub mod variables;
 
 use crate::error::Error;
@@ -255,6 +256,14 @@ pub(crate) mod tests {
     fn by_folder(files: &[File]) -> BTreeMap<&Path, Vec<&Body>> {
         let mut folders: BTreeMap<&Path, Vec<&Body>> = BTreeMap::new();
         for file in files {
+            // The module's tests refer to the module's folder: `tftest`'s tests check them.
+            if file
+                .path
+                .parent()
+                .is_some_and(|dir| dir.ends_with(tftest::DIR))
+            {
+                continue;
+            }
             if let (Document::Hcl(body), Some(dir)) = (&file.document, file.path.parent()) {
                 folders.entry(dir).or_default().push(body);
             }

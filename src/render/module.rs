@@ -371,6 +371,7 @@ fn readme(
             usage => crate::hcl::print(&usage(spec, call, project)).trim_end(),
             examples => examples,
             terraform_docs => docs::section(&files),
+            tests => super::tftest::readme(),
         },
     )
 }
@@ -435,6 +436,9 @@ pub fn files(spec: &ModuleSpec, project: &Stack, packages: &Packages) -> Result<
         .iter()
         .map(|(name, body)| File::new(dir.join(name), Document::Hcl(body.clone()), command))
         .collect();
+    for (name, body) in super::tftest::files(project)? {
+        files.push(File::new(dir.join(name), Document::Hcl(body), command));
+    }
     files.push(File::new(
         dir.join("README.md"),
         Document::Markdown(readme(spec, &call, project, &tf, &examples)?),

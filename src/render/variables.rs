@@ -2,7 +2,7 @@
 //! each environment root passes all come from this one list: the module's own inputs
 //! (project, environment, tags), then each family's ([`crate::family::variables`]).
 
-use crate::family::setting::{Default, Kind, Setting, Values, to_expr};
+use crate::family::setting::{Default, Kind, Rule, Setting, Unset, Values, to_expr};
 use crate::hcl::reference::var;
 use crate::hcl::{Block, Body, Expr, TypeExpr};
 use crate::stack::{self, Stack};
@@ -11,15 +11,25 @@ fn string_map(map: &std::collections::BTreeMap<String, String>) -> Expr {
     Expr::object(map.iter().map(|(k, v)| (k.clone(), Expr::string(v))))
 }
 
-/// `can(regex(pattern, var.name))`
-fn matches(name: &'static str, pattern: &str, message: &str) -> (Expr, String) {
-    (
-        Expr::call(
-            "can",
-            vec![Expr::call("regex", vec![Expr::string(pattern), var(name)])],
-        ),
-        message.to_owned(),
-    )
+/// What `var.project` takes: it prefixes every resource name.
+const PROJECT: Rule = Rule::Pattern {
+    regex: "^[A-Za-z][A-Za-z0-9-]*$",
+    noun: "project name",
+    message: "letters, digits and hyphens, starting with a letter",
+    example: "tap",
+};
+
+/// What `var.environment` takes: it ends every resource name.
+const ENVIRONMENT: Rule = Rule::Pattern {
+    regex: "^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$",
+    noun: "environment name",
+    message: "1 to 20 lowercase letters, digits and hyphens, starting with a letter",
+    example: "dev",
+};
+
+/// A value `rule` refuses, as HCL (neither input of the module's own has an unset value).
+fn rejected(rule: &Rule) -> Option<Expr> {
+    rule.rejected(None).as_ref().map(to_expr)
 }
 
 /// The project's tags, plus one saying which example made the resources.
@@ -37,11 +47,8 @@ pub fn variables() -> Vec<Variable> {
             type_expr: TypeExpr::String,
             description: "Project name; prefixes every resource name. Letters, digits and hyphens, starting with a letter.",
             default: None,
-            validations: vec![matches(
-                "project",
-                "^[A-Za-z][A-Za-z0-9-]*$",
-                "project must be letters, digits and hyphens, starting with a letter.",
-            )],
+            validations: PROJECT.validations("project", Unset::Never),
+            rejected: rejected(&PROJECT),
             value: Value::Of(|s| Expr::string(&s.project)),
             example: Example::Of(|_| var("project")),
         },
@@ -50,11 +57,8 @@ pub fn variables() -> Vec<Variable> {
             type_expr: TypeExpr::String,
             description: "Environment name, used as the suffix of every resource name.",
             default: Some(Expr::string(stack::DEFAULT_ENVIRONMENT)),
-            validations: vec![matches(
-                "environment",
-                "^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$",
-                "environment must be 1 to 20 lowercase letters, digits and hyphens, starting with a letter.",
-            )],
+            validations: ENVIRONMENT.validations("environment", Unset::Never),
+            rejected: rejected(&ENVIRONMENT),
             value: Value::Of(|s| Expr::string(&s.environment)),
             example: Example::Of(|_| Expr::string(stack::EXAMPLE_ENVIRONMENT)),
         },
@@ -64,6 +68,7 @@ pub fn variables() -> Vec<Variable> {
             description: "Tags for every taggable resource, in addition to Project, Environment and ManagedBy.",
             default: Some(Expr::Object(Vec::new())),
             validations: vec![],
+            rejected: None,
             value: Value::Of(|s| string_map(&s.tags)),
             example: Example::Of(example_tags),
         },
@@ -91,6 +96,10 @@ pub struct Variable {
     pub default: Option<Expr>,
     /// Conditions on the input, each with the message `tofu plan` shows when it fails.
     pub validations: Vec<(Expr, String)>,
+    /// A value of its type that the validations reject, from the rule they are written
+    /// from: the module's tests pass it and expect the input to fail. `None` without
+    /// validations.
+    pub rejected: Option<Expr>,
     /// The value an environment passes.
     pub value: Value,
     /// The value `examples/complete` passes.
@@ -176,6 +185,7 @@ pub(crate) fn of_setting(setting: &'static Setting) -> Option<Variable> {
         description: input.description,
         default: Some(default),
         validations: setting.validations(input),
+        rejected: setting.rejected().as_ref().map(to_expr),
         value: Value::Setting(setting),
         example: Example::Setting(input.example),
     })
