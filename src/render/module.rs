@@ -2,8 +2,8 @@
 //! terraform-aws-modules, a README whose tables are the ones terraform-docs writes, and two
 //! examples (`minimal`, `complete`) that each plan as they stand.
 
-use super::Packages;
 use super::variables;
+use super::{PackageRefs, Packages};
 use super::{
     REQUIRED_VERSION, checkov_skips, diagram, docs, extend, terraform_block, usage_source,
 };
@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::family::iam::PARTITION;
 use crate::hcl::reference::{ModuleCall, Resource, var};
 use crate::hcl::{Block, Body, Expr, Ident, TypeExpr};
-use crate::layout::{MANAGED_BY, MODULES_DIR, PACKAGE_FILE};
+use crate::layout::{MANAGED_BY, MODULES_DIR};
 use crate::output::{Document, File};
 use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
@@ -91,7 +91,10 @@ fn usage(spec: &ModuleSpec, call: &ModuleCall, project: &Stack) -> Body {
     body.push_blank();
     for variable in variables::variables() {
         if variable.default.is_none() {
-            body.push_attr(variable.name, variable.value(project));
+            body.push_attr(
+                variable.name,
+                variable.value(project, &PackageRefs::placeholder()),
+            );
         }
     }
     Body::new().block(call.declare(body))
@@ -185,12 +188,12 @@ struct Example {
     outputs: Body,
 }
 
-fn minimal_example(module: &ModuleCall, project: &Stack) -> Example {
+fn minimal_example(module: &ModuleCall, project: &Stack, packages: &PackageRefs) -> Example {
     let mut call = Body::new().attr("source", "../../");
     call.push_blank();
     for variable in variables::variables() {
         if variable.default.is_none() {
-            call.push_attr(variable.name, variable.example(project));
+            call.push_attr(variable.name, variable.example(project, packages));
         }
     }
     Example {
@@ -251,11 +254,11 @@ pub fn provider_types() -> std::collections::BTreeSet<String> {
     types
 }
 
-fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
+fn complete_example(module: &ModuleCall, project: &Stack, packages: &PackageRefs) -> Example {
     let mut call = Body::new().attr("source", "../../");
     call.push_blank();
     for variable in variables::variables() {
-        call.push_attr(variable.name, variable.example(project));
+        call.push_attr(variable.name, variable.example(project, packages));
     }
     let variables = Body::new()
         .block(example_variable(
@@ -383,12 +386,15 @@ fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
 pub fn files(spec: &ModuleSpec, project: &Stack, packages: &Packages) -> Result<Vec<File>, Error> {
     let package = packages.of(project)?;
     let dir = PathBuf::from(MODULES_DIR).join(&spec.name);
+    // Both examples sit two folders down, and reference the project's package where every
+    // root does: written once, beside `modules/`.
+    let refs = PackageRefs::of(package, &dir.join("examples").join("minimal"));
     let command = "tapgen module";
     let tf = module_tf(spec);
     let call = module_call(spec)?;
     let examples = [
-        minimal_example(&call, project),
-        complete_example(&call, project),
+        minimal_example(&call, project, &refs),
+        complete_example(&call, project, &refs),
     ];
     let mut files: Vec<File> = tf
         .iter()
@@ -414,11 +420,6 @@ pub fn files(spec: &ModuleSpec, project: &Stack, packages: &Packages) -> Result<
         files.extend(example_tf.iter().map(|(name, body)| {
             File::new(example_dir.join(name), Document::Hcl(body.clone()), command)
         }));
-        files.push(File::new(
-            example_dir.join(PACKAGE_FILE),
-            Document::Zip(package.clone()),
-            command,
-        ));
         files.push(File::new(
             example_dir.join("README.md"),
             Document::Markdown(example_readme(spec, example, &example_tf)?),

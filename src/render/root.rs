@@ -1,15 +1,15 @@
 //! The root configuration of one environment, `envs/<env>/`: provider, module call with the
-//! environment's values, outputs, optional backend, and the Lambda package. `tofu init &&
-//! tofu apply` works on it with no other step.
+//! environment's values, outputs, optional backend, and a reference to its Lambda package
+//! (`packages/`, beside `envs/`). `tofu init && tofu apply` works on it with no other step.
 
-use super::Packages;
 use super::module::outputs;
 use super::variables::variables;
+use super::{PackageRefs, Packages};
 use super::{REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE, module_source, terraform_block};
 use crate::error::Error;
 use crate::hcl::reference::ModuleCall;
 use crate::hcl::{Block, Body, Expr};
-use crate::layout::{ENVS_DIR, MANAGED_BY, PACKAGE_FILE};
+use crate::layout::{ENVS_DIR, MANAGED_BY};
 use crate::output::{Document, File};
 use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
@@ -36,7 +36,7 @@ fn default_tags(stack: &Stack) -> Expr {
     Expr::object(tags)
 }
 
-fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
+fn main_document(stack: &Stack, module: &ModuleSpec, packages: &PackageRefs) -> Body {
     let provider = Block::new(
         "provider",
         &["aws"],
@@ -54,7 +54,7 @@ fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
         .opt_attr("version", version);
     module.push_blank();
     for variable in variables() {
-        module.push_attr(variable.name, variable.value(stack));
+        module.push_attr(variable.name, variable.value(stack, packages));
     }
     Body::new().block(provider).block(MODULE.declare(module))
 }
@@ -96,11 +96,13 @@ fn backend(stack: &Stack) -> Option<Body> {
 /// The files of `envs/<env>/`, paths relative to the output folder.
 pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<Vec<File>, Error> {
     let dir = PathBuf::from(ENVS_DIR).join(&stack.environment);
+    // The package files are written once, beside `envs/`, for every root that shares them.
+    let refs = PackageRefs::of(packages.of(stack)?, &dir);
     let command = format!("tapgen terraform --env {}", stack.environment);
     let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
     let mut files = vec![
         hcl("versions.tf", versions(stack)),
-        hcl("main.tf", main_document(stack, module)),
+        hcl("main.tf", main_document(stack, module, &refs)),
         // A root has no inputs (every value is in main.tf), but the standard module
         // structure that tflint checks expects the file.
         hcl("variables.tf", Body::new()),
@@ -109,10 +111,5 @@ pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<
     if let Some(body) = backend(stack) {
         files.push(hcl("backend.tf", body));
     }
-    files.push(File::new(
-        dir.join(PACKAGE_FILE),
-        Document::Zip(packages.of(stack)?),
-        &command,
-    ));
     super::checked(files)
 }
