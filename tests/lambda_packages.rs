@@ -473,3 +473,34 @@ fn the_handlers_pytest_suite_passes_against_its_packaged_dependencies() {
     assert!(output.status.success(), "pytest failed:\n{text}");
     assert!(text.contains("1 passed"), "{text}");
 }
+
+#[test]
+fn init_writes_a_commented_requirements_file_that_installs_nothing_until_uncommented() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_cmd::Command::cargo_bin("tapgen")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["init", "app"])
+        .assert()
+        .success()
+        .stderr(contains("created app/lambda/requirements.txt"));
+    let app = dir.path().join("app");
+    let text = std::fs::read_to_string(app.join("lambda/requirements.txt")).unwrap();
+    assert!(
+        text.lines()
+            .all(|line| line.is_empty() || line.starts_with('#')),
+        "{text}"
+    );
+    assert!(text.contains("# PyYAML==6.0.2"), "{text}");
+    // Nothing to install: no installer runs (the one given fails, and leaves a trace).
+    let (failing, ran) = failing_installer(dir.path());
+    assert_cmd::Command::cargo_bin("tapgen")
+        .unwrap()
+        .current_dir(&app)
+        .args(["terraform", "--all"])
+        .env("TAPGEN_PIP", &failing)
+        .env("TAPGEN_CACHE_DIR", dir.path().join("cache"))
+        .assert()
+        .success();
+    assert!(!ran.exists(), "an installer ran for a file of comments");
+}
