@@ -79,7 +79,7 @@ fn handler(requirements: &str) -> tempfile::TempDir {
     dir
 }
 
-fn names(zip: &[u8]) -> Vec<String> {
+pub(crate) fn names(zip: &[u8]) -> Vec<String> {
     zip::ZipArchive::new(Cursor::new(zip))
         .unwrap()
         .file_names()
@@ -87,7 +87,7 @@ fn names(zip: &[u8]) -> Vec<String> {
         .collect()
 }
 
-fn entry(zip: &[u8], name: &str) -> Vec<u8> {
+pub(crate) fn entry(zip: &[u8], name: &str) -> Vec<u8> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
     let mut file = archive.by_name(name).unwrap();
     let mut bytes = Vec::new();

@@ -8,12 +8,12 @@
 //! The tests that install need uv and the package index, as in [`crate::lambda_deps`]: they
 //! skip without uv, and fail instead under `TAPGEN_REQUIRE_TOOLS=1`.
 
-use crate::lambda_deps::{elf_machine, failing_installer, uv};
+use crate::lambda_deps::{elf_machine, entry, failing_installer, names, uv};
 use crate::real_tools::required;
 use crate::support::{Project, referenced, root_package};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
-use std::io::{Cursor, Read as _};
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 const REQUIREMENTS: &str = "six==1.16.0\nPyYAML==6.0.2\n";
@@ -44,22 +44,6 @@ fn render(project: &Project, cache: &Path, installer: &Path) -> assert_cmd::asse
 
 fn read_zip(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn names(zip: &[u8]) -> Vec<String> {
-    zip::ZipArchive::new(Cursor::new(zip))
-        .unwrap()
-        .file_names()
-        .map(|name| name.unwrap().into_owned())
-        .collect()
-}
-
-fn entry(zip: &[u8], name: &str) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
-    let mut file = archive.by_name(name).unwrap();
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).unwrap();
-    bytes
 }
 
 /// `unzip -l`-like lines of the compiled libraries in `zip`, for the test's output.
