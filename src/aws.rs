@@ -7,6 +7,9 @@ pub(crate) mod regions;
 /// Python runtimes AWS still accepts for new functions and the aws provider 5.100+ knows.
 pub(crate) const SUPPORTED_RUNTIMES: &[&str] = &["python3.11", "python3.12", "python3.13"];
 
+/// Lambda's instruction set architectures.
+pub(crate) const LAMBDA_ARCHITECTURES: &[&str] = &["x86_64", "arm64"];
+
 /// The retention periods CloudWatch Logs accepts, in days.
 pub(crate) const RETENTION_DAYS: &[u32] = &[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,

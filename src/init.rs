@@ -1,8 +1,9 @@
 //! `tapgen init`: scaffold a project without ever overwriting a file unasked.
 //!
 //! Each scaffold file says what happens when the folder already has one: `tapgen.toml` is
-//! refused unless `--force`; the sample handler never replaces the user's code; and
-//! `.gitignore` is the user's file, to which only the lines tapgen needs are appended.
+//! refused unless `--force`; the sample handler and its (commented) `requirements.txt` never
+//! replace the user's; and `.gitignore` is the user's file, to which only the lines tapgen
+//! needs are appended.
 
 use crate::config::DEFAULT_CONFIG;
 use crate::error::Error;
@@ -11,6 +12,21 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 const HANDLER: &str = include_str!("../lambda/handler.py");
+/// The handler's dependencies, none yet: every line a comment, so nothing is installed (and
+/// no installer is needed) until one is uncommented.
+const REQUIREMENTS: &str = "\
+# The handler's dependencies. `tapgen terraform` installs them into the Lambda package for
+# the function's runtime and `lambda.architecture` (`x86_64` or `arm64`): wheels only, built
+# for that platform, never for this machine. Pin each with `==`, and pin what they pull in
+# too (tapgen names any pin that is missing); `--hash=sha256:...` is honoured. For example:
+#
+# PyYAML==6.0.2
+# six==1.16.0
+#
+# `uv pip compile requirements.in -o requirements.txt` writes such a file from loose
+# requirements. The runtime already has boto3. With `lambda.layer = true` in tapgen.toml
+# the dependencies go into a Lambda layer of their own.
+";
 const GITIGNORE_COMMENT: &str =
     "# OpenTofu/Terraform working state; commit .terraform.lock.hcl, not these.";
 const GITIGNORE_PATTERNS: &[&str] = &[
@@ -80,6 +96,11 @@ pub(crate) fn scaffold() -> Vec<ScaffoldFile> {
         ScaffoldFile {
             path: PathBuf::from("lambda/handler.py"),
             contents: HANDLER.to_owned(),
+            existing: Existing::Keep,
+        },
+        ScaffoldFile {
+            path: PathBuf::from("lambda/requirements.txt"),
+            contents: REQUIREMENTS.to_owned(),
             existing: Existing::Keep,
         },
         ScaffoldFile {

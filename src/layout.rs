@@ -7,8 +7,9 @@ pub(crate) const MODULES_DIR: &str = "modules";
 pub(crate) const ENVS_DIR: &str = "envs";
 /// Where `tapgen module package` writes archives by default, beside the config.
 pub(crate) const DIST_DIR: &str = "dist";
-/// The Lambda package inside each environment folder and example.
-pub(crate) const PACKAGE_FILE: &str = "lambda.zip";
+/// Where the Lambda packages (function and layer zips) are written, each once, named by
+/// content, beside `envs/` and `modules/`: the roots and examples reference them.
+pub(crate) const PACKAGES_DIR: &str = "packages";
 
 /// The tag naming the tool that manages a resource, and its value.
 pub(crate) const MANAGED_BY: (&str, &str) = ("ManagedBy", "tapgen");

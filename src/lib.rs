@@ -39,7 +39,7 @@ pub use family::aws_services;
 
 use cli::{Command, ConfigArgs, ModuleCommand, RegistryCommand, WriteArgs};
 use error::{Error, exit};
-use layout::{DIST_DIR, ENVS_DIR, MODULES_DIR};
+use layout::{DIST_DIR, ENVS_DIR, MODULES_DIR, PACKAGES_DIR};
 use output::{Changes, File, Group, Owned, Plan, SharedBytes};
 use stack::Resolved;
 use std::collections::HashMap;
@@ -86,10 +86,12 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 let root = output_root(&paths, &loaded);
                 let module = &resolved.module;
                 let packages = build_packages(&loaded, &resolved, &root, false)?;
-                let files = render::module::files(module, &resolved.project, &packages)?;
+                let mut files = render::module::files(module, &resolved.project, &packages)?;
+                files.extend(packages.files());
                 let owned = Owned {
                     dirs: vec![module_dir(&module.name)],
                     groups: vec![group(MODULES_DIR, [module.name.clone()])],
+                    shared: vec![shared_packages(&loaded, &[])],
                 };
                 apply(plan(root, &files, owned), &args.write)
             }
@@ -495,6 +497,20 @@ fn module_dir(name: &str) -> PathBuf {
     PathBuf::from(MODULES_DIR).join(name)
 }
 
+/// The package folder, whose files the roots share: one that no root references any more
+/// is stale, the references of the declared roots not rendered now read from their
+/// `main.tf` on disk (they are left as they are, so what they name stays).
+fn shared_packages(loaded: &config::Loaded, rendered: &[&str]) -> output::Shared {
+    output::Shared {
+        dir: PathBuf::from(PACKAGES_DIR),
+        referrers: stack::environments(&loaded.config)
+            .into_iter()
+            .filter(|env| !rendered.contains(&env.as_str()))
+            .map(|env| PathBuf::from(ENVS_DIR).join(env).join("main.tf"))
+            .collect(),
+    }
+}
+
 fn group(dir: &str, declared: impl IntoIterator<Item = String>) -> Group {
     Group {
         dir: PathBuf::from(dir),
@@ -518,6 +534,7 @@ pub fn render_terraform(
     for stack in &resolved.stacks {
         files.extend(render::root::files(stack, module, &packages)?);
     }
+    files.extend(packages.files());
     let mut dirs = vec![module_dir(&module.name)];
     dirs.extend(
         resolved
@@ -525,18 +542,24 @@ pub fn render_terraform(
             .iter()
             .map(|s| PathBuf::from(ENVS_DIR).join(&s.environment)),
     );
+    let rendered: Vec<&str> = resolved
+        .stacks
+        .iter()
+        .map(|s| s.environment.as_str())
+        .collect();
     let owned = Owned {
         dirs,
         groups: vec![
             group(MODULES_DIR, [module.name.clone()]),
             group(ENVS_DIR, stack::environments(&loaded.config)),
         ],
+        shared: vec![shared_packages(loaded, &rendered)],
     };
     Ok((files, owned))
 }
 
 /// What a Lambda package never holds, should the handler folder contain it: tapgen's output
-/// under `root` (all of `envs/` and `modules/`, so that environments and modules no longer
+/// under `root` (all of `envs/`, `modules/` and `packages/`, so that environments and modules no longer
 /// in the config count too), module packages in `dist/`, the config file, the schema file
 /// the README suggests, and the folders `[publish]` releases the module into.
 pub fn package_exclusions(
@@ -544,7 +567,11 @@ pub fn package_exclusions(
     module: &stack::ModuleSpec,
     root: &Path,
 ) -> package::Exclusions {
-    let mut paths = vec![root.join(ENVS_DIR), root.join(MODULES_DIR)];
+    let mut paths = vec![
+        root.join(ENVS_DIR),
+        root.join(MODULES_DIR),
+        root.join(PACKAGES_DIR),
+    ];
     paths.push(loaded.base_dir.join(DIST_DIR));
     paths.extend(loaded.path.clone());
     paths.push(loaded.base_dir.join("tapgen.schema.json"));
@@ -552,37 +579,69 @@ pub fn package_exclusions(
     package::Exclusions::new(paths)
 }
 
-/// Builds the Lambda package of each distinct source folder, once however many
-/// environments and examples carry it: the project's (for the module's examples) and, with
-/// `environments`, each of `resolved.stacks`'. The one step before rendering that reads the
-/// disk.
+/// Builds the Lambda packages of the project (for the module's examples) and, with
+/// `environments`, of each of `resolved.stacks`: for each environment's runtime and
+/// architecture, with the dependencies its handler folder pins installed for them (in a
+/// layer with `lambda.layer`), each distinct (folder, runtime, architecture, layer) once.
+/// The one step before rendering that reads the disk (and may run the installer).
 pub fn build_packages(
     loaded: &config::Loaded,
     resolved: &Resolved,
     root: &Path,
     environments: bool,
 ) -> Result<render::Packages, Error> {
+    build_packages_with(
+        loaded,
+        resolved,
+        root,
+        environments,
+        &package::Tools::from_env(),
+    )
+}
+
+/// [`build_packages`] with the cache and installer given.
+pub fn build_packages_with(
+    loaded: &config::Loaded,
+    resolved: &Resolved,
+    root: &Path,
+    environments: bool,
+    tools: &package::Tools,
+) -> Result<render::Packages, Error> {
     let exclusions = package_exclusions(loaded, &resolved.module, root);
     let stacks =
         std::iter::once(&resolved.project).chain(resolved.stacks.iter().filter(|_| environments));
-    let mut by_folder: HashMap<PathBuf, SharedBytes> = HashMap::new();
+    let mut built: HashMap<(PathBuf, package::Target, bool), render::Package> = HashMap::new();
     let mut packages = render::Packages::default();
     for stack in stacks {
-        let source = &family::lambda::source_dir(stack);
-        let dir = loaded.base_dir.join(source);
+        let key = render::PackageKey::of(stack);
+        let dir = loaded.base_dir.join(&key.source_dir);
+        // Validation has refused any other runtime or architecture; this is its guard.
+        let target = package::Target::parse(&key.runtime, &key.architecture)?;
         // Keyed by the folder itself, so that `lambda` and `./lambda` are one package.
-        let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
-        let bytes = match by_folder.entry(key) {
+        let folder = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        let package = match built.entry((folder, target, key.layer)) {
             Entry::Occupied(entry) => entry.get().clone(),
-            Entry::Vacant(entry) => entry.insert(lambda_package(&dir, &exclusions)?).clone(),
+            Entry::Vacant(entry) => {
+                let options = package::Options {
+                    target,
+                    layer: key.layer,
+                    tools,
+                };
+                let package::Built {
+                    function, layer, ..
+                } = package::build_for(&dir, &exclusions, &options)?;
+                let mark = |zip| package::reserve_comment(zip, output::ZIP_MARK_LEN);
+                let layer = layer.map(mark).transpose()?;
+                entry.insert(packages.add(mark(function)?, layer)).clone()
+            }
         };
-        packages.insert(source, bytes);
+        packages.insert(key, package);
     }
     Ok(packages)
 }
 
-/// The Lambda package of a source folder, ready to be marked as tapgen's in each file that
-/// carries it.
+/// The Lambda package of a source folder without dependencies, ready to be marked as
+/// tapgen's in the file that carries it.
 pub fn lambda_package(dir: &Path, exclusions: &package::Exclusions) -> Result<SharedBytes, Error> {
     let zip = package::reserve_comment(package::build(dir, exclusions)?, output::ZIP_MARK_LEN)?;
     Ok(SharedBytes::new(zip))

@@ -435,6 +435,19 @@ pub struct Owned {
     /// a sub-folder whose name the config no longer declares held output of an environment
     /// or module that is gone, and tapgen's files in it are stale.
     pub groups: Vec<Group>,
+    /// Folders of files that several roots share (the Lambda packages): see [`Shared`].
+    pub shared: Vec<Shared>,
+}
+
+/// A folder of files that roots reference, such as `packages/lambda-<sha256>.zip`: a
+/// tapgen file there that the plan does not hold is stale unless one of `referrers` names
+/// it (by file name) as it is on disk. The referrers are the roots a render leaves as they
+/// are: what they reference must stay, what only rendered or dropped roots referenced goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shared {
+    pub dir: PathBuf,
+    /// Files relative to the output folder; missing ones reference nothing.
+    pub referrers: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -658,6 +671,24 @@ fn sweep(plan: &Plan, all_diffs: bool, changes: &mut Changes) -> Result<(), Erro
         }
         let entries = disk::walk(&plan.root, dir)?;
         sweep_folder(plan, &planned, entries, all_diffs, changes, true)?;
+    }
+    for shared in &plan.owned.shared {
+        if disk::kind(&plan.root.join(&shared.dir)).ok() != Some(Kind::Folder) {
+            continue;
+        }
+        let mut referenced = String::new();
+        for referrer in &shared.referrers {
+            // A root that is not there (or not a file) references nothing.
+            if let Ok(bytes) = disk::read_regular(&plan.root.join(referrer)) {
+                referenced.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+        let mut entries = disk::walk(&plan.root, &shared.dir)?;
+        entries.retain(|entry| {
+            let name = entry.path.file_name().map(|n| n.to_string_lossy());
+            !name.is_some_and(|name| referenced.contains(name.as_ref()))
+        });
+        sweep_folder(plan, &planned, entries, all_diffs, changes, false)?;
     }
     for group in &plan.owned.groups {
         for (name, kind) in disk::children(&plan.root, &group.dir)? {

@@ -585,6 +585,19 @@ impl<'e> Root<'e> {
     /// family declares (see [`Inventory::endpoints`]).
     #[track_caller]
     pub(crate) fn render(config: &str, env: &str, cli: &'e Cli, emulator: &'e Emulator) -> Self {
+        Self::render_with(config, env, cli, emulator, &[])
+    }
+
+    /// [`Root::render`] with `handler_files` (name, text) written into the handler folder
+    /// beside `handler.py`, such as a `requirements.txt`.
+    #[track_caller]
+    pub(crate) fn render_with(
+        config: &str,
+        env: &str,
+        cli: &'e Cli,
+        emulator: &'e Emulator,
+        handler_files: &[(&str, &str)],
+    ) -> Self {
         let work = WorkDir::new("work folder (render, state, step logs in logs/)");
         std::fs::create_dir_all(work.path.join("logs")).expect("logs folder");
         std::fs::create_dir_all(work.path.join("lambda")).expect("lambda folder");
@@ -593,6 +606,9 @@ impl<'e> Root<'e> {
             work.path.join("lambda/handler.py"),
         )
         .expect("copy handler");
+        for (name, text) in handler_files {
+            std::fs::write(work.path.join("lambda").join(name), text).expect("handler file");
+        }
         std::fs::write(work.path.join("tapgen.toml"), config).expect("config");
         let empty = work.path.join("aws-empty-config");
         std::fs::write(&empty, "").expect("empty AWS config");
@@ -605,20 +621,28 @@ impl<'e> Root<'e> {
             work,
             env: Vec::new(),
         };
-        root.run(
+        // tapgen calls no AWS API, but may fetch the handler's dependencies from the
+        // package index: through the developer's own network settings, not the closed proxy.
+        root.run_in(
             &format!("tapgen terraform --env {env}"),
             Path::new(env!("CARGO_BIN_EXE_tapgen")),
             &["terraform", "--env", env],
             &root.work.path,
+            false,
         )
         .succeeded();
-        for file in ["main.tf", "lambda.zip"] {
-            assert!(
-                root.dir.join(file).is_file(),
-                "no {} after rendering",
-                root.dir.join(file).display()
-            );
-        }
+        assert!(
+            root.dir.join("main.tf").is_file(),
+            "no main.tf in {} after rendering",
+            root.dir.display()
+        );
+        // The package is shared, beside `envs/`: the root references it relative to itself.
+        let package = crate::support::referenced(&root.dir, "lambda_package_path");
+        assert!(
+            package.as_ref().is_some_and(|p| p.is_file()),
+            "the package {package:?} that {} references is not there",
+            root.dir.display()
+        );
         let endpoints = Inventory::of(&root.dir)
             .endpoints()
             .unwrap_or_else(|problems| {
@@ -632,8 +656,14 @@ impl<'e> Root<'e> {
         root
     }
 
-    /// Runs one step, saving its output in `logs/NN-<slug>.log`.
+    /// Runs one step, hidden from the developer's AWS settings, saving its output in
+    /// `logs/NN-<slug>.log`.
     fn run(&self, title: &str, program: &Path, args: &[&str], dir: &Path) -> Step {
+        self.run_in(title, program, args, dir, true)
+    }
+
+    /// [`Root::run`], `hermetic` or with the developer's settings as they are.
+    fn run_in(&self, title: &str, program: &Path, args: &[&str], dir: &Path, sealed: bool) -> Step {
         let n = self.steps.get() + 1;
         self.steps.set(n);
         // `tofu plan -detailed-exitcode ...` -> `tofu-plan-detailed-exitcode`.
@@ -647,7 +677,9 @@ impl<'e> Root<'e> {
         let log = self.work.path.join(format!("logs/{n:02}-{slug}.log"));
         let mut command = Command::new(program);
         command.args(args).current_dir(dir).stdin(Stdio::null());
-        hermetic(&mut command, &self.empty);
+        if sealed {
+            hermetic(&mut command, &self.empty);
+        }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
             .env("TF_CLI_CONFIG_FILE", &self.cli.config)
@@ -1071,6 +1103,79 @@ fn deploy_with_a_domain(cli: &Cli, emulator: &Emulator) {
     );
 }
 
+/// A root whose package carries dependencies (six and PyYAML, pinned), in the function's
+/// package or, with `layer`, in an `aws_lambda_layer_version` the function uses: init,
+/// apply, an empty plan, destroy.
+fn deploy_with_dependencies(cli: &Cli, emulator: &Emulator, layer: bool) {
+    let config = format!("[project]\nname = \"deps\"\n\n[lambda]\nlayer = {layer}\n\n[env.dev]\n");
+    let root = Root::render_with(
+        &config,
+        "dev",
+        cli,
+        emulator,
+        &[("requirements.txt", "six==1.16.0\nPyYAML==6.0.2\n")],
+    );
+    let package = crate::support::referenced(&root.dir, "lambda_package_path").expect("package");
+    let names = zip_names(&package);
+    let layer_package = crate::support::referenced(&root.dir, "lambda_layer_package_path");
+    let dependencies = match &layer_package {
+        Some(layer_package) => zip_names(layer_package),
+        None => names.clone(),
+    };
+    let prefix = if layer { "python/" } else { "" };
+    assert_eq!(layer_package.is_some(), layer, "{}", root.dir.display());
+    assert!(
+        dependencies
+            .iter()
+            .any(|n| *n == format!("{prefix}yaml/_yaml.cpython-312-x86_64-linux-gnu.so")),
+        "{dependencies:?}"
+    );
+    assert_eq!(names.iter().any(|n| n == "six.py"), !layer, "{names:?}");
+    root.init();
+    let resources = root.apply();
+    let listed = root.cli(&["state", "list"]).succeeded();
+    assert_eq!(
+        listed.contains("module.api.aws_lambda_layer_version.dependencies[0]"),
+        layer,
+        "{listed}"
+    );
+    if layer {
+        let function = root
+            .cli(&[
+                "state",
+                "show",
+                "-no-color",
+                "module.api.aws_lambda_function.this",
+            ])
+            .succeeded();
+        let version = root
+            .cli(&[
+                "state",
+                "show",
+                "-no-color",
+                "module.api.aws_lambda_layer_version.dependencies[0]",
+            ])
+            .succeeded();
+        let arn = version
+            .lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix("arn "))
+            .and_then(|rest| rest.split('"').nth(1))
+            .unwrap_or_else(|| panic!("no arn in the layer's state:\n{version}"))
+            .to_owned();
+        assert!(
+            function.contains(&arn),
+            "the function does not use {arn}:\n{function}"
+        );
+    }
+    let excused = root.assert_plan_is_empty(&[LAMBDA_LOGGING_CONFIG]);
+    root.destroy();
+    println!(
+        "{}: {resources} resources with dependencies (layer = {layer}) applied against moto {}, plan empty (excused: {excused:?}), destroyed",
+        cli.tool.name, emulator.version
+    );
+}
+
 #[test]
 fn a_custom_domain_deploys_with_tofu_against_the_emulator_with_its_record() {
     let Some(cli) = Cli::tofu() else { return };
@@ -1087,6 +1192,39 @@ fn a_custom_domain_deploys_with_terraform_against_the_emulator_with_its_record()
         return;
     };
     deploy_with_a_domain(&cli, &emulator);
+}
+
+fn zip_names(path: &Path) -> Vec<String> {
+    let bytes = std::fs::read(path).expect("package");
+    zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .expect("a zip")
+        .file_names()
+        .map(|name| name.expect("a name").into_owned())
+        .collect()
+}
+
+#[test]
+fn a_package_with_dependencies_deploys_with_tofu_against_the_emulator() {
+    let Some(cli) = Cli::tofu() else { return };
+    if crate::lambda_deps::uv().is_none() {
+        return;
+    }
+    let Some(emulator) = Emulator::start() else {
+        return;
+    };
+    deploy_with_dependencies(&cli, &emulator, false);
+}
+
+#[test]
+fn a_dependency_layer_deploys_with_tofu_against_the_emulator() {
+    let Some(cli) = Cli::tofu() else { return };
+    if crate::lambda_deps::uv().is_none() {
+        return;
+    }
+    let Some(emulator) = Emulator::start() else {
+        return;
+    };
+    deploy_with_dependencies(&cli, &emulator, true);
 }
 
 #[test]

@@ -422,7 +422,7 @@ fn stale_render_under_validate_is_pinned_with_each_file_and_the_command() {
         .args(&["validate", "--env", "dev"])
         .stderr(
             "\
-error: the render of `dev` is stale against the config (1 created, 1 updated, 0 removed, 46 unchanged); validating it would check code the config no longer describes
+error: the render of `dev` is stale against the config (1 created, 1 updated, 0 removed, 44 unchanged); validating it would check code the config no longer describes
   missing: `envs/dev/outputs.tf`
   differs: `envs/dev/main.tf`
   = help: render first with `tapgen terraform --env dev` (add `--check` to see the diff), then run `tapgen validate` again

@@ -20,7 +20,7 @@ const REQUIREMENTS: &str = "six==1.16.0\nPyYAML==6.0.2\n";
 const HANDLER: &str = "import six\nimport yaml\n\n\ndef handler(event, context):\n    return {\"body\": yaml.safe_dump({\"six\": six.__version__})}\n";
 
 /// The uv to install with, or `None` (a skip) where there is none.
-fn uv() -> Option<PathBuf> {
+pub(crate) fn uv() -> Option<PathBuf> {
     let found = std::env::var_os("TAPGEN_PIP")
         .map(PathBuf::from)
         .or_else(|| {
@@ -79,7 +79,7 @@ fn handler(requirements: &str) -> tempfile::TempDir {
     dir
 }
 
-fn names(zip: &[u8]) -> Vec<String> {
+pub(crate) fn names(zip: &[u8]) -> Vec<String> {
     zip::ZipArchive::new(Cursor::new(zip))
         .unwrap()
         .file_names()
@@ -87,7 +87,7 @@ fn names(zip: &[u8]) -> Vec<String> {
         .collect()
 }
 
-fn entry(zip: &[u8], name: &str) -> Vec<u8> {
+pub(crate) fn entry(zip: &[u8], name: &str) -> Vec<u8> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
     let mut file = archive.by_name(name).unwrap();
     let mut bytes = Vec::new();
@@ -96,7 +96,7 @@ fn entry(zip: &[u8], name: &str) -> Vec<u8> {
 }
 
 /// The ELF `e_machine` of a library: 62 for x86_64, 183 for aarch64.
-fn elf_machine(library: &[u8]) -> u16 {
+pub(crate) fn elf_machine(library: &[u8]) -> u16 {
     assert_eq!(&library[..4], b"\x7fELF");
     u16::from_le_bytes([library[18], library[19]])
 }
@@ -106,7 +106,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// An installer that records that it ran, then fails.
-fn failing_installer(dir: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn failing_installer(dir: &Path) -> (PathBuf, PathBuf) {
     let ran = dir.join("installer-ran");
     let script = dir.join("fake-uv");
     std::fs::write(

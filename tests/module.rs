@@ -699,19 +699,17 @@ fn usage_snippet_has_the_modules_real_address_and_every_required_input() {
 }
 
 #[test]
-fn examples_have_the_standard_files_and_carry_the_projects_lambda_package() {
+fn examples_have_the_standard_files_and_reference_the_projects_lambda_package() {
     for (name, root) in rendered() {
         let module = module_dir(root.path());
-        let env_package = std::fs::read(
-            std::fs::read_dir(root.path().join("envs"))
-                .expect("envs")
-                .flatten()
-                .next()
-                .expect("an env")
-                .path()
-                .join("lambda.zip"),
-        )
-        .expect("env package");
+        let env = std::fs::read_dir(root.path().join("envs"))
+            .expect("envs")
+            .flatten()
+            .next()
+            .expect("an env")
+            .file_name();
+        let env_package = crate::support::root_package(root.path(), &env.to_string_lossy());
+        assert!(env_package.is_file(), "{name}: {}", env_package.display());
         for example in examples(&module) {
             for file in [
                 "main.tf",
@@ -726,12 +724,10 @@ fn examples_have_the_standard_files_and_carry_the_projects_lambda_package() {
                     example.display()
                 );
             }
-            let package = std::fs::read(example.join("lambda.zip")).expect("example package");
-            // The same package; only the path-bound mark at the end of each copy differs.
-            let mark = usize::from(tapgen::output::ZIP_MARK_LEN);
+            // The test configs' environments build the project's package: one file.
             assert_eq!(
-                package[..package.len() - mark],
-                env_package[..env_package.len() - mark],
+                crate::support::referenced(&example, "lambda_package_path").as_ref(),
+                Some(&env_package),
                 "{name}: {}",
                 example.display()
             );

@@ -6,7 +6,7 @@ use crate::support::Project;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use std::os::unix::fs::symlink;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Long enough that no healthy run comes near it: only a run that blocks forever (on a
@@ -52,7 +52,7 @@ fn a_linked_folder_in_an_environment_is_not_followed_by_the_stale_sweep() {
         std::fs::read(project.path().join("envs/staging/main.tf")).unwrap(),
         staging_before
     );
-    assert!(project.path().join("envs/staging/lambda.zip").is_file());
+    assert!(crate::support::root_package(project.path(), "staging").is_file());
     assert!(
         exists(&project, "envs/prod/shared"),
         "the link itself is kept"
@@ -162,10 +162,11 @@ fn a_copy_of_a_generated_file_at_another_path_is_the_users() {
             "modules/serverless-api/s3.tf",
             "modules/serverless-api/s3-copy.tf",
         ),
-        ("envs/dev/lambda.zip", "envs/dev/lambda-previous.zip"),
     ] {
         std::fs::copy(project.path().join(from), project.path().join(to)).unwrap();
     }
+    let package = crate::support::root_package(project.path(), "dev");
+    std::fs::copy(package, project.path().join("envs/dev/lambda-previous.zip")).unwrap();
     project
         .tapgen()
         .args(["terraform", "--all", "--check"])
@@ -209,7 +210,8 @@ fn a_dropped_environment_is_drift_and_a_render_removes_it() {
         .timeout(HANG)
         .assert()
         .success()
-        .stderr(contains("5 removed"));
+        // Its four `.tf` files: its Lambda package is dev's too, and stays.
+        .stderr(contains("4 removed"));
     assert!(
         !exists(&project, "envs/prod"),
         "the emptied folder is removed"
@@ -237,7 +239,7 @@ fn a_dropped_environment_keeps_the_users_files_and_their_folder() {
         .stderr(contains("left `envs/prod/terraform.tfvars` alone"));
     assert_eq!(project.read("envs/prod/terraform.tfvars"), "x = 1\n");
     assert!(exists(&project, "envs/prod/.terraform.lock.hcl"));
-    for generated in ["main.tf", "versions.tf", "outputs.tf", "lambda.zip"] {
+    for generated in ["main.tf", "versions.tf", "outputs.tf"] {
         assert!(!exists(&project, &format!("envs/prod/{generated}")));
     }
 }
@@ -282,7 +284,7 @@ fn one_environment_removes_dropped_environments_but_keeps_declared_ones() {
         std::fs::read(project.path().join("envs/staging/main.tf")).unwrap(),
         staging_before
     );
-    assert!(project.path().join("envs/staging/lambda.zip").is_file());
+    assert!(crate::support::root_package(project.path(), "staging").is_file());
     assert!(!exists(&project, "envs/prod"));
 }
 
@@ -394,7 +396,9 @@ fn hundreds_of_environments_render_with_few_open_files() {
     tapgen_with_open_file_limit(&project, 64, "terraform --all")
         .assert()
         .success()
-        .stderr(contains(format!("{} created", module + 300 * 5)));
+        // The module's files, four `.tf` files per root, and the one Lambda package every
+        // root references.
+        .stderr(contains(format!("{} created", module + 300 * 4 + 1)));
     project.write("tapgen.toml", many_envs(200).as_bytes());
     tapgen_with_open_file_limit(&project, 64, "terraform --all --check")
         .assert()
@@ -402,7 +406,7 @@ fn hundreds_of_environments_render_with_few_open_files() {
     tapgen_with_open_file_limit(&project, 64, "terraform --all")
         .assert()
         .success()
-        .stderr(contains("500 removed"));
+        .stderr(contains("400 removed"));
     assert!(!exists(&project, "envs/e0300"));
 }
 
@@ -423,33 +427,65 @@ fn a_failed_first_render_leaves_no_folders_behind() {
 }
 
 #[test]
-fn one_lambda_package_is_held_once_for_every_environment_that_shares_its_folder() {
-    // `lambda`, `./lambda` and `src/../lambda` are one folder: one package, one copy in
-    // memory.
+fn one_lambda_package_is_written_once_for_every_environment_and_example_that_shares_it() {
+    // `lambda`, `./lambda` and `src/../lambda` are one folder: one package, one file, one
+    // copy in memory, which every root and both examples reference.
     let config = "[project]\nname = \"tap\"\n[env.a]\n[env.b]\nlambda.source_dir = \"./lambda\"\n[env.c]\nlambda.source_dir = \"src/../lambda\"\n[env.d]\n";
     let project = Project::with_config(config);
     std::fs::create_dir(project.path().join("src")).unwrap();
     let files = crate::support::render(config, project.path());
-    let packages: Vec<&tapgen::output::SharedBytes> = files
+    let zips: Vec<&tapgen::output::File> = files
         .iter()
-        .filter_map(|file| match &file.document {
-            tapgen::output::Document::Zip(package) => Some(package),
-            _ => None,
-        })
+        .filter(|file| matches!(file.document, tapgen::output::Document::Zip(_)))
         .collect();
-    // Four environments and the module's two examples.
-    assert_eq!(packages.len(), 6);
-    assert!(packages.iter().all(|p| p.ptr_eq(packages[0])));
-    let owned = tapgen::output::Owned::default();
-    let plan = tapgen::plan(project.path().to_path_buf(), &files, owned);
-    let zips: Vec<_> = plan
-        .files
-        .iter()
-        .filter(|(path, _)| path.ends_with("lambda.zip"))
-        .map(|(_, content)| content)
+    assert_eq!(zips.len(), 1, "{zips:?}");
+    assert!(zips[0].path.starts_with("packages"), "{zips:?}");
+    project
+        .tapgen()
+        .args(["terraform", "--all"])
+        .timeout(HANG)
+        .assert()
+        .success();
+    let written: Vec<_> = std::fs::read_dir(project.path().join("packages"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
         .collect();
-    assert_eq!(zips.len(), 6);
-    assert!(zips.iter().all(|zip| zip.shares_memory_with(zips[0])));
+    assert_eq!(written.len(), 1, "{written:?}");
+    let package = std::fs::canonicalize(&written[0]).unwrap();
+    for env in ["a", "b", "c", "d"] {
+        assert_eq!(crate::support::root_package(project.path(), env), package);
+    }
+    for example in ["minimal", "complete"] {
+        let dir = project
+            .path()
+            .join("modules/serverless-api/examples")
+            .join(example);
+        assert_eq!(
+            crate::support::referenced(&dir, "lambda_package_path"),
+            Some(package.clone())
+        );
+    }
+    for entry in walk(project.path()) {
+        assert!(
+            entry.extension().is_none_or(|ext| ext != "zip") || entry == package,
+            "another zip: {}",
+            entry.display()
+        );
+    }
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(std::fs::canonicalize(&path).unwrap());
+        }
+    }
+    files
 }
 
 // --- One run at a time -----------------------------------------------------------------

@@ -70,7 +70,7 @@ fn handler_beside_the_config_packages_neither_output_nor_caches_and_check_passes
         .assert()
         .success();
     assert_eq!(
-        entry_names(&project.path().join("envs/dev/lambda.zip")),
+        entry_names(&crate::support::root_package(project.path(), "dev")),
         ["handler.py", "util/helpers.py"]
     );
 }
@@ -96,7 +96,7 @@ fn module_packages_in_dist_beside_the_config_stay_out_of_the_lambda_package() {
         .assert()
         .success();
     assert_eq!(
-        entry_names(&project.path().join("envs/dev/lambda.zip")),
+        entry_names(&crate::support::root_package(project.path(), "dev")),
         ["handler.py"]
     );
 }
@@ -115,7 +115,10 @@ fn a_config_file_and_output_inside_the_handler_folder_are_left_out() {
             .success();
     }
     assert_eq!(
-        entry_names(&project.path().join("lambda/envs/dev/lambda.zip")),
+        entry_names(&crate::support::root_package(
+            &project.path().join("lambda"),
+            "dev"
+        )),
         ["handler.py"]
     );
 }
@@ -136,7 +139,10 @@ fn out_inside_the_handler_folder_is_left_out_of_the_package() {
         .assert()
         .success();
     assert_eq!(
-        entry_names(&project.path().join("lambda/infra/envs/dev/lambda.zip")),
+        entry_names(&crate::support::root_package(
+            &project.path().join("lambda/infra"),
+            "dev"
+        )),
         ["handler.py"]
     );
 }
@@ -224,7 +230,7 @@ fn symlinks_inside_the_handler_folder_are_packaged_as_their_targets() {
     symlink("vendor/lib", project.path().join("lambda/lib")).unwrap();
     symlink("handler.py", project.path().join("lambda/main.py")).unwrap();
     project.tapgen().arg("terraform").assert().success();
-    let path = project.path().join("envs/dev/lambda.zip");
+    let path = crate::support::root_package(project.path(), "dev");
     assert_eq!(
         entry_names(&path),
         ["handler.py", "lib/mod.py", "main.py", "vendor/lib/mod.py"]
@@ -249,7 +255,7 @@ fn executables_keep_their_execute_bit_and_other_files_are_0644() {
         std::fs::set_permissions(lambda.join(name), std::fs::Permissions::from_mode(mode)).unwrap();
     }
     project.tapgen().arg("terraform").assert().success();
-    let mut archive = archive(&project.path().join("envs/dev/lambda.zip"));
+    let mut archive = archive(&crate::support::root_package(project.path(), "dev"));
     for (name, _, expected) in files {
         let mode = archive.by_name(name).unwrap().unix_mode().unwrap();
         assert_eq!(mode, 0o100000 | expected, "{name}: {mode:o}");

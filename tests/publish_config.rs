@@ -600,7 +600,7 @@ fn lambda_package_leaves_out_the_folders_publish_writes_into() {
         .args(["terraform", "--all"])
         .assert()
         .success();
-    let zip = std::fs::read(project.path().join("envs/dev/lambda.zip")).unwrap();
+    let zip = std::fs::read(crate::support::root_package(project.path(), "dev")).unwrap();
     let archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     let names: Vec<String> = archive
         .file_names()

@@ -123,8 +123,8 @@ fn package_is_byte_identical_from_two_checkouts_a_second_apart_and_holds_only_mo
     let loaded = tapgen::check::parse("t", config("1.2.0"), first.path().to_path_buf()).unwrap();
     let resolved = tapgen::stack::resolve(&loaded);
     let mut packages = tapgen::render::Packages::default();
-    // The config keeps the default source folder, `lambda`.
-    packages.insert("lambda", tapgen::output::SharedBytes::new(b"zip".to_vec()));
+    let package = packages.add(b"zip".to_vec(), None);
+    packages.insert(tapgen::render::PackageKey::of(&resolved.project), package);
     let mut expected: Vec<String> =
         tapgen::render::module::files(&resolved.module, &resolved.project, &packages)
             .unwrap()

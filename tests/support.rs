@@ -137,3 +137,31 @@ pub(crate) fn render_into(dir: &Path, config_text: &str) {
         .assert()
         .success();
 }
+
+/// The Lambda package file that the root `envs/<env>` below `dir` references.
+pub(crate) fn root_package(dir: &Path, env: &str) -> PathBuf {
+    referenced(&dir.join("envs").join(env), "lambda_package_path")
+        .unwrap_or_else(|| panic!("envs/{env} references no Lambda package"))
+}
+
+/// The file a root (or example) folder passes to the module `input` as
+/// `"${path.module}/..."`, resolved against the folder; `None` for `null`.
+pub(crate) fn referenced(root: &Path, input: &str) -> Option<PathBuf> {
+    let main = std::fs::read_to_string(root.join("main.tf")).expect("main.tf");
+    let prefix = format!("{input} ");
+    let line = main
+        .lines()
+        .map(str::trim_start)
+        .find(|line| line.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("{} passes no {input}", root.display()));
+    let value = line.split_once('=').expect("an attribute").1.trim();
+    if value == "null" {
+        return None;
+    }
+    let relative = value
+        .trim_matches('"')
+        .strip_prefix("${path.module}/")
+        .unwrap_or_else(|| panic!("{input} is not relative to the root: {value}"));
+    let path = root.join(relative);
+    Some(std::fs::canonicalize(&path).unwrap_or(path))
+}

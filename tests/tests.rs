@@ -33,6 +33,10 @@ mod golden;
 /// A handler's dependencies: pinned wheels for the function's runtime and architecture,
 /// the same bytes from any checkout and cache, refusals of unpinned and foreign code.
 mod lambda_deps;
+/// `tapgen terraform` with dependencies: a package per environment's architecture, written
+/// once where the roots reference it, the same bytes from any checkout, no installer on a
+/// warm cache, the handler's pytest suite against it, refusals that write nothing.
+mod lambda_packages;
 /// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,
 /// tflint, an offline plan of each example, and `tapgen module lint`.
 mod module;

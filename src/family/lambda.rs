@@ -5,15 +5,16 @@ use super::iam::{LAMBDA_ROLE, LAMBDA_ROLE_POLICY};
 use super::logs::LAMBDA_LOGS;
 use super::s3::BUCKET;
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Grant, Output, Section, Tests, When, no_mocks};
+use super::{Family, Grant, Output, Section, Tests, When};
 use crate::aws;
 use crate::check::{Checker, invalid, owned};
 use crate::config::secrets::looks_like_secret;
 use crate::error::{Holder, Problem, Rule as Named};
-use crate::hcl::reference::{Resource, local, path_module, var};
-use crate::hcl::{Block, Body, Expr, TypeExpr};
+use crate::hcl::reference::{Resource, local, var};
+use crate::hcl::{BinaryOp, Block, Body, Expr, TypeExpr};
 use crate::layout::MANAGED_VARIABLES;
-use crate::render::tftest::{Run, eq, follows, showing, string_map};
+use crate::render::PackageRefs;
+use crate::render::tftest::{Mock, Run, arn, eq, follows, showing, string_map};
 use crate::render::variables::{Example, Value, Variable};
 use crate::render::{checkov_skips, extend, tagged};
 use crate::stack::Stack;
@@ -25,6 +26,7 @@ pub(crate) static FAMILY: Family = Family {
         description: "The Lambda function that handles every request.",
         settings: &[
             &RUNTIME,
+            &ARCHITECTURE,
             &HANDLER,
             &SOURCE_DIR,
             &MEMORY_MB,
@@ -32,11 +34,12 @@ pub(crate) static FAMILY: Family = Family {
             &TRACING,
             &RESERVED_CONCURRENCY,
             &ENVIRONMENT,
+            &LAYER,
         ],
     }),
     file: ("lambda.tf", 3),
     document: |_| document(),
-    inputs: || vec![package_path()],
+    inputs: || vec![package_path(), layer_package_path()],
     outputs: (outputs, 1),
     grants: &[Grant {
         sid: "WriteTraces",
@@ -57,7 +60,13 @@ pub(crate) static FAMILY: Family = Family {
     tests: Tests {
         summary: "the function's runtime, handler, memory, timeout, concurrency, tracing and environment variables follow the inputs",
         runs: tests,
-        mocks: no_mocks,
+        // The function names its layer's ARN, which the provider checks.
+        mocks: |project| {
+            vec![Mock::resource(
+                &DEPENDENCIES,
+                vec![("arn", arn(project, "lambda", "layer:dependencies:1"))],
+            )]
+        },
     },
 };
 
@@ -83,6 +92,34 @@ pub(crate) static RUNTIME: Setting = Setting {
         unset: None,
         example: |v| Expr::string(v.string(&RUNTIME)),
     }),
+};
+
+pub(crate) static ARCHITECTURE: Setting = Setting {
+    key: "architecture",
+    kind: Kind::String,
+    default: Default::String("x86_64"),
+    rule: Rule::OneOf {
+        values: aws::LAMBDA_ARCHITECTURES,
+        refusal: None,
+    },
+    doc: "Instruction set the function runs on (`arm64` is Graviton); the dependencies in `requirements.txt` or `uv.lock` are installed for it, and for the runtime.",
+    input: Some(Input {
+        name: ARCHITECTURE_INPUT,
+        description: "Instruction set architecture of the function and of its dependency layer.",
+        unset: None,
+        example: |v| Expr::string(v.string(&ARCHITECTURE)),
+    }),
+};
+
+pub(crate) static LAYER: Setting = Setting {
+    key: "layer",
+    kind: Kind::Boolean,
+    default: Default::Boolean(false),
+    rule: Rule::Any,
+    doc: "Put the handler's dependencies (`requirements.txt`, or `pyproject.toml` with `uv.lock`, in the source folder) in a Lambda layer of their own (`aws_lambda_layer_version`, under `python/`), so that the function package holds only the handler. Without dependencies there is no layer.",
+    // The module input is the layer package's path (`lambda_layer_package_path`), which
+    // is null where there are no dependencies to put in one.
+    input: None,
 };
 
 pub(crate) static HANDLER: Setting = Setting {
@@ -199,24 +236,45 @@ pub(crate) fn source_dir(stack: &Stack) -> String {
     stack.values.string(&SOURCE_DIR)
 }
 
-/// `${path.module}/lambda.zip`: the package beside the root (or example) that calls the module.
-fn package_path_expr() -> Expr {
-    Expr::template(
-        &format!("{{}}/{}", crate::layout::PACKAGE_FILE),
-        vec![path_module()],
-    )
+/// What `stack`'s package is built from and for.
+pub(crate) fn package_key(stack: &Stack) -> crate::render::PackageKey {
+    crate::render::PackageKey {
+        source_dir: source_dir(stack),
+        runtime: stack.values.string(&RUNTIME),
+        architecture: stack.values.string(&ARCHITECTURE),
+        layer: stack.values.bool(&LAYER),
+    }
 }
+
+/// The module input naming the function's zip.
+const PACKAGE_PATH: &str = "lambda_package_path";
+/// The module input naming the dependency layer's zip, null for no layer.
+const LAYER_PACKAGE_PATH: &str = "lambda_layer_package_path";
 
 fn package_path() -> Variable {
     Variable {
-        name: "lambda_package_path",
+        name: PACKAGE_PATH,
         type_expr: TypeExpr::String,
         description: "Path to the zip file holding the function's code.",
         default: None,
         validations: vec![],
         rejected: None,
-        value: Value::Of(|_| package_path_expr()),
-        example: Example::Of(|_| package_path_expr()),
+        value: Value::Package(|refs| refs.function.clone()),
+        example: Example::Package(|refs| refs.function.clone()),
+    }
+}
+
+fn layer_package_path() -> Variable {
+    let layer = |refs: &PackageRefs| refs.layer.clone().unwrap_or(Expr::Null);
+    Variable {
+        name: LAYER_PACKAGE_PATH,
+        type_expr: TypeExpr::String,
+        description: "Path to the zip file holding the function's dependencies under python/, published as a Lambda layer the function uses; null for no layer.",
+        default: Some(Expr::Null),
+        validations: vec![],
+        rejected: None,
+        value: Value::Package(layer),
+        example: Example::Package(layer),
     }
 }
 
@@ -237,6 +295,51 @@ fn outputs() -> Vec<Output> {
 
 /// The API's handler.
 pub(crate) const FUNCTION: Resource = Resource::new("aws_lambda_function", "this");
+/// The handler's dependencies, where they have a layer of their own.
+pub(crate) const DEPENDENCIES: Resource = Resource::new("aws_lambda_layer_version", "dependencies");
+
+/// `var.lambda_layer_package_path != null`
+fn has_layer() -> Expr {
+    Expr::binary(var(LAYER_PACKAGE_PATH), BinaryOp::Ne, Expr::Null)
+}
+
+fn layer_document() -> Block {
+    DEPENDENCIES.declare(
+        Body::new()
+            .attr(
+                "count",
+                Expr::cond(has_layer(), Expr::Number(1), Expr::Number(0)),
+            )
+            .blank()
+            .attr(
+                "layer_name",
+                Expr::template("{}-dependencies", vec![local("name")]),
+            )
+            .attr(
+                "description",
+                Expr::template(
+                    "Dependencies of the API handler of {} ({})",
+                    vec![var("project"), var("environment")],
+                ),
+            )
+            .attr("filename", var(LAYER_PACKAGE_PATH))
+            .attr(
+                "source_code_hash",
+                Expr::call("filebase64sha256", vec![var(LAYER_PACKAGE_PATH)]),
+            )
+            .attr(
+                "compatible_runtimes",
+                Expr::Tuple(vec![var("lambda_runtime")]),
+            )
+            .attr(
+                "compatible_architectures",
+                Expr::Tuple(vec![var(ARCHITECTURE_INPUT)]),
+            ),
+    )
+}
+
+/// The module input of [`ARCHITECTURE`].
+const ARCHITECTURE_INPUT: &str = "lambda_architecture";
 
 fn document() -> Body {
     let function = extend(
@@ -252,9 +355,11 @@ fn document() -> Body {
                 .attr("description", Expr::template("API handler of {} ({})", vec![var("project"), var("environment")]))
                 .attr("role", LAMBDA_ROLE.attr("arn"))
                 .attr("runtime", var("lambda_runtime"))
+                .attr("architectures", Expr::Tuple(vec![var(ARCHITECTURE_INPUT)]))
                 .attr("handler", var("lambda_handler"))
-                .attr("filename", var("lambda_package_path"))
-                .attr("source_code_hash", Expr::call("filebase64sha256", vec![var("lambda_package_path")]))
+                .attr("filename", var(PACKAGE_PATH))
+                .attr("source_code_hash", Expr::call("filebase64sha256", vec![var(PACKAGE_PATH)]))
+                .attr("layers", Expr::cond(has_layer(), Expr::Tuple(vec![DEPENDENCIES.at(0).attr("arn").into()]), Expr::Tuple(vec![])))
                 .attr("memory_size", var("lambda_memory_size"))
                 .attr("timeout", var("lambda_timeout"))
                 .attr("reserved_concurrent_executions", var("lambda_reserved_concurrency")),
@@ -292,19 +397,22 @@ fn document() -> Body {
         "depends_on",
         Expr::Tuple(vec![LAMBDA_ROLE_POLICY.address(), LAMBDA_LOGS.address()]),
     );
-    Body::new().block(FUNCTION.declare(function)).block(
-        Resource::new("aws_lambda_permission", "api").declare(
-            Body::new()
-                .attr("statement_id", "AllowInvokeFromApiGateway")
-                .attr("action", "lambda:InvokeFunction")
-                .attr("function_name", FUNCTION.attr("function_name"))
-                .attr("principal", "apigateway.amazonaws.com")
-                .attr(
-                    "source_arn",
-                    Expr::template("{}/*/*", vec![REST_API.attr("execution_arn")]),
-                ),
-        ),
-    )
+    Body::new()
+        .block(layer_document())
+        .block(FUNCTION.declare(function))
+        .block(
+            Resource::new("aws_lambda_permission", "api").declare(
+                Body::new()
+                    .attr("statement_id", "AllowInvokeFromApiGateway")
+                    .attr("action", "lambda:InvokeFunction")
+                    .attr("function_name", FUNCTION.attr("function_name"))
+                    .attr("principal", "apigateway.amazonaws.com")
+                    .attr(
+                        "source_arn",
+                        Expr::template("{}/*/*", vec![REST_API.attr("execution_arn")]),
+                    ),
+            ),
+        )
 }
 
 /// The variables tapgen sets in the function's environment besides the user's: (name, value).
@@ -340,6 +448,8 @@ fn tests(project: &Stack) -> Vec<Run> {
         "PassThrough"
     };
     let managed: Vec<&str> = managed_variables().iter().map(|(name, _)| *name).collect();
+    let architecture = values.string(&ARCHITECTURE);
+    let layer = values.bool(&LAYER);
     vec![Run::asserts(
         "function_follows_inputs",
         vec![
@@ -351,6 +461,28 @@ fn tests(project: &Stack) -> Vec<Run> {
                 FUNCTION.attr("reserved_concurrent_executions"),
                 &RESERVED_CONCURRENCY,
                 project,
+            ),
+            (
+                eq(
+                    FUNCTION.attr("architectures"),
+                    Expr::call("tolist", vec![Expr::strings([architecture.as_str()])]),
+                ),
+                format!(
+                    "The function must run on {architecture}, as {} asks.",
+                    crate::render::tftest::input_of(&ARCHITECTURE)
+                )
+                .into(),
+            ),
+            (
+                eq(
+                    Expr::call("length", vec![FUNCTION.attr("layers")]),
+                    i64::from(layer),
+                ),
+                format!(
+                    "The function must use {} layer, as the file's {LAYER_PACKAGE_PATH} asks.",
+                    if layer { "the dependencies'" } else { "no" }
+                )
+                .into(),
             ),
             (
                 eq(nested("tracing_config", "mode"), mode),

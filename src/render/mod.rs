@@ -17,28 +17,124 @@ use crate::hcl::{Block, Body, Expr, ObjectEntry};
 use crate::output::{Document, File, SharedBytes};
 use crate::stack::{ModuleSource, ModuleSpec, Stack};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-/// The Lambda packages a render carries, by `lambda.source_dir` as the config writes it:
-/// built before rendering ([`crate::build_packages`]), so that rendering reads no file.
+/// The Lambda packages a render carries, built before rendering ([`crate::build_packages`])
+/// so that rendering reads no file: one per distinct (source folder, runtime, architecture,
+/// layer), each file held once in memory and written once, at a path named by its content
+/// ([`PACKAGES_DIR`]`/lambda-<sha256>.zip`), however many environments and examples share it.
 #[derive(Debug, Clone, Default)]
 pub struct Packages {
-    by_source_dir: BTreeMap<String, SharedBytes>,
+    by_key: BTreeMap<PackageKey, Package>,
+    /// Every distinct package file, by path.
+    files: BTreeMap<PathBuf, SharedBytes>,
 }
 
-impl Packages {
-    pub fn insert(&mut self, source_dir: &str, package: SharedBytes) {
-        self.by_source_dir.insert(source_dir.to_owned(), package);
+/// What a package is built from and for: one environment's `[lambda]` values that shape it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PackageKey {
+    /// `lambda.source_dir` as the config writes it.
+    pub source_dir: String,
+    pub runtime: String,
+    pub architecture: String,
+    pub layer: bool,
+}
+
+impl PackageKey {
+    pub fn of(stack: &Stack) -> Self {
+        crate::family::lambda::package_key(stack)
+    }
+}
+
+/// One environment's package files, paths relative to the output folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    pub function: PathBuf,
+    /// The dependency layer's, where `lambda.layer` is on and the handler has dependencies.
+    pub layer: Option<PathBuf>,
+}
+
+/// A package file's path as a root (or example) folder references it, relative to itself:
+/// `${path.module}/../../packages/lambda-<sha256>.zip`.
+pub struct PackageRefs {
+    pub function: Expr,
+    pub layer: Option<Expr>,
+}
+
+impl PackageRefs {
+    /// `package` as the folder `from` (relative to the output folder) references it.
+    pub fn of(package: &Package, from: &Path) -> Self {
+        let up = "../".repeat(from.components().count());
+        let reference = |file: &Path| {
+            Expr::template(
+                &format!("{{}}/{up}{}", file.display()),
+                vec![crate::hcl::reference::path_module()],
+            )
+        };
+        Self {
+            function: reference(&package.function),
+            layer: package.layer.as_deref().map(reference),
+        }
     }
 
-    /// The package of `stack`'s source folder; one that was not built is a bug in tapgen.
-    pub fn of(&self, stack: &Stack) -> Result<SharedBytes, Error> {
-        let source = &crate::family::lambda::source_dir(stack);
-        self.by_source_dir.get(source).cloned().ok_or_else(|| {
+    /// What the README's usage snippet shows: a zip beside the root that calls the module.
+    pub fn placeholder() -> Self {
+        Self {
+            function: Expr::template("{}/lambda.zip", vec![crate::hcl::reference::path_module()]),
+            layer: None,
+        }
+    }
+}
+
+/// Where the package files go, below the output folder.
+pub const PACKAGES_DIR: &str = crate::layout::PACKAGES_DIR;
+
+impl Packages {
+    /// Adds the files of a package: `function` and, with a layer, `layer` (zips ready to
+    /// be marked). Bytes already held under their digest are not held again.
+    pub fn add(&mut self, function: Vec<u8>, layer: Option<Vec<u8>>) -> Package {
+        let function = self.file("lambda", function);
+        let layer = layer.map(|layer| self.file("layer", layer));
+        Package { function, layer }
+    }
+
+    /// Records that environments with `key` use `package` (from [`Packages::add`]).
+    pub fn insert(&mut self, key: PackageKey, package: Package) {
+        self.by_key.insert(key, package);
+    }
+
+    /// The content-addressed path of `bytes`, held once.
+    fn file(&mut self, kind: &str, bytes: Vec<u8>) -> PathBuf {
+        let shared = SharedBytes::new(bytes);
+        let digest = crate::hex_sha256(shared.as_bytes());
+        let path = PathBuf::from(PACKAGES_DIR).join(format!("{kind}-{}.zip", &digest[..16]));
+        self.files.entry(path.clone()).or_insert(shared);
+        path
+    }
+
+    /// The package of `stack`; one that was not built is a bug in tapgen.
+    pub fn of(&self, stack: &Stack) -> Result<&Package, Error> {
+        let key = PackageKey::of(stack);
+        self.by_key.get(&key).ok_or_else(|| {
             Error::internal(format!(
-                "the Lambda package of `{source}` ({}) was not built before rendering",
-                stack.environment
+                "the Lambda package of `{}` for {} ({}) was not built before rendering",
+                key.source_dir, key.runtime, stack.environment
             ))
         })
+    }
+
+    /// Every distinct package file, once each.
+    pub fn files(&self) -> Vec<File> {
+        self.files
+            .iter()
+            .map(|(path, bytes)| {
+                File::new(
+                    path.clone(),
+                    Document::Zip(bytes.clone()),
+                    "tapgen terraform",
+                )
+            })
+            .collect()
     }
 }
 
@@ -237,9 +333,13 @@ pub(crate) mod tests {
             PathBuf::from("."),
         )
         .unwrap();
+        let resolved = crate::stack::resolve(&loaded);
         let mut packages = Packages::default();
-        packages.insert("lambda", SharedBytes::new(Vec::new()));
-        (crate::stack::resolve(&loaded), packages)
+        let package = packages.add(Vec::new(), None);
+        for stack in std::iter::once(&resolved.project).chain(&resolved.stacks) {
+            packages.insert(PackageKey::of(stack), package.clone());
+        }
+        (resolved, packages)
     }
 
     /// The default config rendered: the module, its examples and every environment root.

@@ -2,8 +2,8 @@
 //! terraform-aws-modules, a README whose tables are the ones terraform-docs writes, and two
 //! examples (`minimal`, `complete`) that each plan as they stand.
 
-use super::Packages;
 use super::variables;
+use super::{PackageRefs, Packages};
 use super::{
     REQUIRED_VERSION, checkov_skips, diagram, docs, extend, terraform_block, usage_source,
 };
@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::family::iam::PARTITION;
 use crate::hcl::reference::{ModuleCall, Resource, var};
 use crate::hcl::{Block, Body, Expr, Ident, TypeExpr};
-use crate::layout::{MANAGED_BY, MODULES_DIR, PACKAGE_FILE};
+use crate::layout::{MANAGED_BY, MODULES_DIR};
 use crate::output::{Document, File};
 use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
@@ -94,7 +94,10 @@ fn usage(spec: &ModuleSpec, call: &ModuleCall, project: &Stack) -> Body {
     body.push_blank();
     for variable in variables::variables() {
         if variable.default.is_none() {
-            body.push_attr(variable.name, variable.value(project));
+            body.push_attr(
+                variable.name,
+                variable.value(project, &PackageRefs::placeholder()),
+            );
         }
     }
     Body::new().block(call.declare(body))
@@ -193,12 +196,12 @@ struct Example {
     outputs: Body,
 }
 
-fn minimal_example(module: &ModuleCall, project: &Stack) -> Example {
+fn minimal_example(module: &ModuleCall, project: &Stack, packages: &PackageRefs) -> Example {
     let mut call = Body::new().attr("source", "../../");
     call.push_blank();
     for variable in variables::variables() {
         if variable.default.is_none() {
-            call.push_attr(variable.name, variable.example(project));
+            call.push_attr(variable.name, variable.example(project, packages));
         }
     }
     Example {
@@ -262,7 +265,7 @@ pub fn provider_types() -> std::collections::BTreeSet<String> {
 /// Inputs that no value in an example can turn on honestly (a certificate only the user
 /// has): their example is `var.<the input's own name>`, and the example declares that input
 /// too, as the module does (type, description, default), unless `declared` already does.
-fn passed_through(declared: &Body, project: &Stack) -> Body {
+fn passed_through(declared: &Body, project: &Stack, packages: &PackageRefs) -> Body {
     let names: Vec<String> = declared
         .items
         .iter()
@@ -275,7 +278,7 @@ fn passed_through(declared: &Body, project: &Stack) -> Body {
         .collect();
     let mut body = Body::new();
     for variable in variables::variables() {
-        if variable.example(project) == var(variable.name)
+        if variable.example(project, packages) == var(variable.name)
             && !names.iter().any(|name| name == variable.name)
         {
             body.push_block(example_variable(
@@ -289,11 +292,11 @@ fn passed_through(declared: &Body, project: &Stack) -> Body {
     body
 }
 
-fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
+fn complete_example(module: &ModuleCall, project: &Stack, packages: &PackageRefs) -> Example {
     let mut call = Body::new().attr("source", "../../");
     call.push_blank();
     for variable in variables::variables() {
-        call.push_attr(variable.name, variable.example(project));
+        call.push_attr(variable.name, variable.example(project, packages));
     }
     let variables = Body::new()
         .block(example_variable(
@@ -315,7 +318,7 @@ fn complete_example(module: &ModuleCall, project: &Stack) -> Example {
             Expr::Bool(true),
         ));
     let variables = extend(example_common_variables(project), variables);
-    let own = passed_through(&variables, project);
+    let own = passed_through(&variables, project, packages);
     let variables = extend(variables, own);
     let mut outputs = example_outputs(module, None);
     outputs.push_block(Block::new(
@@ -425,12 +428,15 @@ fn module_tf(spec: &ModuleSpec) -> Vec<(String, Body)> {
 pub fn files(spec: &ModuleSpec, project: &Stack, packages: &Packages) -> Result<Vec<File>, Error> {
     let package = packages.of(project)?;
     let dir = PathBuf::from(MODULES_DIR).join(&spec.name);
+    // Both examples sit two folders down, and reference the project's package where every
+    // root does: written once, beside `modules/`.
+    let refs = PackageRefs::of(package, &dir.join("examples").join("minimal"));
     let command = "tapgen module";
     let tf = module_tf(spec);
     let call = module_call(spec)?;
     let examples = [
-        minimal_example(&call, project),
-        complete_example(&call, project),
+        minimal_example(&call, project, &refs),
+        complete_example(&call, project, &refs),
     ];
     let mut files: Vec<File> = tf
         .iter()
@@ -460,11 +466,6 @@ pub fn files(spec: &ModuleSpec, project: &Stack, packages: &Packages) -> Result<
             File::new(example_dir.join(name), Document::Hcl(body.clone()), command)
         }));
         files.push(File::new(
-            example_dir.join(PACKAGE_FILE),
-            Document::Zip(package.clone()),
-            command,
-        ));
-        files.push(File::new(
             example_dir.join("README.md"),
             Document::Markdown(example_readme(spec, example, &example_tf)?),
             command,
@@ -492,7 +493,7 @@ mod tests {
                 })
                 .collect()
         };
-        let own = passed_through(&Body::new(), &resolved.project);
+        let own = passed_through(&Body::new(), &resolved.project, &PackageRefs::placeholder());
         assert!(names(&own).contains(&"manage_account_logging_role".to_owned()));
         let declared = Body::new().block(example_variable(
             "manage_account_logging_role",
@@ -500,7 +501,7 @@ mod tests {
             "x",
             Expr::Bool(true),
         ));
-        let own = passed_through(&declared, &resolved.project);
+        let own = passed_through(&declared, &resolved.project, &PackageRefs::placeholder());
         assert!(!names(&own).contains(&"manage_account_logging_role".to_owned()));
     }
 

@@ -1,9 +1,9 @@
 //! The root configuration of one environment, `envs/<env>/`: provider, module call with the
-//! environment's values, outputs, optional backend, and the Lambda package. `tofu init &&
-//! tofu apply` works on it with no other step.
+//! environment's values, outputs, optional backend, and a reference to its Lambda package
+//! (`packages/`, beside `envs/`). `tofu init && tofu apply` works on it with no other step.
 
 use super::variables::variables;
-use super::{Packages, extend};
+use super::{PackageRefs, Packages, extend};
 use super::{
     REQUIRED_OPENTOFU_WITH_ENCRYPTION, REQUIRED_VERSION, REQUIRED_VERSION_WITH_S3_LOCKFILE,
     module_source, terraform_block,
@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::family::{account, encryption};
 use crate::hcl::reference::ModuleCall;
 use crate::hcl::{Block, Body, Expr};
-use crate::layout::{ENVS_DIR, MANAGED_BY, PACKAGE_FILE};
+use crate::layout::{ENVS_DIR, MANAGED_BY};
 use crate::output::{Document, File};
 use crate::stack::{ModuleSpec, Stack};
 use std::path::PathBuf;
@@ -56,7 +56,7 @@ fn default_tags(stack: &Stack) -> Expr {
     Expr::object(tags)
 }
 
-fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
+fn main_document(stack: &Stack, module: &ModuleSpec, packages: &PackageRefs) -> Body {
     let settings = extend(
         Body::new().attr("region", stack.region.as_str()),
         account::provider_settings(&stack.values),
@@ -78,7 +78,7 @@ fn main_document(stack: &Stack, module: &ModuleSpec) -> Body {
     let unused = crate::family::unused(&stack.values);
     for variable in variables() {
         if !unused.contains(variable.name) {
-            module.push_attr(variable.name, variable.value(stack));
+            module.push_attr(variable.name, variable.value(stack, packages));
         }
     }
     Body::new().block(provider).block(MODULE.declare(module))
@@ -115,11 +115,13 @@ fn backend(stack: &Stack) -> Option<Body> {
 /// The files of `envs/<env>/`, paths relative to the output folder.
 pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<Vec<File>, Error> {
     let dir = PathBuf::from(ENVS_DIR).join(&stack.environment);
+    // The package files are written once, beside `envs/`, for every root that shares them.
+    let refs = PackageRefs::of(packages.of(stack)?, &dir);
     let command = format!("tapgen terraform --env {}", stack.environment);
     let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
     let mut files = vec![
         hcl("versions.tf", versions(stack)),
-        hcl("main.tf", main_document(stack, module)),
+        hcl("main.tf", main_document(stack, module, &refs)),
         // A root has no inputs (every value is in main.tf), but the standard module
         // structure that tflint checks expects the file.
         hcl("variables.tf", Body::new()),
@@ -128,10 +130,5 @@ pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<
     if let Some(body) = backend(stack) {
         files.push(hcl("backend.tf", body));
     }
-    files.push(File::new(
-        dir.join(PACKAGE_FILE),
-        Document::Zip(packages.of(stack)?),
-        &command,
-    ));
     super::checked(files)
 }

@@ -13,10 +13,11 @@
 //! Terraform, whose mocks leave computed values unknown during a plan unless the mock says
 //! `override_during = plan`, an argument OpenTofu refuses.
 
+use super::PackageRefs;
 use super::variables::{self, Variable};
 use crate::error::Error;
-use crate::family::FAMILIES;
 use crate::family::setting::Setting;
+use crate::family::{FAMILIES, lambda};
 use crate::hcl::reference::{DataSource, Resource, var};
 use crate::hcl::{BinaryOp, Block, Body, Expr, Ident, Item, TemplatePart, Traversal};
 use crate::stack::Stack;
@@ -32,10 +33,19 @@ const VARIABLES_FILE: &str = "variables";
 const VARIABLES_SUMMARY: &str =
     "each input with a `validation` block, given a value its rule refuses, is rejected";
 
-/// The module input of the function's package, and what the runs pass for it, relative to
-/// the module's folder (where `tofu test` runs): a file every module has.
-const PACKAGE_INPUT: &str = "lambda_package_path";
+/// What the runs pass for a Lambda package, relative to the module's folder (where
+/// `tofu test` runs): a file every module has.
 const PACKAGE_STAND_IN: &str = "main.tf";
+
+/// The package files the suite's plans are given: a plan only hashes a package, so any file
+/// of the module stands in for the function's and, where the project has one, the layer's.
+fn stand_ins(project: &Stack) -> PackageRefs {
+    let stand_in = || Expr::string(PACKAGE_STAND_IN);
+    PackageRefs {
+        function: stand_in(),
+        layer: project.values.bool(&lambda::LAYER).then(stand_in),
+    }
+}
 
 /// The account every mocked ARN names: AWS's own documentation account.
 pub(crate) const MOCK_ACCOUNT: &str = "123456789012";
@@ -306,17 +316,12 @@ fn mock_provider(mocks: &[Mock], runner: Runner) -> Block {
 /// The file's inputs: the values the project's own config gives every input, as the
 /// environment roots pass them.
 fn file_inputs(project: &Stack) -> Block {
-    let mut body = Body::new();
+    let packages = stand_ins(project);
+    let mut body = Body::new().comment(
+        "A plan only hashes the Lambda packages: a file of the module stands in for them.",
+    );
     for variable in variables::variables() {
-        if variable.name == PACKAGE_INPUT {
-            body = body
-                .comment(
-                    "A plan only hashes the function's package: any file of the module stands in.",
-                )
-                .attr(variable.name, PACKAGE_STAND_IN);
-        } else {
-            body.push_attr(variable.name, variable.value(project));
-        }
+        body.push_attr(variable.name, variable.value(project, &packages));
     }
     Block::new("variables", &[], body)
 }
@@ -326,10 +331,10 @@ fn file_inputs(project: &Stack) -> Block {
 pub(crate) fn inputs_for(project: &Stack, other: &Stack) -> Vec<(&'static str, Expr)> {
     variables::variables()
         .into_iter()
-        .filter(|variable| variable.name != PACKAGE_INPUT)
         .filter_map(|variable| {
-            let value = variable.value(other);
-            (value != variable.value(project)).then_some((variable.name, value))
+            let value = variable.value(other, &stand_ins(other));
+            (value != variable.value(project, &stand_ins(project)))
+                .then_some((variable.name, value))
         })
         .collect()
 }
@@ -383,7 +388,9 @@ pub(crate) fn input_of(setting: &Setting) -> &'static str {
 
 /// The value the file passes `setting`'s module input for `project`.
 pub(crate) fn passed(setting: &'static Setting, project: &Stack) -> Expr {
-    variables::of_setting(setting).map_or(Expr::Null, |variable| variable.value(project))
+    variables::of_setting(setting).map_or(Expr::Null, |variable| {
+        variable.value(project, &stand_ins(project))
+    })
 }
 
 /// The assert that `actual` is what `project` passes `setting`'s input: (condition,

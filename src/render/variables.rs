@@ -5,6 +5,7 @@
 use crate::family::setting::{Default, Kind, Rule, Setting, Unset, Values, to_expr};
 use crate::hcl::reference::var;
 use crate::hcl::{Block, Body, Expr, TypeExpr};
+use crate::render::PackageRefs;
 use crate::stack::{self, Stack};
 
 fn string_map(map: &std::collections::BTreeMap<String, String>) -> Expr {
@@ -112,6 +113,8 @@ pub enum Value {
     Of(fn(&Stack) -> Expr),
     /// The resolved value of a setting; unset is the input's "off" value.
     Setting(&'static Setting),
+    /// A Lambda package file, as the calling folder references it.
+    Package(fn(&PackageRefs) -> Expr),
 }
 
 /// What `examples/complete` passes for a module input, from the project's own values.
@@ -119,21 +122,25 @@ pub enum Example {
     Of(fn(&Stack) -> Expr),
     /// A setting's [`crate::family::setting::Input::example`].
     Setting(fn(&Values) -> Expr),
+    /// A Lambda package file of the project, as the example's folder references it.
+    Package(fn(&PackageRefs) -> Expr),
 }
 
 impl Variable {
-    /// The value `examples/complete` passes, given the project's values.
-    pub fn example(&self, project: &Stack) -> Expr {
+    /// The value `examples/complete` passes, given the project's values and packages.
+    pub fn example(&self, project: &Stack, packages: &PackageRefs) -> Expr {
         match self.example {
             Example::Of(example) => example(project),
             Example::Setting(example) => example(&project.values),
+            Example::Package(example) => example(packages),
         }
     }
 
-    /// The value `stack` passes.
-    pub fn value(&self, stack: &Stack) -> Expr {
+    /// The value `stack` passes, from a folder that references `packages` so.
+    pub fn value(&self, stack: &Stack, packages: &PackageRefs) -> Expr {
         match &self.value {
             Value::Of(value) => value(stack),
+            Value::Package(value) => value(packages),
             Value::Setting(setting) => match stack.values.get(setting) {
                 Some(json) => to_expr(json),
                 None => setting.input.map_or(Expr::Null, |input| input.unset_expr()),
