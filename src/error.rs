@@ -71,13 +71,14 @@ impl Diagnostic {
     }
 
     fn block(&self) -> Block<'_> {
-        Block::error(self.problem.message())
+        let (message, help) = self.problem.words();
+        Block::error(message)
             .place(Place {
                 file: &self.file,
                 key: self.key.as_deref(),
                 location: self.location.as_ref(),
             })
-            .help(self.problem.help())
+            .help(help)
     }
 }
 

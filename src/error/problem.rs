@@ -668,21 +668,64 @@ fn secret_in(holder: &str, secret: Secret) -> String {
 }
 
 impl Problem {
-    /// What is wrong, in one sentence without a final period.
-    pub fn message(&self) -> String {
+    /// What is wrong (one sentence without a final period) and what to do about it, worded
+    /// together: each kind's two lines live in one arm.
+    pub fn words(&self) -> (String, String) {
         match self {
-            Problem::NotUtf8 => "config file is not valid UTF-8".to_owned(),
-            Problem::Syntax { detail } => format!("invalid TOML: {detail}"),
-            Problem::DuplicateKey { key } => format!("key `{}` is set twice", shown(key)),
-            Problem::TooDeep => "values are nested too deeply".to_owned(),
-            Problem::UnknownKey { name, .. } => format!("unknown key `{}`", shown(name)),
-            Problem::WrongType {
-                name,
-                expected,
-                found,
-                in_list,
-                ..
-            } => {
+            Problem::NotUtf8 => (
+                "config file is not valid UTF-8".to_owned(),
+                "save the file as UTF-8: TOML files must be UTF-8".to_owned(),
+            ),
+            Problem::Syntax { detail } => (
+                format!("invalid TOML: {detail}"),
+                "fix the syntax at the marked place; `tapgen schema` prints every key with its type and meaning".to_owned(),
+            ),
+            Problem::DuplicateKey { key } => (
+                format!("key `{}` is set twice", shown(key)),
+                "keep one of the two: a key is set once per table".to_owned(),
+            ),
+            Problem::TooDeep => (
+                "values are nested too deeply".to_owned(),
+                "nest tables and lists at most four levels deep: shorten the marked key or value, or close a `[` or `{` left open".to_owned(),
+            ),
+            Problem::UnknownKey { name, hint } => (
+                format!("unknown key `{}`", shown(name)),
+                match hint {
+                    KeyHint::Closest(best) => format!("rename it to `{best}`, the closest allowed key"),
+                    KeyHint::TopLevel {
+                        per_environment: true,
+                    } => format!(
+                        "write it as the top-level table `[{name}]`, or as `[env.NAME.{name}]` for one environment"
+                    ),
+                    KeyHint::TopLevel {
+                        per_environment: false,
+                    } => format!(
+                        "write it as the top-level table `[{name}]`, the same for every environment"
+                    ),
+                    KeyHint::BelongsIn(places) => format!(
+                        "move it into {}, where `{name}` belongs",
+                        places
+                            .iter()
+                            .map(|p| format!("`[{p}]`"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                    KeyHint::Allowed { table, keys } => format!(
+                        "remove it, or use a key allowed {}: {}",
+                        if table.is_empty() {
+                            "at the top level".to_owned()
+                        } else {
+                            format!("in `[{table}]`")
+                        },
+                        ticked(keys)
+                    ),
+                    KeyHint::Schema => {
+                        "remove it; `tapgen schema` prints every key with its type and meaning"
+                            .to_owned()
+                    }
+                },
+            ),
+            Problem::WrongType { name, expected, found, in_list, fix, .. } => (
                 if *in_list {
                     format!(
                         "items of `{name}` must be {}, but one is {}",
@@ -695,28 +738,41 @@ impl Problem {
                         expected.describe(),
                         found.describe()
                     )
-                }
-            }
-            Problem::OutOfRange {
-                name,
-                value,
-                min,
-                max,
-            } => {
+                },
+                match fix {
+                    TypeFix::Shape => expected.write(name, *in_list),
+                    TypeFix::Table { path } => {
+                        format!("write it as a table, `[{path}]`, with its keys on the lines below")
+                    }
+                    TypeFix::Quote { raw } if *in_list => {
+                        format!("write each item in quotes, such as `\"{}\"`", shown(raw))
+                    }
+                    TypeFix::Quote { raw } => {
+                        format!("write it in quotes: `{name} = \"{}\"`", shown(raw))
+                    }
+                },
+            ),
+            Problem::OutOfRange { name, value, min, max } => (
                 if value < min && *min == 0 {
                     format!("`{name}` is `{value}`, but can't be negative")
                 } else if value < min {
                     format!("`{name}` is `{value}`, below the minimum of {min}")
                 } else {
                     format!("`{name}` is `{value}`, above the maximum of {max}")
-                }
-            }
-            Problem::NotOneOf {
-                name,
-                value,
-                allowed,
-                ..
-            } => {
+                },
+                {
+                    // The type's own limits say nothing the user chose: only the key's own show.
+                    let min_shown = *min != i64::MIN;
+                    let max_shown = *max != i64::MAX && *max != i64::from(u32::MAX);
+                    match (min_shown, max_shown) {
+                        (true, true) => format!("use a value from {min} to {max}"),
+                        (true, false) => format!("use a value of at least {min}"),
+                        (false, true) => format!("use a value of at most {max}"),
+                        (false, false) => "use a smaller value".to_owned(),
+                    }
+                },
+            ),
+            Problem::NotOneOf { name, value, allowed, closest, .. } => (
                 if allowed.len() <= MAX_LISTED {
                     format!(
                         "`{name}` must be one of {}, not `{}`",
@@ -729,655 +785,538 @@ impl Problem {
                         shown(value),
                         allowed.len()
                     )
-                }
-            }
+                },
+                {
+                    let listed = if allowed.len() > MAX_LISTED {
+                        format!("; allowed: {}", ticked(allowed))
+                    } else {
+                        String::new()
+                    };
+                    match closest {
+                        Some(best) => format!("use `{best}`, the closest allowed value{listed}"),
+                        None if allowed.len() > MAX_LISTED => {
+                            format!("use one of the allowed values: {}", ticked(allowed))
+                        }
+                        None => "use one of the allowed values".to_owned(),
+                    }
+                },
+            ),
             Problem::Missing {
                 table,
                 name,
                 is_table,
             } => {
                 if table.is_empty() {
-                    format!("the `[{name}]` table is missing")
+                    (
+                        format!("the `[{name}]` table is missing"),
+                        format!("start the file with `[{name}]` and `name = \"...\"`"),
+                    )
                 } else if *is_table {
-                    format!("`[{table}.{name}]` is missing")
+                    (
+                        format!("`[{table}.{name}]` is missing"),
+                        format!("add a `[{table}.{name}]` table"),
+                    )
                 } else {
-                    format!("`{name}` is missing from `[{table}]`")
+                    (
+                        format!("`{name}` is missing from `[{table}]`"),
+                        format!("add `{name} = ...` under `[{table}]`"),
+                    )
                 }
             }
-            Problem::NotNfc {
-                name, value, nfc, ..
-            } => format!(
-                "the value of `{name}` is not in Unicode normalization form C, so Terraform would change it from `{value}` to `{nfc}`"
-            ),
-            Problem::NotNfcKey { key, nfc, twin, .. } => {
-                let clash = match twin {
-                    None => String::new(),
-                    Some(Twin::Line(line)) => format!(
-                        ", the same key as the one on line {line}; Terraform would keep only one of the two"
-                    ),
-                    Some(Twin::Unplaced) => ", the same key as another one here; Terraform would keep only one of the two".to_owned(),
-                };
+            Problem::NotNfc { name, value, nfc, nfc_shown, .. } => (
                 format!(
-                    "key `{key}` is not in Unicode normalization form C, so Terraform would change it to `{nfc}`{clash}"
-                )
-            }
-            Problem::Invalid {
-                rule,
-                value,
-                reason,
-            } => {
-                let subject = if value.is_empty() {
-                    format!("{} `\"\"`", rule.noun())
-                } else {
-                    format!("{} `{}`", rule.noun(), shown(value))
-                };
-                match reason {
-                    Some(reason) => format!("{subject} {}: {reason}", rule.problem()),
-                    None => format!("{subject} {}", rule.problem()),
-                }
-            }
-            Problem::NoMatch { noun, value, .. } => {
-                format!("{noun} `{}` is not valid", shown(value))
-            }
-            Problem::LogBucketName {
-                bucket,
-                environment,
-                reason,
-            } => format!(
-                "log bucket name `{}` for environment `{environment}` is not a valid S3 bucket name: {reason}",
-                shown(bucket)
+                    "the value of `{name}` is not in Unicode normalization form C, so Terraform would change it from `{value}` to `{nfc}`"
+                ),
+                format!("write `{nfc}` (`{nfc_shown}`) instead, the form AWS will store"),
             ),
-            Problem::NamesTooLong {
-                prefix,
-                longest_name,
-                length,
-                limit,
-                ..
-            } => format!(
-                "`{}` is too long for resource names: IAM role names such as `{}` would be {length} characters, and AWS allows {limit}",
-                shown(prefix),
-                shown(longest_name)
+            Problem::NotNfcKey { key, nfc, twin, nfc_shown, .. } => (
+                {
+                    let clash = match twin {
+                        None => String::new(),
+                        Some(Twin::Line(line)) => format!(
+                            ", the same key as the one on line {line}; Terraform would keep only one of the two"
+                        ),
+                        Some(Twin::Unplaced) => ", the same key as another one here; Terraform would keep only one of the two".to_owned(),
+                    };
+                    format!(
+                        "key `{key}` is not in Unicode normalization form C, so Terraform would change it to `{nfc}`{clash}"
+                    )
+                },
+                match twin {
+                    Some(_) => format!("write `{nfc}` once, and merge the two values"),
+                    None => format!("write `{nfc}` (`{nfc_shown}`) instead, the form AWS will store"),
+                },
+            ),
+            Problem::Invalid { rule, value, reason } => (
+                {
+                    let subject = if value.is_empty() {
+                        format!("{} `\"\"`", rule.noun())
+                    } else {
+                        format!("{} `{}`", rule.noun(), shown(value))
+                    };
+                    match reason {
+                        Some(reason) => format!("{subject} {}: {reason}", rule.problem()),
+                        None => format!("{subject} {}", rule.problem()),
+                    }
+                },
+                rule.help().to_owned(),
+            ),
+            Problem::NoMatch { noun, value, words, example, .. } => (
+                format!("{noun} `{}` is not valid", shown(value)),
+                format!("use {words}, such as `{example}`"),
+            ),
+            Problem::LogBucketName { bucket, environment, reason } => (
+                format!(
+                    "log bucket name `{}` for environment `{environment}` is not a valid S3 bucket name: {reason}",
+                    shown(bucket)
+                ),
+                "shorten the project or environment name: S3 bucket names are 3 to 63 lowercase letters, digits, hyphens and dots".to_owned(),
+            ),
+            Problem::NamesTooLong { prefix, longest_name, length, limit, suffix, .. } => (
+                format!(
+                    "`{}` is too long for resource names: IAM role names such as `{}` would be {length} characters, and AWS allows {limit}",
+                    shown(prefix),
+                    shown(longest_name)
+                ),
+                format!(
+                    "keep the project and environment names together under {} characters",
+                    limit - suffix
+                ),
             ),
             Problem::Runtime {
                 runtime,
-                deprecated: true,
-                ..
-            } => format!(
-                "runtime `{}` is deprecated: AWS no longer accepts it for new functions",
-                shown(runtime)
-            ),
-            Problem::Runtime { runtime, .. } => format!(
-                "runtime `{}` is not a supported Python runtime",
-                shown(runtime)
-            ),
-            Problem::MissingSourceDir { dir } => {
-                format!("the Lambda source folder `{dir}` does not exist")
-            }
-            Problem::MissingHandlerFile { handler, path, .. } => format!(
-                "handler `{}` needs `{path}`, which does not exist",
-                shown(handler)
-            ),
-            Problem::ReservedVariable { name, .. } => {
-                format!("environment variable `{}` is reserved", shown(name))
-            }
-            Problem::Secret { holder, secret } => {
-                let holder = match holder {
-                    Holder::EnvironmentVariable(name) => {
-                        format!("environment variable `{}`", shown(name))
-                    }
-                    Holder::Tag(key) => format!("tag `{}`", shown(key)),
-                };
-                secret_in(&holder, *secret)
-            }
-            Problem::EnvironmentTooLarge {
-                environment,
-                bytes,
-                limit,
-            } => format!(
-                "the environment variables of environment `{environment}` take {bytes} bytes as Lambda measures them, and Lambda allows {limit}"
-            ),
-            Problem::AboveAccountLimit {
-                name,
-                value,
-                limit,
-                unit,
-            } => format!(
-                "`{name}` is `{value}`, above API Gateway's account limit of {limit}{}",
-                if unit.is_empty() {
-                    String::new()
+                deprecated,
+                supported,
+            } => (
+                if *deprecated {
+                    format!(
+                        "runtime `{}` is deprecated: AWS no longer accepts it for new functions",
+                        shown(runtime)
+                    )
                 } else {
-                    format!(" {unit}")
-                }
+                    format!(
+                        "runtime `{}` is not a supported Python runtime",
+                        shown(runtime)
+                    )
+                },
+                format!("use one of the supported runtimes: {}", ticked(supported)),
             ),
-            Problem::UnknownRegion { region, .. } => {
-                format!("`{}` is not an AWS region", shown(region))
-            }
-            Problem::RegionTooNew { region } => format!(
-                "region `{}` is newer than the aws provider 5.100 that the generated code allows",
-                shown(region)
+            Problem::MissingSourceDir { dir } => (
+                format!("the Lambda source folder `{dir}` does not exist"),
+                "create it (`tapgen init` writes a handler), or point `lambda.source_dir` at the folder holding your handler".to_owned(),
             ),
-            Problem::NotAnArn { value, of } => {
-                format!("`{}` is not {} ARN", shown(value), of.noun())
-            }
+            Problem::MissingHandlerFile { handler, path, file, dir, .. } => (
+                format!(
+                    "handler `{}` needs `{path}`, which does not exist",
+                    shown(handler)
+                ),
+                format!("add `{file}` to `{dir}`, or change `lambda.handler`"),
+            ),
+            Problem::ReservedVariable { name, managed, .. } => (
+                format!("environment variable `{}` is reserved", shown(name)),
+                format!(
+                    "pick another name: tapgen sets {}, and Lambda reserves names starting with `AWS_` and `LAMBDA_`",
+                    ticked(managed)
+                ),
+            ),
+            Problem::Secret { holder, secret } => (
+                {
+                    let holder = match holder {
+                        Holder::EnvironmentVariable(name) => {
+                            format!("environment variable `{}`", shown(name))
+                        }
+                        Holder::Tag(key) => format!("tag `{}`", shown(key)),
+                    };
+                    secret_in(&holder, *secret)
+                },
+                match secret {
+                    Secret::Shape(_) => {
+                        "store it in SSM Parameter Store or Secrets Manager and pass its ARN instead: generated files and Terraform state keep it in plain text".to_owned()
+                    }
+                    Secret::Name(_) => {
+                        "store it in SSM Parameter Store or Secrets Manager and pass its ARN (or the parameter's path, such as `/app/db-password`) instead: generated files and Terraform state keep it in plain text".to_owned()
+                    }
+                },
+            ),
+            Problem::EnvironmentTooLarge { environment, bytes, limit } => (
+                format!(
+                    "the environment variables of environment `{environment}` take {bytes} bytes as Lambda measures them, and Lambda allows {limit}"
+                ),
+                format!(
+                    "move large values to SSM Parameter Store and pass their names: Lambda counts the JSON object of every name and value, with the `LOG_BUCKET_NAME` and `ENVIRONMENT` tapgen adds, and allows {limit} bytes"
+                ),
+            ),
+            Problem::AboveAccountLimit { name, value, limit, unit } => (
+                format!(
+                    "`{name}` is `{value}`, above API Gateway's account limit of {limit}{}",
+                    if unit.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {unit}")
+                    }
+                ),
+                "lower the limit, or ask AWS for a quota increase first".to_owned(),
+            ),
+            Problem::UnknownRegion { region, closest, examples, .. } => (
+                format!("`{}` is not an AWS region", shown(region)),
+                match closest {
+                    Some(best) => format!("use `{best}`, the closest known region"),
+                    None => format!(
+                        "write a region such as `us-east-1`; the `aws` partition has {}",
+                        ticked(examples)
+                    ),
+                },
+            ),
+            Problem::RegionTooNew { region } => (
+                format!(
+                    "region `{}` is newer than the aws provider 5.100 that the generated code allows",
+                    shown(region)
+                ),
+                "pick another region: the generated roots accept aws provider 5.100 and later, and 5.100 refuses this one".to_owned(),
+            ),
+            Problem::NotAnArn { value, of } => (
+                format!("`{}` is not {} ARN", shown(value), of.noun()),
+                format!("use an ARN such as `{}`", of.example()),
+            ),
             Problem::WrongPartition {
                 value,
                 partition,
                 environment,
                 expected,
                 region,
+                of,
                 ..
-            } => format!(
-                "`{}` is in the `{partition}` partition, but environment `{environment}` runs in `{expected}` (region `{region}`)",
-                shown(value)
+            } => (
+                format!(
+                    "`{}` is in the `{partition}` partition, but environment `{environment}` runs in `{expected}` (region `{region}`)",
+                    shown(value)
+                ),
+                format!(
+                    "use {} of the `{expected}` partition: `arn:{expected}:...`",
+                    of.noun()
+                ),
             ),
-            Problem::WrongRegion {
-                value,
-                region,
-                environment,
-                expected,
-                ..
-            } => format!(
-                "`{}` is in region `{region}`, but environment `{environment}` runs in `{expected}`",
-                shown(value)
+            Problem::WrongRegion { value, region, environment, expected, of, .. } => (
+                format!(
+                    "`{}` is in region `{region}`, but environment `{environment}` runs in `{expected}`",
+                    shown(value)
+                ),
+                format!(
+                    "use {} of region `{expected}`: `arn:...:{expected}:...`; with an `[env.NAME]` region, overlay the ARN there too",
+                    of.noun()
+                ),
             ),
-            Problem::KmsKeyIgnored => {
+            Problem::KmsKeyIgnored => (
                 "`bucket.kms_key_arn` is set, but `bucket.encryption` is `AES256`, which ignores it"
-                    .to_owned()
-            }
-            Problem::RequiresKey { key, requires } => {
-                format!("`{key}` is set, but `{requires}` is not, and only that uses it")
-            }
-            Problem::RoleOutsideAllowedAccounts { role, account, .. } => format!(
-                "`{}` is in account `{account}`, which `allowed_account_ids` does not list, so every plan would fail",
-                shown(role)
+                    .to_owned(),
+                "set `encryption = \"aws:kms\"`, or remove `kms_key_arn`".to_owned(),
             ),
-            Problem::KeyRegionMismatch { region, key_region } => format!(
-                "`region` is `{}`, but the key lives in `{key_region}`, and KMS answers for a key only in its own region",
-                shown(region)
+            Problem::RequiresKey { key, requires } => (
+                format!("`{key}` is set, but `{requires}` is not, and only that uses it"),
+                format!("set `{requires}` too, or remove `{key}`"),
             ),
-            Problem::BackendRegionUnsaid {
-                bucket,
-                environment,
-                region,
-            } => format!(
-                "the state bucket `{}` is shared by the environments, but no `region` says where it is, so environment `{environment}` would look for it in its own region `{region}`",
-                shown(bucket)
+            Problem::RoleOutsideAllowedAccounts { role, account, allowed, .. } => (
+                format!(
+                    "`{}` is in account `{account}`, which `allowed_account_ids` does not list, so every plan would fail",
+                    shown(role)
+                ),
+                format!(
+                    "add `{account}` to `allowed_account_ids` ({} now), or assume a role in one of them",
+                    ticked(allowed)
+                ),
             ),
-            Problem::NeedsOpenTofu { environment, tool } => format!(
-                "environment `{environment}` encrypts its state with OpenTofu's `encryption` block, which Terraform rejects, and `tapgen validate` found Terraform (`{}`)",
-                shown(tool)
+            Problem::KeyRegionMismatch { region, key_region } => (
+                format!(
+                    "`region` is `{}`, but the key lives in `{key_region}`, and KMS answers for a key only in its own region",
+                    shown(region)
+                ),
+                format!("set `region = \"{key_region}\"`, or leave `region` out: it defaults to the key's"),
             ),
-            Problem::AlarmPeriod { seconds } => {
-                format!("`period_s` is `{seconds}`, which CloudWatch does not accept as an alarm period")
-            }
-            Problem::AlarmWindowTooLong { seconds } => format!(
-                "`period_s` times `evaluation_periods` is {seconds} seconds, more than the one day CloudWatch allows"
+            Problem::BackendRegionUnsaid { bucket, environment, region } => (
+                format!(
+                    "the state bucket `{}` is shared by the environments, but no `region` says where it is, so environment `{environment}` would look for it in its own region `{region}`",
+                    shown(bucket)
+                ),
+                format!(
+                    "set `region` in `[backend]` to the region bucket `{}` is in",
+                    shown(bucket)
+                ),
             ),
-            Problem::AlarmNeverFires { value, timeout_ms } => format!(
-                "`lambda_duration_p99_ms` is `{value}`, longer than the {timeout_ms} ms timeout, so the alarm could never fire"
+            Problem::NeedsOpenTofu { environment, tool } => (
+                format!(
+                    "environment `{environment}` encrypts its state with OpenTofu's `encryption` block, which Terraform rejects, and `tapgen validate` found Terraform (`{}`)",
+                    shown(tool)
+                ),
+                "run it with OpenTofu (put `tofu` on `PATH` or point `TAPGEN_TOFU` at it), or remove `[encryption]` to keep the root Terraform-compatible".to_owned(),
             ),
-            Problem::TooManyTags {
-                environment,
-                count,
-                limit,
-                ..
-            } => format!(
-                "environment `{environment}` puts {count} tags on every resource, and AWS allows {limit}"
+            Problem::AlarmPeriod { seconds } => (
+                format!("`period_s` is `{seconds}`, which CloudWatch does not accept as an alarm period"),
+                "use 10, 30 or a multiple of 60 seconds, such as `300`".to_owned(),
             ),
-            Problem::ManagedTag { key, .. } => {
-                format!("tag `{}` is set by tapgen on every resource", shown(key))
-            }
-            Problem::TagCaseClash { key, other } => format!(
-                "tag keys `{}` and `{}` differ only in case, which IAM takes for the same key",
-                shown(other),
-                shown(key)
+            Problem::AlarmWindowTooLong { seconds } => (
+                format!(
+                    "`period_s` times `evaluation_periods` is {seconds} seconds, more than the one day CloudWatch allows"
+                ),
+                "lower `evaluation_periods` or `period_s`".to_owned(),
             ),
-            Problem::ReservedTagPrefix { key } => {
-                format!("tag key `{}` uses the reserved `aws:` prefix", shown(key))
-            }
-            Problem::CredentialInAddress { key, secret } => {
+            Problem::AlarmNeverFires { value, timeout_ms } => (
+                format!(
+                    "`lambda_duration_p99_ms` is `{value}`, longer than the {timeout_ms} ms timeout, so the alarm could never fire"
+                ),
+                format!(
+                    "set it below the timeout, for example to 80% of it (`{}`)",
+                    timeout_ms * 4 / 5
+                ),
+            ),
+            Problem::TooManyTags { environment, count, limit, managed, .. } => (
+                format!(
+                    "environment `{environment}` puts {count} tags on every resource, and AWS allows {limit}"
+                ),
+                format!(
+                    "keep at most {} in `tags` (the project's and the environment's together): tapgen sets {} itself",
+                    limit - managed.len(),
+                    ticked(managed)
+                ),
+            ),
+            Problem::ManagedTag { key, managed, .. } => (
+                format!("tag `{}` is set by tapgen on every resource", shown(key)),
+                format!(
+                    "choose another key: tapgen manages {} (IAM ignores the case of tag keys)",
+                    ticked(managed)
+                ),
+            ),
+            Problem::TagCaseClash { key, other } => (
+                format!(
+                    "tag keys `{}` and `{}` differ only in case, which IAM takes for the same key",
+                    shown(other),
+                    shown(key)
+                ),
+                "keep one of the two keys: IAM refuses a role with both".to_owned(),
+            ),
+            Problem::ReservedTagPrefix { key } => (
+                format!("tag key `{}` uses the reserved `aws:` prefix", shown(key)),
+                "drop the prefix: AWS reserves `aws:` tags for itself".to_owned(),
+            ),
+            Problem::CredentialInAddress { key, secret } => (
                 format!(
                     "{}: the files tapgen writes would show it in plain text",
                     secret_in(&format!("`{key}`"), *secret)
-                )
-            }
-            Problem::RegistryNamespaceMismatch {
-                registry,
-                registry_namespace,
-                namespace,
-            } => format!(
-                "registry `{}` has the namespace `{}`, but the module is published under `module.namespace` `{}`",
-                shown(registry),
-                shown(registry_namespace),
-                shown(namespace)
+                ),
+                "leave credentials out of the address: git and OCI clients take them from a credential helper, an SSH key or their login".to_owned(),
             ),
-            Problem::EmptyRegistrySite => "`registry_site` is empty".to_owned(),
-            Problem::OciTagVersion { version } => format!(
-                "module version `{}` can't be an OCI tag, which has no `+`",
-                shown(version)
+            Problem::RegistryNamespaceMismatch { registry, registry_namespace, namespace } => (
+                format!(
+                    "registry `{}` has the namespace `{}`, but the module is published under `module.namespace` `{}`",
+                    shown(registry),
+                    shown(registry_namespace),
+                    shown(namespace)
+                ),
+                format!(
+                    "make the two the same, or leave `module.namespace` out: it defaults to the registry's (`{}`)",
+                    shown(registry_namespace)
+                ),
             ),
-            Problem::ModuleSourceMismatch { source, published } => format!(
-                "module source `{}` is not where this module is published: `tapgen module package` publishes it as `{published}`",
-                shown(source)
+            Problem::EmptyRegistrySite => (
+                "`registry_site` is empty".to_owned(),
+                "name the registry folder, such as `site`, relative to this file".to_owned(),
             ),
-            Problem::MissingModuleFile { file, .. } => {
-                format!("`{file}` is missing: registries expect the standard module structure")
-            }
-            Problem::NoExample { .. } => {
-                "no example: registries list `examples/<name>/` folders, each a root that calls the module".to_owned()
-            }
-            Problem::NotHcl { file, detail } => format!("`{file}` is not valid HCL: {detail}"),
-            Problem::Undescribed { block, name } => {
-                format!("{block} `{name}` has no description")
-            }
-            Problem::NoRequiredVersion => {
-                "no `required_version` constraint: the module does not say which OpenTofu/Terraform releases it supports".to_owned()
-            }
-            Problem::NoRequiredProviders => {
-                "no `required_providers`: callers cannot tell which provider versions the module works with".to_owned()
-            }
-            Problem::ProviderWithoutSource { name } => {
-                format!("required provider `{name}` has no `source`")
-            }
-            Problem::ProviderWithoutVersion { name } => {
-                format!("required provider `{name}` has no `version` constraint")
-            }
-            Problem::NotInGitRepository { dir } => format!(
-                "`{dir}` is not in a git repository: public registries publish modules from git repositories"
+            Problem::OciTagVersion { version } => (
+                format!(
+                    "module version `{}` can't be an OCI tag, which has no `+`",
+                    shown(version)
+                ),
+                "leave out the `+BUILD` part: OCI repositories are tagged with the version"
+                    .to_owned(),
             ),
-            Problem::NotRepositoryRoot { top } => format!(
-                "the module is in a subfolder of the git repository `{top}`: public registries read a module from the repository's root"
+            Problem::ModuleSourceMismatch { source, published } => (
+                format!(
+                    "module source `{}` is not where this module is published: `tapgen module package` publishes it as `{published}`",
+                    shown(source)
+                ),
+                format!(
+                    "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
+                ),
             ),
-            Problem::RepositoryName { name, .. } => format!(
-                "git repository `{name}` is not named `terraform-<provider>-<name>`: public registries accept only that form"
+            Problem::MissingModuleFile { file, holds, dir } => (
+                format!("`{file}` is missing: registries expect the standard module structure"),
+                format!("add `{dir}/{file}` with {holds} (`tapgen module` writes it)"),
             ),
-            Problem::UnpinnedRequirement {
-                requirement, spec, ..
-            } => {
+            Problem::NoExample { dir } => (
+                "no example: registries list `examples/<name>/` folders, each a root that calls the module".to_owned(),
+                format!(
+                    "add `{dir}/examples/<name>/main.tf` calling the module with `source = \"../../\"`"
+                ),
+            ),
+            Problem::NotHcl { file, detail } => (
+                format!("`{file}` is not valid HCL: {detail}"),
+                "fix the syntax at the marked place (`tofu fmt` shows where it stops)".to_owned(),
+            ),
+            Problem::Undescribed { block, name } => (
+                format!("{block} `{name}` has no description"),
+                format!(
+                    "add `description = \"...\"` to it: registries show it as the {}'s documentation",
+                    if block == "variable" { "input" } else { "output" }
+                ),
+            ),
+            Problem::NoRequiredVersion => (
+                "no `required_version` constraint: the module does not say which OpenTofu/Terraform releases it supports".to_owned(),
+                "add `terraform { required_version = \">= 1.6.0\" }` (the oldest release you test with) to `versions.tf`".to_owned(),
+            ),
+            Problem::NoRequiredProviders => (
+                "no `required_providers`: callers cannot tell which provider versions the module works with".to_owned(),
+                "add `required_providers { aws = { source = \"hashicorp/aws\", version = \">= 5.0\" } }` to the `terraform` block".to_owned(),
+            ),
+            Problem::ProviderWithoutSource { name } => (
+                format!("required provider `{name}` has no `source`"),
+                "add `source = \"NAMESPACE/TYPE\"`, such as `hashicorp/aws`".to_owned(),
+            ),
+            Problem::ProviderWithoutVersion { name } => (
+                format!("required provider `{name}` has no `version` constraint"),
+                "add `version = \">= X.Y\"` with the oldest provider version the module works with".to_owned(),
+            ),
+            Problem::NotInGitRepository { dir } => (
+                format!(
+                    "`{dir}` is not in a git repository: public registries publish modules from git repositories"
+                ),
+                "publish it with `git init` and a tag `v<version>` in a repository of its own"
+                    .to_owned(),
+            ),
+            Problem::NotRepositoryRoot { top } => (
+                format!(
+                    "the module is in a subfolder of the git repository `{top}`: public registries read a module from the repository's root"
+                ),
+                "publish it from a repository of its own, with the module's files at its root"
+                    .to_owned(),
+            ),
+            Problem::RepositoryName { name, suggestion, .. } => (
+                format!(
+                    "git repository `{name}` is not named `terraform-<provider>-<name>`: public registries accept only that form"
+                ),
+                format!(
+                    "rename the repository, such as to `{suggestion}`, where the provider is one the module requires"
+                ),
+            ),
+            Problem::UnpinnedRequirement { requirement, spec, name, .. } => (
                 if spec.is_empty() {
                     format!("`{}` is not pinned: it names no version", shown(requirement))
                 } else {
                     format!("`{}` is not pinned to one version", shown(requirement))
-                }
-            }
-            Problem::RequirementPath { requirement } => format!(
-                "`{}` is a path or URL, not a pinned requirement",
-                shown(requirement)
+                },
+                format!(
+                    "pin one version with `==`, such as `{}==VERSION`, as `uv pip compile` or `pip freeze` write them: an unpinned build cannot be reproduced",
+                    shown(name)
+                ),
             ),
-            Problem::RequirementUrl { requirement, name } => format!(
-                "`{}` installs `{}` from a URL, not a pinned version",
-                shown(requirement),
-                shown(name)
+            Problem::RequirementPath { requirement } => (
+                format!(
+                    "`{}` is a path or URL, not a pinned requirement",
+                    shown(requirement)
+                ),
+                "put the code in the handler folder, or publish it to the package index and pin its version".to_owned(),
             ),
-            Problem::UnclosedExtras { requirement } => format!(
-                "`{}` opens a list of extras with `[` but does not close it",
-                shown(requirement)
+            Problem::RequirementUrl { requirement, name } => (
+                format!(
+                    "`{}` installs `{}` from a URL, not a pinned version",
+                    shown(requirement),
+                    shown(name)
+                ),
+                format!(
+                    "pin a version from the package index, as `{}==VERSION`",
+                    shown(name)
+                ),
             ),
-            Problem::EmptyMarker { requirement } => {
-                format!("`{}` has an empty marker after `;`", shown(requirement))
-            }
-            Problem::RequirementOption { option } => {
-                format!("the option `{}` is not supported here", shown(option))
-            }
-            Problem::UnsupportedHash { value } => format!(
-                "`--hash={}` is not a hash tapgen can check",
-                shown(value)
+            Problem::UnclosedExtras { requirement } => (
+                format!(
+                    "`{}` opens a list of extras with `[` but does not close it",
+                    shown(requirement)
+                ),
+                "write the extras as `name[extra1,extra2]==version`".to_owned(),
             ),
-            Problem::NoWheel {
-                name,
-                version,
-                target,
-            } => format!(
-                "`{}=={}` has no wheel for {}: CPython {} on {} (`{}`), and tapgen installs wheels only",
-                shown(name),
-                shown(version),
-                target.shown(),
-                target.runtime.python_version(),
-                target.architecture.machine(),
-                target.platform_tag()
+            Problem::EmptyMarker { requirement } => (
+                format!("`{}` has an empty marker after `;`", shown(requirement)),
+                "remove the `;`, or write a marker such as `python_version >= \"3.12\"`".to_owned(),
             ),
-            Problem::UnknownPackage { name } => {
-                format!("the package index has no package `{}`", shown(name))
-            }
-            Problem::UnknownVersion { name, version } => format!(
-                "the package index has no version `{}` of `{}`",
-                shown(version),
-                shown(name)
+            Problem::RequirementOption { option } => (
+                format!("the option `{}` is not supported here", shown(option)),
+                match option.as_str() {
+                    "-r" | "--requirement" | "-c" | "--constraint" => {
+                        "list every pin in this file: tapgen reads no other file".to_owned()
+                    }
+                    "-e" | "--editable" => {
+                        "put the code in the handler folder, or publish it and pin its version"
+                            .to_owned()
+                    }
+                    _ => "remove it: tapgen chooses the install options itself (wheels only, for the Lambda runtime and architecture); set the package index in uv's own configuration (`UV_INDEX_URL`, `uv.toml`)".to_owned(),
+                },
             ),
-            Problem::UnpinnedDependencies { pins, file } => format!(
-                "`{file}` does not pin every package the function needs: {} installed as {}, unpinned, so the build cannot be reproduced",
-                ticked(pins),
-                if pins.len() == 1 {
-                    "a dependency"
-                } else {
-                    "dependencies"
-                }
+            Problem::UnsupportedHash { value } => (
+                format!(
+                    "`--hash={}` is not a hash tapgen can check",
+                    shown(value)
+                ),
+                "write hashes as `--hash=sha256:<hex digest>`, as `uv pip compile --generate-hashes` does".to_owned(),
+            ),
+            Problem::NoWheel { name, version, target } => (
+                format!(
+                    "`{}=={}` has no wheel for {}: CPython {} on {} (`{}`), and tapgen installs wheels only",
+                    shown(name),
+                    shown(version),
+                    target.shown(),
+                    target.runtime.python_version(),
+                    target.architecture.machine(),
+                    target.platform_tag()
+                ),
+                format!(
+                    "pin a version of `{}` that publishes a manylinux wheel for CPython {} on {} (or a pure-Python one): tapgen never builds from source, which would build for this machine",
+                    shown(name),
+                    target.runtime.python_version(),
+                    target.architecture.machine()
+                ),
+            ),
+            Problem::UnknownPackage { name } => (
+                format!("the package index has no package `{}`", shown(name)),
+                format!(
+                    "check the spelling of `{}`, or the package index uv reads (`UV_INDEX_URL`, `uv.toml`)",
+                    shown(name)
+                ),
+            ),
+            Problem::UnknownVersion { name, version } => (
+                format!(
+                    "the package index has no version `{}` of `{}`",
+                    shown(version),
+                    shown(name)
+                ),
+                format!(
+                    "pin a version of `{}` that the package index has (`uv pip compile` picks one)",
+                    shown(name)
+                ),
+            ),
+            Problem::UnpinnedDependencies { pins, file } => (
+                format!(
+                    "`{file}` does not pin every package the function needs: {} installed as {}, unpinned, so the build cannot be reproduced",
+                    ticked(pins),
+                    if pins.len() == 1 {
+                        "a dependency"
+                    } else {
+                        "dependencies"
+                    }
+                ),
+                format!(
+                    "add {} to `{file}` (`uv pip compile` writes every pin)",
+                    ticked(pins)
+                ),
             ),
         }
     }
 
+    /// What is wrong, in one sentence without a final period.
+    pub fn message(&self) -> String {
+        self.words().0
+    }
+
     /// What to do about it.
     pub fn help(&self) -> String {
-        match self {
-            Problem::NotUtf8 => "save the file as UTF-8: TOML files must be UTF-8".to_owned(),
-            Problem::Syntax { .. } => {
-                "fix the syntax at the marked place; `tapgen schema` prints every key with its type and meaning".to_owned()
-            }
-            Problem::DuplicateKey { .. } => {
-                "keep one of the two: a key is set once per table".to_owned()
-            }
-            Problem::TooDeep => {
-                "nest tables and lists at most four levels deep: shorten the marked key or value, or close a `[` or `{` left open".to_owned()
-            }
-            Problem::UnknownKey { name, hint } => match hint {
-                KeyHint::Closest(best) => format!("rename it to `{best}`, the closest allowed key"),
-                KeyHint::TopLevel {
-                    per_environment: true,
-                } => format!(
-                    "write it as the top-level table `[{name}]`, or as `[env.NAME.{name}]` for one environment"
-                ),
-                KeyHint::TopLevel {
-                    per_environment: false,
-                } => format!(
-                    "write it as the top-level table `[{name}]`, the same for every environment"
-                ),
-                KeyHint::BelongsIn(places) => format!(
-                    "move it into {}, where `{name}` belongs",
-                    places
-                        .iter()
-                        .map(|p| format!("`[{p}]`"))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-                KeyHint::Allowed { table, keys } => format!(
-                    "remove it, or use a key allowed {}: {}",
-                    if table.is_empty() {
-                        "at the top level".to_owned()
-                    } else {
-                        format!("in `[{table}]`")
-                    },
-                    ticked(keys)
-                ),
-                KeyHint::Schema => {
-                    "remove it; `tapgen schema` prints every key with its type and meaning"
-                        .to_owned()
-                }
-            },
-            Problem::WrongType {
-                name,
-                expected,
-                in_list,
-                fix,
-                ..
-            } => match fix {
-                TypeFix::Shape => expected.write(name, *in_list),
-                TypeFix::Table { path } => {
-                    format!("write it as a table, `[{path}]`, with its keys on the lines below")
-                }
-                TypeFix::Quote { raw } if *in_list => {
-                    format!("write each item in quotes, such as `\"{}\"`", shown(raw))
-                }
-                TypeFix::Quote { raw } => {
-                    format!("write it in quotes: `{name} = \"{}\"`", shown(raw))
-                }
-            },
-            Problem::OutOfRange { min, max, .. } => {
-                // The type's own limits say nothing the user chose: only the key's own show.
-                let min_shown = *min != i64::MIN;
-                let max_shown = *max != i64::MAX && *max != i64::from(u32::MAX);
-                match (min_shown, max_shown) {
-                    (true, true) => format!("use a value from {min} to {max}"),
-                    (true, false) => format!("use a value of at least {min}"),
-                    (false, true) => format!("use a value of at most {max}"),
-                    (false, false) => "use a smaller value".to_owned(),
-                }
-            }
-            Problem::NotOneOf {
-                allowed, closest, ..
-            } => {
-                let listed = if allowed.len() > MAX_LISTED {
-                    format!("; allowed: {}", ticked(allowed))
-                } else {
-                    String::new()
-                };
-                match closest {
-                    Some(best) => format!("use `{best}`, the closest allowed value{listed}"),
-                    None if allowed.len() > MAX_LISTED => {
-                        format!("use one of the allowed values: {}", ticked(allowed))
-                    }
-                    None => "use one of the allowed values".to_owned(),
-                }
-            }
-            Problem::Missing {
-                table,
-                name,
-                is_table,
-            } => {
-                if table.is_empty() {
-                    format!("start the file with `[{name}]` and `name = \"...\"`")
-                } else if *is_table {
-                    format!("add a `[{table}.{name}]` table")
-                } else {
-                    format!("add `{name} = ...` under `[{table}]`")
-                }
-            }
-            Problem::NotNfc { nfc, nfc_shown, .. } => {
-                format!("write `{nfc}` (`{nfc_shown}`) instead, the form AWS will store")
-            }
-            Problem::NotNfcKey {
-                nfc,
-                nfc_shown,
-                twin,
-                ..
-            } => match twin {
-                Some(_) => format!("write `{nfc}` once, and merge the two values"),
-                None => format!("write `{nfc}` (`{nfc_shown}`) instead, the form AWS will store"),
-            },
-            Problem::Invalid { rule, .. } => rule.help().to_owned(),
-            Problem::NoMatch { words, example, .. } => format!("use {words}, such as `{example}`"),
-            Problem::LogBucketName { .. } => {
-                "shorten the project or environment name: S3 bucket names are 3 to 63 lowercase letters, digits, hyphens and dots".to_owned()
-            }
-            Problem::NamesTooLong { limit, suffix, .. } => format!(
-                "keep the project and environment names together under {} characters",
-                limit - suffix
-            ),
-            Problem::Runtime { supported, .. } => {
-                format!("use one of the supported runtimes: {}", ticked(supported))
-            }
-            Problem::MissingSourceDir { .. } => {
-                "create it (`tapgen init` writes a handler), or point `lambda.source_dir` at the folder holding your handler".to_owned()
-            }
-            Problem::MissingHandlerFile { file, dir, .. } => {
-                format!("add `{file}` to `{dir}`, or change `lambda.handler`")
-            }
-            Problem::ReservedVariable { managed, .. } => format!(
-                "pick another name: tapgen sets {}, and Lambda reserves names starting with `AWS_` and `LAMBDA_`",
-                ticked(managed)
-            ),
-            Problem::Secret { secret, .. } => match secret {
-                Secret::Shape(_) => {
-                    "store it in SSM Parameter Store or Secrets Manager and pass its ARN instead: generated files and Terraform state keep it in plain text".to_owned()
-                }
-                Secret::Name(_) => {
-                    "store it in SSM Parameter Store or Secrets Manager and pass its ARN (or the parameter's path, such as `/app/db-password`) instead: generated files and Terraform state keep it in plain text".to_owned()
-                }
-            },
-            Problem::EnvironmentTooLarge { limit, .. } => format!(
-                "move large values to SSM Parameter Store and pass their names: Lambda counts the JSON object of every name and value, with the `LOG_BUCKET_NAME` and `ENVIRONMENT` tapgen adds, and allows {limit} bytes"
-            ),
-            Problem::AboveAccountLimit { .. } => {
-                "lower the limit, or ask AWS for a quota increase first".to_owned()
-            }
-            Problem::UnknownRegion {
-                closest, examples, ..
-            } => match closest {
-                Some(best) => format!("use `{best}`, the closest known region"),
-                None => format!(
-                    "write a region such as `us-east-1`; the `aws` partition has {}",
-                    ticked(examples)
-                ),
-            },
-            Problem::RegionTooNew { .. } => {
-                "pick another region: the generated roots accept aws provider 5.100 and later, and 5.100 refuses this one".to_owned()
-            }
-            Problem::NotAnArn { of, .. } => format!("use an ARN such as `{}`", of.example()),
-            Problem::WrongPartition { of, expected, .. } => format!(
-                "use {} of the `{expected}` partition: `arn:{expected}:...`",
-                of.noun()
-            ),
-            Problem::WrongRegion { of, expected, .. } => format!(
-                "use {} of region `{expected}`: `arn:...:{expected}:...`; with an `[env.NAME]` region, overlay the ARN there too",
-                of.noun()
-            ),
-            Problem::KmsKeyIgnored => {
-                "set `encryption = \"aws:kms\"`, or remove `kms_key_arn`".to_owned()
-            }
-            Problem::RequiresKey { key, requires } => {
-                format!("set `{requires}` too, or remove `{key}`")
-            }
-            Problem::RoleOutsideAllowedAccounts { account, allowed, .. } => format!(
-                "add `{account}` to `allowed_account_ids` ({} now), or assume a role in one of them",
-                ticked(allowed)
-            ),
-            Problem::KeyRegionMismatch { key_region, .. } => {
-                format!("set `region = \"{key_region}\"`, or leave `region` out: it defaults to the key's")
-            }
-            Problem::BackendRegionUnsaid { bucket, .. } => format!(
-                "set `region` in `[backend]` to the region bucket `{}` is in",
-                shown(bucket)
-            ),
-            Problem::NeedsOpenTofu { .. } => "run it with OpenTofu (put `tofu` on `PATH` or point `TAPGEN_TOFU` at it), or remove `[encryption]` to keep the root Terraform-compatible".to_owned(),
-            Problem::AlarmPeriod { .. } => {
-                "use 10, 30 or a multiple of 60 seconds, such as `300`".to_owned()
-            }
-            Problem::AlarmWindowTooLong { .. } => {
-                "lower `evaluation_periods` or `period_s`".to_owned()
-            }
-            Problem::AlarmNeverFires { timeout_ms, .. } => format!(
-                "set it below the timeout, for example to 80% of it (`{}`)",
-                timeout_ms * 4 / 5
-            ),
-            Problem::TooManyTags { limit, managed, .. } => format!(
-                "keep at most {} in `tags` (the project's and the environment's together): tapgen sets {} itself",
-                limit - managed.len(),
-                ticked(managed)
-            ),
-            Problem::ManagedTag { managed, .. } => format!(
-                "choose another key: tapgen manages {} (IAM ignores the case of tag keys)",
-                ticked(managed)
-            ),
-            Problem::TagCaseClash { .. } => {
-                "keep one of the two keys: IAM refuses a role with both".to_owned()
-            }
-            Problem::ReservedTagPrefix { .. } => {
-                "drop the prefix: AWS reserves `aws:` tags for itself".to_owned()
-            }
-            Problem::CredentialInAddress { .. } => {
-                "leave credentials out of the address: git and OCI clients take them from a credential helper, an SSH key or their login".to_owned()
-            }
-            Problem::RegistryNamespaceMismatch {
-                registry_namespace,
-                ..
-            } => format!(
-                "make the two the same, or leave `module.namespace` out: it defaults to the registry's (`{}`)",
-                shown(registry_namespace)
-            ),
-            Problem::EmptyRegistrySite => {
-                "name the registry folder, such as `site`, relative to this file".to_owned()
-            }
-            Problem::OciTagVersion { .. } => {
-                "leave out the `+BUILD` part: OCI repositories are tagged with the version"
-                    .to_owned()
-            }
-            Problem::ModuleSourceMismatch { published, .. } => format!(
-                "end the source with `/{published}` (from `module.namespace` and `module.name`), or change those to match it"
-            ),
-            Problem::MissingModuleFile { file, holds, dir } => {
-                format!("add `{dir}/{file}` with {holds} (`tapgen module` writes it)")
-            }
-            Problem::NoExample { dir } => format!(
-                "add `{dir}/examples/<name>/main.tf` calling the module with `source = \"../../\"`"
-            ),
-            Problem::NotHcl { .. } => {
-                "fix the syntax at the marked place (`tofu fmt` shows where it stops)".to_owned()
-            }
-            Problem::Undescribed { block, .. } => format!(
-                "add `description = \"...\"` to it: registries show it as the {}'s documentation",
-                if block == "variable" { "input" } else { "output" }
-            ),
-            Problem::NoRequiredVersion => {
-                "add `terraform { required_version = \">= 1.6.0\" }` (the oldest release you test with) to `versions.tf`".to_owned()
-            }
-            Problem::NoRequiredProviders => {
-                "add `required_providers { aws = { source = \"hashicorp/aws\", version = \">= 5.0\" } }` to the `terraform` block".to_owned()
-            }
-            Problem::ProviderWithoutSource { .. } => {
-                "add `source = \"NAMESPACE/TYPE\"`, such as `hashicorp/aws`".to_owned()
-            }
-            Problem::ProviderWithoutVersion { .. } => {
-                "add `version = \">= X.Y\"` with the oldest provider version the module works with".to_owned()
-            }
-            Problem::NotInGitRepository { .. } => {
-                "publish it with `git init` and a tag `v<version>` in a repository of its own"
-                    .to_owned()
-            }
-            Problem::NotRepositoryRoot { .. } => {
-                "publish it from a repository of its own, with the module's files at its root"
-                    .to_owned()
-            }
-            Problem::RepositoryName { suggestion, .. } => format!(
-                "rename the repository, such as to `{suggestion}`, where the provider is one the module requires"
-            ),
-            Problem::UnpinnedRequirement { name, .. } => format!(
-                "pin one version with `==`, such as `{}==VERSION`, as `uv pip compile` or `pip freeze` write them: an unpinned build cannot be reproduced",
-                shown(name)
-            ),
-            Problem::RequirementPath { .. } => {
-                "put the code in the handler folder, or publish it to the package index and pin its version".to_owned()
-            }
-            Problem::RequirementUrl { name, .. } => format!(
-                "pin a version from the package index, as `{}==VERSION`",
-                shown(name)
-            ),
-            Problem::UnclosedExtras { .. } => {
-                "write the extras as `name[extra1,extra2]==version`".to_owned()
-            }
-            Problem::EmptyMarker { .. } => {
-                "remove the `;`, or write a marker such as `python_version >= \"3.12\"`".to_owned()
-            }
-            Problem::RequirementOption { option } => match option.as_str() {
-                "-r" | "--requirement" | "-c" | "--constraint" => {
-                    "list every pin in this file: tapgen reads no other file".to_owned()
-                }
-                "-e" | "--editable" => {
-                    "put the code in the handler folder, or publish it and pin its version"
-                        .to_owned()
-                }
-                _ => "remove it: tapgen chooses the install options itself (wheels only, for the Lambda runtime and architecture); set the package index in uv's own configuration (`UV_INDEX_URL`, `uv.toml`)".to_owned(),
-            },
-            Problem::UnsupportedHash { .. } => {
-                "write hashes as `--hash=sha256:<hex digest>`, as `uv pip compile --generate-hashes` does".to_owned()
-            }
-            Problem::NoWheel { name, target, .. } => format!(
-                "pin a version of `{}` that publishes a manylinux wheel for CPython {} on {} (or a pure-Python one): tapgen never builds from source, which would build for this machine",
-                shown(name),
-                target.runtime.python_version(),
-                target.architecture.machine()
-            ),
-            Problem::UnknownPackage { name } => format!(
-                "check the spelling of `{}`, or the package index uv reads (`UV_INDEX_URL`, `uv.toml`)",
-                shown(name)
-            ),
-            Problem::UnknownVersion { name, .. } => format!(
-                "pin a version of `{}` that the package index has (`uv pip compile` picks one)",
-                shown(name)
-            ),
-            Problem::UnpinnedDependencies { pins, file } => format!(
-                "add {} to `{file}` (`uv pip compile` writes every pin)",
-                ticked(pins)
-            ),
-        }
+        self.words().1
     }
 }
 
@@ -1873,7 +1812,7 @@ mod tests {
                 | Problem::UnknownVersion { .. }
                 | Problem::UnpinnedDependencies { .. } => {}
             }
-            let (message, help) = (problem.message(), problem.help());
+            let (message, help) = problem.words();
             for (what, text) in [("message", &message), ("help", &help)] {
                 let first = text.chars().next().unwrap_or(' ');
                 // An acronym (`OCI repository ...`) keeps its capitals.
