@@ -534,7 +534,7 @@ impl Checker<'_> {
             self.error(env, key, problem);
             return false;
         }
-        let region = arn.split(':').nth(3).unwrap_or_default();
+        let region = arn_field(arn, ArnField::Region).unwrap_or_default();
         if of.same_region() && region != stack.region {
             let problem = Problem::WrongRegion {
                 value: arn.to_owned(),
@@ -1001,6 +1001,19 @@ fn arn_partition(arn: &str, of: ArnOf) -> Option<&'static str> {
         && !parts[5].is_empty()
         && !parts[5].contains(char::is_whitespace);
     valid.then_some(partition.id)
+}
+
+/// A field of an ARN, `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ArnField {
+    /// Empty for a global service's (IAM).
+    Region = 3,
+    Account = 4,
+}
+
+/// The `field` of `arn`, if it has that many fields; [`Checker::arn`] says whether it is one.
+pub(crate) fn arn_field(arn: &str, field: ArnField) -> Option<&str> {
+    arn.split(':').nth(field as usize)
 }
 
 /// S3's bucket naming rules, as a reason when broken.

@@ -4,7 +4,7 @@
 
 use super::setting::{Default, Kind, Rule, Setting, Values};
 use super::{RootSection, Section};
-use crate::check::Checker;
+use crate::check::{ArnField, Checker, arn_field};
 use crate::error::{ArnOf, Problem};
 use crate::hcl::{Block, Body, Expr};
 use crate::stack::Stack;
@@ -97,11 +97,6 @@ pub(crate) fn provider_settings(values: &Values) -> Body {
     body
 }
 
-/// The account id in an IAM ARN (`arn:PARTITION:iam::ACCOUNT:...`).
-fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4)
-}
-
 /// The role is an IAM role ARN of the environment's partition, in an allowed account; the
 /// session name and external id only come with a role.
 fn check(checker: &mut Checker<'_>, stack: &Stack) {
@@ -124,7 +119,7 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
         return;
     }
     let allowed = values.strings(&ALLOWED_ACCOUNT_IDS);
-    if let Some(account) = account_of(&role)
+    if let Some(account) = arn_field(&role, ArnField::Account)
         && !allowed.is_empty()
         && !allowed.iter().any(|id| id == account)
     {

@@ -7,7 +7,7 @@
 use super::setting::{Default, Kind, Rule, Setting, Values};
 use super::{RootSection, Section};
 use crate::aws::regions;
-use crate::check::Checker;
+use crate::check::{ArnField, Checker, arn_field};
 use crate::error::{ArnOf, Problem};
 use crate::hcl::{Block, Body, Expr, Ident, Traversal};
 use crate::stack::Stack;
@@ -59,7 +59,7 @@ pub(crate) static ENFORCED: Setting = Setting {
 
 /// The region in a regional ARN (`arn:PARTITION:SERVICE:REGION:...`).
 fn region_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|region| !region.is_empty())
+    arn_field(arn, ArnField::Region).filter(|region| !region.is_empty())
 }
 
 /// The name of the key provider and of the method: one key, one method, for state and plans.
