@@ -15,6 +15,7 @@ use crate::hcl::{Block, Body, Expr};
 use crate::layout::{ENVS_DIR, MANAGED_BY};
 use crate::output::{Document, File};
 use crate::stack::{ModuleSpec, Stack};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// The module block in every root.
@@ -56,7 +57,12 @@ fn default_tags(stack: &Stack) -> Expr {
     Expr::object(tags)
 }
 
-fn main_document(stack: &Stack, module: &ModuleSpec, packages: &PackageRefs) -> Body {
+fn main_document(
+    stack: &Stack,
+    module: &ModuleSpec,
+    packages: &PackageRefs,
+    unused: &BTreeSet<&str>,
+) -> Body {
     let settings = extend(
         Body::new().attr("region", stack.region.as_str()),
         account::provider_settings(&stack.values),
@@ -75,7 +81,6 @@ fn main_document(stack: &Stack, module: &ModuleSpec, packages: &PackageRefs) -> 
         .attr("source", source)
         .opt_attr("version", version);
     module.push_blank();
-    let unused = crate::family::unused(&stack.values);
     for variable in variables() {
         if !unused.contains(variable.name) {
             module.push_attr(variable.name, variable.value(stack, packages));
@@ -85,8 +90,7 @@ fn main_document(stack: &Stack, module: &ModuleSpec, packages: &PackageRefs) -> 
 }
 
 /// The module's outputs, but for those of a family the environment does not use.
-fn outputs_document(stack: &Stack) -> Body {
-    let unused = crate::family::unused(&stack.values);
+fn outputs_document(unused: &BTreeSet<&str>) -> Body {
     super::module::passed_outputs(&MODULE, |name| !unused.contains(name))
 }
 
@@ -119,13 +123,15 @@ pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<
     let refs = PackageRefs::of(packages.of(stack)?, &dir);
     let command = format!("tapgen terraform --env {}", stack.environment);
     let hcl = |name: &str, body: Body| File::new(dir.join(name), Document::Hcl(body), &command);
+    // The inputs and outputs of the families this environment does not use.
+    let unused = crate::family::unused(&stack.values);
     let mut files = vec![
         hcl("versions.tf", versions(stack)),
-        hcl("main.tf", main_document(stack, module, &refs)),
+        hcl("main.tf", main_document(stack, module, &refs, &unused)),
         // A root has no inputs (every value is in main.tf), but the standard module
         // structure that tflint checks expects the file.
         hcl("variables.tf", Body::new()),
-        hcl("outputs.tf", outputs_document(stack)),
+        hcl("outputs.tf", outputs_document(&unused)),
     ];
     if let Some(body) = backend(stack) {
         files.push(hcl("backend.tf", body));
