@@ -11,8 +11,7 @@ use crate::aws::{self, regions};
 use crate::config::secrets::looks_like_secret;
 use crate::config::source::Source;
 use crate::config::{ConfigFile, Loaded};
-use crate::error::{ArnOf, Diagnostic, Error, Holder, Problem, Rule, shown, ticked};
-use crate::layout::MANAGED_TAGS;
+use crate::error::{ArnOf, Diagnostic, Error, Problem, Rule, shown, ticked};
 use crate::stack::{self, Resolved, Stack};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -85,7 +84,7 @@ pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Resolved, Error
 /// `tapgen validate` with Terraform (`tool`) on the root of `stack`, which encrypts its state
 /// with a block only OpenTofu reads: the error, at the key that turns encryption on.
 pub fn refuse_terraform(loaded: &Loaded, stack: &Stack, tool: &Path) -> Error {
-    let mut checker = Checker::new(loaded);
+    let mut checker = Checker::new(loaded, &[]);
     let problem = Problem::NeedsOpenTofu {
         environment: stack.environment.clone(),
         tool: tool.display().to_string(),
@@ -97,7 +96,7 @@ pub fn refuse_terraform(loaded: &Loaded, stack: &Stack, tool: &Path) -> Error {
 /// Every rule problem of every resolved environment, in the order found.
 pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
     let config = &loaded.config;
-    let mut checker = Checker::new(loaded);
+    let mut checker = Checker::new(loaded, &resolved.stacks);
     checker.project(config, &resolved.module);
     checker.publish(config);
     checker.oci_tag(config, &resolved.module);
@@ -105,7 +104,6 @@ pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
         checker.environment_name(&stack.environment);
         checker.stack(stack);
     }
-    checker.shared_backend(&resolved.stacks);
     checker.diagnostics
 }
 
@@ -114,6 +112,8 @@ pub struct Checker<'a> {
     source: &'a Source,
     base_dir: &'a Path,
     diagnostics: Vec<Diagnostic>,
+    /// Every environment checked, which a rule comparing them reads.
+    stacks: &'a [Stack],
     /// A project-wide mistake is found once per environment; report it once: the same
     /// place, key and advice is the same problem.
     seen: BTreeSet<Identity>,
@@ -125,26 +125,20 @@ type Identity = (Option<(usize, usize)>, Option<String>, String);
 /// Where an environment's value of `key` may be written: the environment's overlay (where
 /// the key can be overlaid at all), then the project-wide key.
 fn written_paths<'k>(environment: Option<&'k str>, key: &[&'k str]) -> [Vec<&'k str>; 2] {
-    let overlay = match (environment, key) {
-        (None, _) => Vec::new(),
-        (Some(env), []) => vec!["env", env],
-        // `[project]` and `[module]` are the same for every environment, except the region.
-        (Some(env), ["project", "region"]) => vec!["env", env, "region"],
-        (Some(_), ["project" | "module", ..]) => Vec::new(),
-        (Some(env), _) => ["env", env]
-            .into_iter()
-            .chain(key.iter().copied())
-            .collect(),
-    };
+    let overlay = environment
+        .zip(crate::family::overlay_path(key))
+        .map(|(env, path)| ["env", env].into_iter().chain(path).collect())
+        .unwrap_or_default();
     [overlay, key.to_vec()]
 }
 
 impl<'a> Checker<'a> {
-    fn new(loaded: &'a Loaded) -> Self {
+    fn new(loaded: &'a Loaded, stacks: &'a [Stack]) -> Self {
         Self {
             source: &loaded.source,
             base_dir: &loaded.base_dir,
             diagnostics: Vec::new(),
+            stacks,
             seen: BTreeSet::new(),
         }
     }
@@ -155,6 +149,11 @@ impl Checker<'_> {
     /// resolved for `stack`'s environment.
     pub(crate) fn report(&mut self, stack: &Stack, key: &[&str], problem: Problem) {
         self.error(Some(&stack.environment), key, problem);
+    }
+
+    /// Every environment being checked.
+    pub(crate) fn stacks(&self) -> &[Stack] {
+        self.stacks
     }
 
     /// The folder `lambda.source_dir` is relative to.
@@ -402,16 +401,10 @@ impl Checker<'_> {
     }
 
     fn stack(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
         self.names(stack);
-        if let Some(problem) = regions::check(&stack.region) {
-            self.error(env, &["project", "region"], problem);
-        }
         for check in crate::family::checks() {
             check(self, stack);
         }
-        self.tags(stack);
-        self.backend(stack);
     }
 
     fn names(&mut self, stack: &Stack) {
@@ -445,69 +438,6 @@ impl Checker<'_> {
         }
     }
 
-    fn tags(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let count = stack.tags.len() + MANAGED_TAGS.len();
-        if count > aws::MAX_TAGS {
-            self.error(
-                env,
-                &["tags"],
-                Problem::TooManyTags {
-                    environment: stack.environment.clone(),
-                    count,
-                    limit: aws::MAX_TAGS,
-                    managed: owned(MANAGED_TAGS),
-                },
-            );
-        }
-        // IAM, whose roles carry the same tags, takes keys that differ only in case for one.
-        let mut seen_keys: std::collections::BTreeMap<String, &str> = MANAGED_TAGS
-            .iter()
-            .map(|key| (key.to_lowercase(), *key))
-            .collect();
-        for (key, value) in &stack.tags {
-            let path = ["tags", key.as_str()];
-            let key_chars = key.chars().count();
-            let same_in_iam = seen_keys
-                .insert(key.to_lowercase(), key)
-                .filter(|other| other != key);
-            if MANAGED_TAGS
-                .iter()
-                .any(|managed| managed.eq_ignore_ascii_case(key))
-            {
-                self.error(
-                    env,
-                    &path,
-                    Problem::ManagedTag {
-                        key: key.clone(),
-                        managed: owned(MANAGED_TAGS),
-                    },
-                );
-            } else if let Some(other) = same_in_iam {
-                self.error(
-                    env,
-                    &path,
-                    Problem::TagCaseClash {
-                        key: key.clone(),
-                        other: other.to_owned(),
-                    },
-                );
-            } else if key.to_lowercase().starts_with("aws:") {
-                self.error(env, &path, Problem::ReservedTagPrefix { key: key.clone() });
-            } else if !(1..=128).contains(&key_chars) || !key.chars().all(is_tag_char) {
-                self.error(env, &path, invalid(Rule::TagKey, key, None));
-            }
-            if value.chars().count() > 256 || !value.chars().all(is_tag_char) {
-                self.error(env, &path, invalid(Rule::TagValue, key, None));
-            }
-            // Tags are plain text on every resource, in the console and in billing reports.
-            if let Some(secret) = looks_like_secret(key, value) {
-                let holder = Holder::Tag(key.clone());
-                self.error(env, &path, Problem::Secret { holder, secret });
-            }
-        }
-    }
-
     /// Checks that `arn` is an ARN of what `of` names in a known region of the environment's
     /// partition (in the environment's own region, where `of` must be); whether it is.
     pub(crate) fn arn(&mut self, stack: &Stack, key: &[&str], arn: &str, of: ArnOf) -> bool {
@@ -520,7 +450,7 @@ impl Checker<'_> {
             self.error(env, key, problem);
             return false;
         };
-        if let Some(expected) = regions::partition_of(&stack.region)
+        if let Some(expected) = regions::partition_of(stack.region())
             && expected.id != partition
         {
             let problem = Problem::WrongPartition {
@@ -529,86 +459,24 @@ impl Checker<'_> {
                 partition: partition.to_owned(),
                 environment: stack.environment.clone(),
                 expected: expected.id.to_owned(),
-                region: stack.region.clone(),
+                region: stack.region().to_owned(),
             };
             self.error(env, key, problem);
             return false;
         }
         let region = arn_field(arn, ArnField::Region).unwrap_or_default();
-        if of.same_region() && region != stack.region {
+        if of.same_region() && region != stack.region() {
             let problem = Problem::WrongRegion {
                 value: arn.to_owned(),
                 of,
                 region: region.to_owned(),
                 environment: stack.environment.clone(),
-                expected: stack.region.clone(),
+                expected: stack.region().to_owned(),
             };
             self.error(env, key, problem);
             return false;
         }
         true
-    }
-
-    fn backend(&mut self, stack: &Stack) {
-        let env = Some(stack.environment.as_str());
-        let Some(backend) = &stack.backend else {
-            return;
-        };
-        if backend.bucket.is_empty() {
-            let problem = Problem::Missing {
-                table: "backend".to_owned(),
-                name: "bucket".to_owned(),
-                is_table: false,
-            };
-            self.error(env, &["backend", "bucket"], problem);
-        } else if let Err(problem) = check_bucket_name(&backend.bucket) {
-            self.error(
-                env,
-                &["backend", "bucket"],
-                invalid(Rule::BackendBucket, &backend.bucket, Some(problem)),
-            );
-        }
-        if backend.key.is_empty() || backend.key.starts_with('/') {
-            self.error(
-                env,
-                &["backend", "key"],
-                invalid(Rule::BackendKey, &backend.key, None),
-            );
-        }
-        // Without its own region the backend takes the environment's, checked already.
-        if backend.region != stack.region
-            && let Some(problem) = regions::check(&backend.region)
-        {
-            self.error(env, &["backend", "region"], problem);
-        }
-        if let Some(role) = &backend.role_arn {
-            self.arn(stack, &["backend", "role_arn"], role, ArnOf::IamRole);
-        }
-    }
-
-    /// A state bucket that several environments share is in one region, which the config
-    /// must say: taking each environment's own would send each to look for it elsewhere.
-    fn shared_backend(&mut self, stacks: &[Stack]) {
-        for stack in stacks {
-            let Some(backend) = &stack.backend else {
-                continue;
-            };
-            let shared = stacks.iter().any(|other| {
-                other.environment != stack.environment
-                    && other
-                        .backend
-                        .as_ref()
-                        .is_some_and(|theirs| theirs.bucket == backend.bucket)
-            });
-            if shared && !backend.region_written && !backend.bucket.is_empty() {
-                let problem = Problem::BackendRegionUnsaid {
-                    bucket: backend.bucket.clone(),
-                    environment: stack.environment.clone(),
-                    region: stack.region.clone(),
-                };
-                self.report(stack, &["backend", "bucket"], problem);
-            }
-        }
     }
 }
 
@@ -968,7 +836,7 @@ fn is_git_or_oci_source(source: &str) -> bool {
     })
 }
 
-fn is_tag_char(c: char) -> bool {
+pub(crate) fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
 }
 

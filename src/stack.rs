@@ -4,7 +4,9 @@
 //! nothing else.
 
 use crate::config::Loaded;
-use crate::config::model::{BackendConfig, ConfigFile, EnvOverlay};
+use crate::config::model::ConfigFile;
+use crate::family::backend::Backend;
+use crate::family::project::{REGION, TAGS};
 use crate::family::setting::Values;
 use std::collections::BTreeMap;
 
@@ -17,13 +19,9 @@ pub const DEFAULT_MODULE_VERSION: &str = "0.1.0";
 pub struct Stack {
     pub project: String,
     pub environment: String,
-    pub region: String,
-    /// Every family setting, resolved: what the module inputs pass, and what each family
-    /// reads its own table from (such as [`crate::family::lambda::Lambda::of`]).
+    /// Every setting, resolved: what the module inputs pass, and what each family and root
+    /// table reads its own values from (such as [`crate::family::lambda::Lambda::of`]).
     pub values: Values,
-    /// The user's tags; the module adds Project, Environment and ManagedBy itself.
-    pub tags: BTreeMap<String, String>,
-    pub backend: Option<Backend>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,18 +90,25 @@ pub enum ModuleSource {
     Oci(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Backend {
-    pub bucket: String,
-    pub key: String,
-    pub region: String,
-    /// Whether some layer writes `region`; else it is the environment's.
-    pub region_written: bool,
-    pub role_arn: Option<String>,
-    pub use_lockfile: bool,
-}
-
 impl Stack {
+    /// The environment's AWS region.
+    pub fn region(&self) -> &str {
+        self.values
+            .get(&REGION)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(DEFAULT_REGION)
+    }
+
+    /// The user's tags; the module adds Project, Environment and ManagedBy itself.
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        self.values.string_map(&TAGS)
+    }
+
+    /// Where the environment's state is kept, if not locally.
+    pub fn backend(&self) -> Option<Backend> {
+        Backend::of(self)
+    }
+
     /// The log bucket's name, exactly as the module computes it.
     pub fn bucket_name(&self) -> String {
         bucket_name(&self.project, &self.environment)
@@ -147,20 +152,17 @@ pub const EXAMPLE_ENVIRONMENT: &str = "example";
 /// over tapgen's defaults.
 pub fn resolve(loaded: &Loaded) -> Resolved {
     let config = &loaded.config;
-    let empty = EnvOverlay::default();
+    let stack = |environment: &str, overlay: Option<&serde_json::Value>| Stack {
+        project: config.project.name.clone(),
+        environment: environment.to_owned(),
+        values: Values::resolve(&config.document, overlay),
+    };
     let stacks: Vec<Stack> = environments(config)
         .iter()
-        .map(|environment| {
-            let overlay = config.env.get(environment).unwrap_or(&empty);
-            resolve_overlay(
-                config,
-                environment,
-                (overlay, overlay_table(config, environment)),
-            )
-        })
+        .map(|environment| stack(environment, overlay_table(config, environment)))
         .collect();
     Resolved {
-        project: resolve_overlay(config, EXAMPLE_ENVIRONMENT, (&empty, None)),
+        project: stack(EXAMPLE_ENVIRONMENT, None),
         module: module_spec(config, &stacks),
         stacks,
     }
@@ -201,67 +203,92 @@ fn overlay_table<'c>(config: &'c ConfigFile, environment: &str) -> Option<&'c se
     config.document.get("env")?.get(environment)
 }
 
-/// `overlay` is the environment's `[env.NAME]` table, and `overlay_values` the same as JSON,
-/// where its family tables are read.
-fn resolve_overlay(
-    config: &ConfigFile,
-    environment: &str,
-    (overlay, overlay_values): (&EnvOverlay, Option<&serde_json::Value>),
-) -> Stack {
-    let region = overlay
-        .region
-        .clone()
-        .or_else(|| config.project.region.clone())
-        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
-    let mut tags = config.tags.clone();
-    tags.extend(overlay.tags.clone());
-    let values = Values::resolve(&config.document, overlay_values);
-    Stack {
-        project: config.project.name.clone(),
-        environment: environment.to_owned(),
-        values,
-        tags,
-        backend: resolve_backend(config, overlay, environment, &region),
-        region,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::family::backend::Backend;
+    use std::path::PathBuf;
 
-fn resolve_backend(
-    config: &ConfigFile,
-    overlay: &EnvOverlay,
-    environment: &str,
-    region: &str,
-) -> Option<Backend> {
-    let empty = BackendConfig::default();
-    if config.backend.is_none() && overlay.backend.is_none() {
-        return None;
+    fn resolved(text: &str) -> Resolved {
+        let parsed =
+            crate::config::load::parse("tapgen.toml", text.to_owned(), PathBuf::new()).unwrap();
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        resolve(&parsed.loaded)
     }
-    let base = config.backend.as_ref().unwrap_or(&empty);
-    let over = overlay.backend.as_ref().unwrap_or(&empty);
-    let key = over
-        .key
-        .clone()
-        .or_else(|| base.key.clone())
-        .unwrap_or_else(|| {
-            format!(
-                "{}/{{env}}/terraform.tfstate",
-                config.project.name.to_lowercase()
-            )
-        });
-    Some(Backend {
-        bucket: over
-            .bucket
-            .clone()
-            .or_else(|| base.bucket.clone())
-            .unwrap_or_default(),
-        key: key.replace("{env}", environment),
-        region_written: over.region.is_some() || base.region.is_some(),
-        region: over
-            .region
-            .clone()
-            .or_else(|| base.region.clone())
-            .unwrap_or_else(|| region.to_owned()),
-        role_arn: over.role_arn.clone().or_else(|| base.role_arn.clone()),
-        use_lockfile: over.use_lockfile.or(base.use_lockfile).unwrap_or(true),
-    })
+
+    /// The project-wide region, tags and backend merge with an environment's as every
+    /// family table does: a scalar replaced, a table of tags merged entry by entry, each
+    /// backend key on its own.
+    #[test]
+    fn region_tags_and_backend_overlay_like_every_table() {
+        let resolved = resolved(
+            r#"
+[project]
+name = "Tap"
+region = "eu-west-1"
+
+[tags]
+Team = "core"
+Cost = "api"
+
+[backend]
+bucket = "tap-state"
+
+[env.dev]
+
+[env.prod]
+region = "us-west-2"
+tags.Team = "edge"
+backend.key = "k/{env}.tfstate"
+"#,
+        );
+        let [dev, prod] = &resolved.stacks[..] else {
+            panic!("{:?}", resolved.stacks);
+        };
+        assert_eq!((dev.region(), prod.region()), ("eu-west-1", "us-west-2"));
+        let tags = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        assert_eq!(dev.tags(), tags(&[("Cost", "api"), ("Team", "core")]));
+        assert_eq!(prod.tags(), tags(&[("Cost", "api"), ("Team", "edge")]));
+        let backend = |bucket: &str, key: &str, region: &str| Backend {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            region: region.to_owned(),
+            region_written: false,
+            role_arn: None,
+            use_lockfile: true,
+        };
+        assert_eq!(
+            dev.backend(),
+            Some(backend(
+                "tap-state",
+                "tap/dev/terraform.tfstate",
+                "eu-west-1"
+            ))
+        );
+        assert_eq!(
+            prod.backend(),
+            Some(backend("tap-state", "k/prod.tfstate", "us-west-2"))
+        );
+        assert_eq!(resolved.project.region(), "eu-west-1");
+    }
+
+    /// `[backend]` with no key still asks for a backend (whose missing bucket the checks
+    /// report), where it is written: in one environment's overlay only, there alone.
+    #[test]
+    fn an_empty_backend_table_is_a_backend_only_where_it_is_written() {
+        let resolved = resolved("[project]\nname = \"tap\"\n[env.dev]\n[env.prod.backend]\n");
+        let [dev, prod] = &resolved.stacks[..] else {
+            panic!("{:?}", resolved.stacks);
+        };
+        assert_eq!(dev.backend(), None);
+        let backend = prod.backend().unwrap();
+        assert_eq!(backend.bucket, "");
+        assert_eq!(backend.region, DEFAULT_REGION);
+        assert_eq!(resolved.project.backend(), None);
+    }
 }

@@ -26,12 +26,6 @@ pub struct ConfigFile {
     /// The reusable module that tapgen renders under `modules/<name>/`.
     #[serde(default)]
     pub module: ModuleConfig,
-    /// Tags added to every taggable resource, after Project, Environment and ManagedBy.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-    /// An S3 backend for the state of every environment root. Without it, state stays local.
-    #[serde(default)]
-    pub backend: Option<BackendConfig>,
     /// Where `tapgen module publish` releases the module when no flag names a target, and
     /// where the module README's usage snippet installs it from.
     #[serde(default)]
@@ -46,28 +40,21 @@ pub struct ConfigFile {
     pub document: serde_json::Value,
 }
 
-/// Values that one environment changes. Keys left out keep the project-wide value. The
-/// families' tables overlay the project's as [`ConfigFile`] says.
+/// Values that one environment changes: its `region`, `tags`, and the keys of any table
+/// but `[project]`, `[module]` and `[publish]`. Keys left out keep the project-wide value.
+// Every key is a setting's, which the schema adds (`Section::overlay_path` says where) and
+// `Values` merges over the project's.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-pub struct EnvOverlay {
-    /// The AWS region of this environment.
-    pub region: Option<String>,
-    /// Extra tags for this environment, merged over the project's tags.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-    /// Backend settings for this environment, merged over the project's backend.
-    #[serde(default)]
-    pub backend: Option<BackendConfig>,
-}
+pub struct EnvOverlay {}
 
+/// The project's name, and the region of every environment that does not set its own.
+// `region` is a setting (`family::project`), which environments overlay; the name is the
+// same for all.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ProjectConfig {
     /// Project name: letters, digits and hyphens, starting with a letter. It prefixes every
     /// resource name; the log bucket is `lower(name)-logs-<env>`.
     pub name: String,
-    /// The AWS region for every environment that does not set its own. Default `us-east-1`.
-    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -119,22 +106,4 @@ pub struct PublishConfig {
     /// A registry folder (relative to this file) to add the module's package to, as
     /// `tapgen module package` and then `tapgen registry add SITE ARCHIVE` do.
     pub registry_site: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BackendConfig {
-    /// S3 bucket holding the state.
-    pub bucket: Option<String>,
-    /// State object key; `{env}` is replaced by the environment name. Default `<project>/{env}/terraform.tfstate`.
-    pub key: Option<String>,
-    /// Region of the state bucket. Default: the environment's region, where the bucket is
-    /// the environment's own; a bucket that several environments share must say its region.
-    pub region: Option<String>,
-    /// ARN of an IAM role the backend assumes to reach the state bucket, where the bucket is
-    /// in another account than the resources (the `[account]` role is the provider's, not
-    /// the backend's). Unset uses the caller's own credentials.
-    pub role_arn: Option<String>,
-    /// Lock with an S3 lock file (OpenTofu 1.10+, Terraform 1.10+). Default true.
-    pub use_lockfile: Option<bool>,
 }

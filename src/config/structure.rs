@@ -19,55 +19,102 @@ use std::sync::OnceLock;
 use toml_edit::{Document, Item, Key, Value};
 use unicode_normalization::UnicodeNormalization as _;
 
-/// The JSON Schema of `tapgen.toml`, computed once: the structs' (project, module, tags,
-/// backend, publish, env) with each family's table added at the top level and in
-/// `[env.NAME]`, from its settings ([`crate::family::setting::Setting::schema`]).
+/// The JSON Schema of `tapgen.toml`, computed once: the structs' (project, module, publish,
+/// env) with every config table of [`crate::family::sections`] added from its settings
+/// ([`crate::family::setting::Setting::schema`]), at its path and where `[env.NAME]`
+/// overlays it.
 pub fn schema() -> &'static Json {
     static SCHEMA: OnceLock<Json> = OnceLock::new();
     SCHEMA.get_or_init(|| {
         let mut schema = schemars::schema_for!(ConfigFile).to_value();
         let sections: Vec<_> = crate::family::sections().collect();
-        add_family_tables(&mut schema, &sections);
-        if let Some(overlay) = schema.pointer_mut("/$defs/EnvOverlay") {
-            add_family_tables(overlay, &sections);
-        }
+        add_sections(&mut schema, "", &sections, false);
+        add_sections(&mut schema, OVERLAY, &sections, true);
         schema
     })
 }
 
-/// Adds the families' tables to a table's schema, and closes it to any other key. A table
-/// inside another family's (`[api.domain]`) goes into that one's, which comes first.
-fn add_family_tables(table: &mut Json, sections: &[&crate::family::Section]) {
-    let Some(object) = table.as_object_mut() else {
-        return;
-    };
-    object.insert("additionalProperties".to_owned(), Json::Bool(false));
+/// Adds `sections` to the table at `root` (the overlay's paths where `overlay`), and closes
+/// it to any other key. A table inside another (`[api.domain]`) goes into that one, which
+/// is added first.
+fn add_sections(
+    schema: &mut Json,
+    root: &str,
+    sections: &[&crate::family::Section],
+    overlay: bool,
+) {
+    if let Some(table) = schema.pointer_mut(root).and_then(Json::as_object_mut) {
+        table.insert("additionalProperties".to_owned(), Json::Bool(false));
+    }
     let mut sections = sections.to_vec();
     sections.sort_by_key(|section| section.path.len());
     for section in sections {
-        let Some((name, parents)) = section.path.split_last() else {
-            continue;
+        let path = if overlay {
+            section.overlay_path()
+        } else {
+            section.path
         };
-        let parent = parents.iter().try_fold(&mut *table, |table, key| {
-            table.get_mut("properties")?.get_mut(*key)
-        });
-        if let Some(properties) = parent
-            .and_then(|parent| parent.get_mut("properties"))
-            .and_then(Json::as_object_mut)
-        {
-            properties.insert((*name).to_owned(), crate::family::section_schema(section));
+        add_section(schema, root, path, section);
+    }
+}
+
+/// Where the schema of `[env.NAME]` is.
+pub(crate) const OVERLAY: &str = "/$defs/EnvOverlay";
+
+/// The JSON pointer of the table at `path` below the table at `root`, following a `$ref` to
+/// the shared definition of a struct's table; `None` where no table is there.
+pub(crate) fn table_pointer(schema: &Json, root: &str, path: &[&str]) -> Option<String> {
+    path.iter().try_fold(root.to_owned(), |pointer, key| {
+        let child = format!("{pointer}/properties/{key}");
+        let table = schema.pointer(&child)?;
+        Some(match table.get("$ref").and_then(Json::as_str) {
+            Some(reference) => reference.strip_prefix('#')?.to_owned(),
+            None => child,
+        })
+    })
+}
+
+/// Adds `section`'s settings at `path` below the table at `root`: to the table already there
+/// (`[project]`, the top level), else as a table of its own that takes no other key.
+fn add_section(schema: &mut Json, root: &str, path: &[&str], section: &crate::family::Section) {
+    let table = crate::family::section_schema(section);
+    let (pointer, entries) = match table_pointer(schema, root, path) {
+        Some(pointer) => {
+            let properties = table["properties"].as_object().cloned().unwrap_or_default();
+            (pointer, properties.into_iter().collect())
         }
+        None => {
+            let Some((name, parents)) = path.split_last() else {
+                return;
+            };
+            let Some(parent) = table_pointer(schema, root, parents) else {
+                return;
+            };
+            (parent, vec![((*name).to_owned(), table)])
+        }
+    };
+    let Some(table) = schema.pointer_mut(&pointer).and_then(Json::as_object_mut) else {
+        return;
+    };
+    // serde reads a struct's own keys alone: the schema walk refuses any other.
+    table.insert("additionalProperties".to_owned(), Json::Bool(false));
+    if let Some(properties) = table
+        .entry("properties")
+        .or_insert_with(|| Json::Object(Map::new()))
+        .as_object_mut()
+    {
+        properties.extend(entries);
     }
 }
 
 /// The family setting a key path names: `TABLE.KEY`, or `env.NAME.TABLE.KEY`.
 fn setting_at(path: &[String]) -> Option<&'static crate::family::setting::Setting> {
-    let path = match path {
-        [env, _, rest @ ..] if env == "env" => rest,
-        path => path,
+    let (path, overlay) = match path {
+        [env, _, rest @ ..] if env == "env" => (rest, true),
+        path => (path, false),
     };
     let (key, table) = path.split_last()?;
-    crate::family::setting(table, key)
+    crate::family::setting(table, key, overlay)
 }
 
 /// What the walk found: the document as JSON with every bad entry left out, and a
@@ -643,8 +690,8 @@ fn last(path: &[String]) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::family::Section;
     use crate::family::setting::{Default, Kind, Rule, Setting};
+    use crate::family::{Overlay, Section};
 
     static NAME: Setting = Setting {
         key: "name",
@@ -671,17 +718,19 @@ mod tests {
         static API_SETTINGS: [&Setting; 1] = [&STAGE];
         let domain = Section {
             path: &["api", "domain"],
+            overlay: Overlay::SamePath,
             description: "A custom domain.",
             settings: &DOMAIN_SETTINGS,
         };
         let api = Section {
             path: &["api"],
+            overlay: Overlay::SamePath,
             description: "The API.",
             settings: &API_SETTINGS,
         };
         for sections in [[&domain, &api], [&api, &domain]] {
             let mut schema = serde_json::json!({ "properties": {} });
-            add_family_tables(&mut schema, &sections);
+            add_sections(&mut schema, "", &sections, false);
             let table = &schema["properties"]["api"];
             assert_eq!(table["properties"]["stage"]["type"], "string");
             let nested = &table["properties"]["domain"];

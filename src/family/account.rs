@@ -3,7 +3,7 @@
 //! module, which stays usable with any provider configuration.
 
 use super::setting::{Default, Kind, Rule, Setting, Values};
-use super::{RootSection, Section};
+use super::{Overlay, RootSection, Section};
 use crate::check::{ArnField, Checker, arn_field};
 use crate::error::{ArnOf, Problem};
 use crate::hcl::{Block, Body, Expr};
@@ -12,6 +12,7 @@ use crate::stack::Stack;
 pub(crate) static ROOT: RootSection = RootSection {
     section: Section {
         path: &["account"],
+        overlay: Overlay::SamePath,
         description: "The AWS account the environment roots deploy into: the accounts the provider may act in, and the role it assumes.",
         settings: &[
             &ALLOWED_ACCOUNT_IDS,

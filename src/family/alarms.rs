@@ -4,7 +4,7 @@
 use super::apigateway::{REST_API, STAGE};
 use super::lambda::{FUNCTION, TIMEOUT_S};
 use super::setting::{Default, Input, Kind, Rule, Setting};
-use super::{Family, Output, Section, Tests, no_inputs, no_mocks};
+use super::{Family, Output, Overlay, Section, Tests, no_inputs, no_mocks};
 use crate::aws;
 use crate::check::Checker;
 use crate::error::{ArnOf, Problem};
@@ -17,6 +17,7 @@ use crate::stack::Stack;
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
         path: &["alarms"],
+        overlay: Overlay::SamePath,
         description: "CloudWatch alarms on the function and the API.",
         settings: &[
             &LAMBDA_ERRORS_THRESHOLD,

@@ -5,7 +5,7 @@ use super::iam::API_ACCOUNT;
 use super::lambda::{FUNCTION, TRACING, TRACING_INPUT};
 use super::logs::API_ACCESS_LOGS;
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Output, Section, Tests, no_checks, no_inputs};
+use super::{Family, Output, Overlay, Section, Tests, no_checks, no_inputs};
 use crate::aws;
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{Block, Body, Expr};
@@ -16,6 +16,7 @@ use crate::stack::Stack;
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
         path: &["api"],
+        overlay: Overlay::SamePath,
         description: "The API Gateway REST API and its stage.",
         settings: &[
             &STAGE_NAME,
@@ -46,7 +47,7 @@ pub(crate) static FAMILY: Family = Family {
                         "arn",
                         format!(
                             "arn:aws:apigateway:{}::/restapis/a1b2c3d4e5",
-                            project.region
+                            project.region()
                         ),
                     ),
                 ],

@@ -6,7 +6,7 @@
 
 use super::apigateway::{REST_API, STAGE};
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Output, Section, Tests, no_inputs, no_mocks};
+use super::{Family, Output, Overlay, Section, Tests, no_inputs, no_mocks};
 use crate::check::Checker;
 use crate::error::{ArnOf, Problem};
 use crate::hcl::reference::{Resource, var};
@@ -18,6 +18,7 @@ use crate::stack::Stack;
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
         path: &["api", "domain"],
+        overlay: Overlay::SamePath,
         description: "A custom domain name for the API (REGIONAL, TLS 1.2), with an optional Route 53 alias record.",
         settings: &[&NAME, &CERTIFICATE_ARN, &ZONE_ID, &BASE_PATH],
     }),

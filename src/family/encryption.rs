@@ -5,7 +5,7 @@
 //! `tapgen validate` refuses Terraform for it ([`crate::check::refuse_terraform`]).
 
 use super::setting::{Default, Kind, Rule, Setting, Values};
-use super::{RootSection, Section};
+use super::{Overlay, RootSection, Section};
 use crate::aws::regions;
 use crate::check::{ArnField, Checker, arn_field};
 use crate::error::{ArnOf, Problem};
@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 pub(crate) static ROOT: RootSection = RootSection {
     section: Section {
         path: &["encryption"],
+        overlay: Overlay::SamePath,
         description: "OpenTofu only: encrypt each environment's state and plan files with a KMS key (AES-GCM, OpenTofu 1.7+). Terraform rejects such a root; the module stays Terraform-compatible.",
         settings: &[&KMS_KEY_ID, &REGION, &ENFORCED],
     },

@@ -5,7 +5,7 @@ use super::iam::{LAMBDA_ROLE, LAMBDA_ROLE_POLICY};
 use super::logs::LAMBDA_LOGS;
 use super::s3::BUCKET;
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Grant, Output, Section, Tests, When};
+use super::{Family, Grant, Output, Overlay, Section, Tests, When};
 use crate::aws;
 use crate::check::{Checker, invalid, owned};
 use crate::config::secrets::looks_like_secret;
@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
         path: &["lambda"],
+        overlay: Overlay::SamePath,
         description: "The Lambda function that handles every request.",
         settings: &[
             &RUNTIME,

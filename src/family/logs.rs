@@ -2,7 +2,7 @@
 //! retention period (Lambda would otherwise create its own group with none).
 
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Grant, Output, Section, Tests, no_inputs};
+use super::{Family, Grant, Output, Overlay, Section, Tests, no_inputs};
 use crate::aws;
 use crate::check::Checker;
 use crate::error::ArnOf;
@@ -15,6 +15,7 @@ use crate::stack::Stack;
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
         path: &["logs"],
+        overlay: Overlay::SamePath,
         description: "The CloudWatch log groups of the function and the API.",
         settings: &[&RETENTION_DAYS, &KMS_KEY_ARN],
     }),

@@ -10,11 +10,13 @@
 pub(crate) mod account;
 pub(crate) mod alarms;
 pub(crate) mod apigateway;
+pub(crate) mod backend;
 pub(crate) mod domain;
 pub(crate) mod encryption;
 pub(crate) mod iam;
 pub(crate) mod lambda;
 pub(crate) mod logs;
+pub(crate) mod project;
 pub(crate) mod s3;
 pub(crate) mod setting;
 
@@ -67,12 +69,57 @@ pub(crate) struct Tests {
     pub mocks: fn(&Stack) -> Vec<Mock>,
 }
 
-/// A family's config table: `[<path>]`, and `[env.NAME.<path>]` overlaying it. The path
-/// may name a table inside another family's (`["api", "domain"]` for `[api.domain]`).
+/// A config table: `[<path>]`, and `[env.NAME.<path>]` overlaying it. The path may name a
+/// table inside another's (`["api", "domain"]` for `[api.domain]`), or be empty for keys of
+/// the config's top level (`tags`).
 pub(crate) struct Section {
     pub path: &'static [&'static str],
+    /// Where an environment overlays the table.
+    pub overlay: Overlay,
     pub description: &'static str,
     pub settings: &'static [&'static Setting],
+}
+
+/// Where `[env.NAME]` overlays a table's keys.
+#[derive(Clone, Copy)]
+pub(crate) enum Overlay {
+    /// At the same path below it: `[env.NAME.lambda]` overlays `[lambda]`.
+    SamePath,
+    /// In `[env.NAME]` itself: `env.NAME.region` overlays `project.region`, in a table whose
+    /// other keys (`name`) no environment changes.
+    TopLevel,
+}
+
+impl Section {
+    /// The table's path below `[env.NAME]`.
+    pub(crate) fn overlay_path(&self) -> &'static [&'static str] {
+        match self.overlay {
+            Overlay::SamePath => self.path,
+            Overlay::TopLevel => &[],
+        }
+    }
+}
+
+/// Where an environment overlays the value at `key` (its project-wide path, such as
+/// `lambda.memory_mb`, `tags.Team` or a table's own path), below `[env.NAME]`; `None` for a
+/// value no environment can change (`project.name`, `[module]`, `[publish]`).
+pub(crate) fn overlay_path<'k>(key: &[&'k str]) -> Option<Vec<&'k str>> {
+    let section = sections()
+        .filter(|section| {
+            key.starts_with(section.path)
+                && key.get(section.path.len()).is_none_or(|first| {
+                    section.settings.iter().any(|setting| setting.key == *first)
+                })
+        })
+        .max_by_key(|section| section.path.len())?;
+    Some(
+        section
+            .overlay_path()
+            .iter()
+            .copied()
+            .chain(key[section.path.len()..].iter().copied())
+            .collect(),
+    )
 }
 
 /// One module output: name, description, value.
@@ -140,17 +187,26 @@ pub(crate) static FAMILIES: &[&Family] = &[
     &domain::FAMILY,
 ];
 
-/// A config table of the environment roots alone, with no resources in the module: who the
-/// provider acts as, how state is encrypted. Its settings come from the same [`Setting`]s as
-/// a family's (the schema, the overlay, each value's rule); they have no module input.
+/// A config table that is no family's, with no resources in the module: the project's
+/// region and tags, who the provider acts as, how state is encrypted and where it is kept.
+/// Its settings come from the same [`Setting`]s as a family's (the schema, the overlay, each
+/// value's rule); they have no module input of their own.
 pub(crate) struct RootSection {
     pub section: Section,
-    /// Its rules beyond each setting's own, on one resolved environment.
+    /// Its rules beyond each setting's own, on one resolved environment (which may compare
+    /// it with the others, [`crate::check::Checker::stacks`]).
     pub check: fn(&mut crate::check::Checker<'_>, &Stack),
 }
 
-/// Every root section, listed after the families' tables.
-pub(crate) static ROOT_SECTIONS: &[&RootSection] = &[&account::ROOT, &encryption::ROOT];
+/// Every root section, listed after the families' tables; their rules run in this order,
+/// after the families'.
+pub(crate) static ROOT_SECTIONS: &[&RootSection] = &[
+    &project::PROJECT,
+    &account::ROOT,
+    &encryption::ROOT,
+    &project::TOP_LEVEL,
+    &backend::ROOT,
+];
 
 /// AWS services the provider calls whatever the resources: STS, for the account id.
 const PROVIDER_SERVICES: &[&str] = &["sts"];
@@ -182,13 +238,19 @@ pub(crate) fn checks() -> impl Iterator<Item = fn(&mut crate::check::Checker<'_>
         .chain(ROOT_SECTIONS.iter().map(|root| root.check))
 }
 
-/// The setting at `table.key` (`table` a section's path), if there is one.
-pub(crate) fn setting(table: &[String], key: &str) -> Option<&'static Setting> {
+/// The setting at `table.key`, if there is one: `table` is a section's path, or its path
+/// below `[env.NAME]` where `overlay` (`env.NAME.region` is `project.region`).
+pub(crate) fn setting(table: &[String], key: &str, overlay: bool) -> Option<&'static Setting> {
     sections()
-        .find(|section| section.path.iter().eq(table.iter()))?
-        .settings
-        .iter()
-        .copied()
+        .filter(|section| {
+            let path = if overlay {
+                section.overlay_path()
+            } else {
+                section.path
+            };
+            path.iter().eq(table.iter())
+        })
+        .flat_map(|section| section.settings.iter().copied())
         .find(|setting| setting.key == key)
 }
 
@@ -282,15 +344,15 @@ mod tests {
         let variables = crate::render::variables::variables();
         for section in sections() {
             for setting in section.settings {
-                let at = |mut table: &'static serde_json::Value| {
-                    for key in section.path {
-                        table = &table["properties"][*key];
-                    }
-                    table
-                };
-                for table in [at(schema), at(&schema["$defs"]["EnvOverlay"])] {
+                let places = [
+                    ("", section.path),
+                    (crate::config::structure::OVERLAY, section.overlay_path()),
+                ];
+                for (root, path) in places {
+                    let pointer = crate::config::structure::table_pointer(schema, root, path)
+                        .unwrap_or_else(|| panic!("no table {path:?} in {root:?}"));
                     assert_eq!(
-                        table["properties"][setting.key],
+                        schema.pointer(&pointer).unwrap()["properties"][setting.key],
                         setting.schema(),
                         "{}.{}",
                         section.path.join("."),
@@ -416,6 +478,7 @@ mod tests {
         let family = |settings: &'static [&'static Setting]| Family {
             section: Some(Section {
                 path: &["optional"],
+                overlay: Overlay::SamePath,
                 description: "Optional.",
                 settings,
             }),
@@ -442,6 +505,32 @@ mod tests {
         assert!(family(&BOTH).is_used(&values));
         values.set(&OPTIONAL, serde_json::json!("x"));
         assert!(optional.is_used(&values));
+    }
+
+    /// Where an environment writes a value follows its table's overlay: `env.NAME.region`
+    /// for `project.region`, the same path below `[env.NAME]` for the rest; nowhere for what
+    /// every environment shares.
+    #[test]
+    fn a_key_is_overlaid_where_its_table_says() {
+        let cases: &[(&[&str], Option<&[&str]>)] = &[
+            (&["project", "region"], Some(&["region"])),
+            (&["project", "name"], None),
+            (&["module", "version"], None),
+            (&["publish", "oci"], None),
+            (&["tags"], Some(&["tags"])),
+            (&["tags", "Team"], Some(&["tags", "Team"])),
+            (&["backend", "bucket"], Some(&["backend", "bucket"])),
+            (&["backend"], Some(&["backend"])),
+            (&["api", "domain", "name"], Some(&["api", "domain", "name"])),
+            (
+                &["lambda", "environment", "LEVEL"],
+                Some(&["lambda", "environment", "LEVEL"]),
+            ),
+            (&[], Some(&[])),
+        ];
+        for (key, expected) in cases {
+            assert_eq!(overlay_path(key).as_deref(), *expected, "{key:?}");
+        }
     }
 
     #[test]

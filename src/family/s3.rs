@@ -1,7 +1,7 @@
 //! The log bucket: private, encrypted, versioned, TLS-only, with expiring objects.
 
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
-use super::{Family, Grant, Output, Section, Tests, When, no_inputs};
+use super::{Family, Grant, Output, Overlay, Section, Tests, When, no_inputs};
 use crate::aws;
 use crate::check::Checker;
 use crate::error::{ArnOf, Problem};
@@ -14,6 +14,7 @@ use crate::stack::Stack;
 pub(crate) static FAMILY: Family = Family {
     section: Some(Section {
         path: &["bucket"],
+        overlay: Overlay::SamePath,
         description: "The S3 bucket that receives a record of every request.",
         settings: &[
             &EXPIRATION_DAYS,

@@ -553,6 +553,8 @@ fn table<'a>(root: Option<&'a Json>, path: &[&str]) -> Option<&'a Map<String, Js
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Values {
     values: BTreeMap<usize, Json>,
+    /// The sections some layer writes a table of, even an empty one, by address.
+    written: std::collections::BTreeSet<usize>,
 }
 
 impl Values {
@@ -566,9 +568,14 @@ impl Values {
         let mut derived = Vec::new();
         for section in super::sections() {
             let layers = Layers {
-                overlay: table(overlay, section.path),
+                overlay: table(overlay, section.overlay_path()),
                 project: table(Some(project), section.path),
             };
+            if layers.overlay.is_some() || layers.project.is_some() {
+                resolved
+                    .written
+                    .insert(std::ptr::from_ref(section) as usize);
+            }
             for setting in section.settings {
                 let value = match (layers.written(setting), setting.default) {
                     (Some(value), _) => Some(value),
@@ -599,6 +606,13 @@ impl Values {
     #[cfg(test)]
     pub(crate) fn set(&mut self, setting: &Setting, value: Json) {
         self.values.insert(key(setting), value);
+    }
+
+    /// Whether the project or the environment writes `section`'s table, if only as `[name]`
+    /// with no key (always, for the top level's keys).
+    pub(crate) fn writes(&self, section: &super::Section) -> bool {
+        self.written
+            .contains(&(std::ptr::from_ref(section) as usize))
     }
 
     pub fn get(&self, setting: &Setting) -> Option<&Json> {

@@ -144,7 +144,7 @@ fn example_common_variables(project: &Stack) -> Body {
             "region",
             TypeExpr::String,
             "AWS region to deploy the example into.",
-            Expr::string(&project.region),
+            Expr::string(project.region()),
         ))
         .block(example_variable(
             "project",

@@ -9,7 +9,7 @@ use super::{
     module_source, terraform_block,
 };
 use crate::error::Error;
-use crate::family::{account, encryption};
+use crate::family::{account, backend, encryption};
 use crate::hcl::reference::ModuleCall;
 use crate::hcl::{Block, Body, Expr};
 use crate::layout::{ENVS_DIR, MANAGED_BY};
@@ -22,7 +22,7 @@ use std::path::PathBuf;
 pub const MODULE: ModuleCall = ModuleCall::new("api");
 
 fn versions(stack: &Stack) -> Body {
-    let lockfile = stack.backend.as_ref().is_some_and(|b| b.use_lockfile);
+    let lockfile = backend::locks_with_a_file(&stack.values);
     let required_version = if lockfile {
         REQUIRED_VERSION_WITH_S3_LOCKFILE
     } else {
@@ -53,7 +53,7 @@ fn default_tags(stack: &Stack) -> Expr {
         ("Environment".to_owned(), Expr::string(&stack.environment)),
         (MANAGED_BY.0.to_owned(), Expr::string(MANAGED_BY.1)),
     ];
-    tags.extend(stack.tags.iter().map(|(k, v)| (k.clone(), Expr::string(v))));
+    tags.extend(stack.tags().into_iter().map(|(k, v)| (k, Expr::string(v))));
     Expr::object(tags)
 }
 
@@ -64,7 +64,7 @@ fn main_document(
     unused: &BTreeSet<&str>,
 ) -> Body {
     let settings = extend(
-        Body::new().attr("region", stack.region.as_str()),
+        Body::new().attr("region", stack.region()),
         account::provider_settings(&stack.values),
     );
     let provider = Block::new(
@@ -94,28 +94,6 @@ fn outputs_document(unused: &BTreeSet<&str>) -> Body {
     super::module::passed_outputs(&MODULE, |name| !unused.contains(name))
 }
 
-fn backend(stack: &Stack) -> Option<Body> {
-    let backend = stack.backend.as_ref()?;
-    let mut settings = Body::new()
-        .attr("bucket", backend.bucket.as_str())
-        .attr("key", backend.key.as_str())
-        .attr("region", backend.region.as_str())
-        .attr("encrypt", true)
-        .attr("use_lockfile", backend.use_lockfile);
-    if let Some(role) = &backend.role_arn {
-        settings.push_block(Block::new(
-            "assume_role",
-            &[],
-            Body::new().attr("role_arn", role.as_str()),
-        ));
-    }
-    Some(Body::new().block(Block::new(
-        "terraform",
-        &[],
-        Body::new().block(Block::new("backend", &["s3"], settings)),
-    )))
-}
-
 /// The files of `envs/<env>/`, paths relative to the output folder.
 pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<Vec<File>, Error> {
     let dir = PathBuf::from(ENVS_DIR).join(&stack.environment);
@@ -133,7 +111,7 @@ pub fn files(stack: &Stack, module: &ModuleSpec, packages: &Packages) -> Result<
         hcl("variables.tf", Body::new()),
         hcl("outputs.tf", outputs_document(&unused)),
     ];
-    if let Some(body) = backend(stack) {
+    if let Some(body) = backend::document(stack) {
         files.push(hcl("backend.tf", body));
     }
     super::checked(files)

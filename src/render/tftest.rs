@@ -343,7 +343,7 @@ pub(crate) fn inputs_for(project: &Stack, other: &Stack) -> Vec<(&'static str, E
 pub(crate) fn arn(project: &Stack, service: &str, resource: &str) -> String {
     format!(
         "arn:aws:{service}:{}:{MOCK_ACCOUNT}:{resource}",
-        project.region
+        project.region()
     )
 }
 

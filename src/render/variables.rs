@@ -35,7 +35,7 @@ fn rejected(rule: &Rule) -> Option<Expr> {
 
 /// The project's tags, plus one saying which example made the resources.
 fn example_tags(stack: &Stack) -> Expr {
-    let mut tags = stack.tags.clone();
+    let mut tags = stack.tags();
     tags.insert("Example".to_owned(), "complete".to_owned());
     string_map(&tags)
 }
@@ -70,7 +70,7 @@ pub fn variables() -> Vec<Variable> {
             default: Some(Expr::Object(Vec::new())),
             validations: vec![],
             rejected: None,
-            value: Value::Of(|s| string_map(&s.tags)),
+            value: Value::Setting(&crate::family::project::TAGS),
             example: Example::Of(example_tags),
         },
     ];
