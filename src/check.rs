@@ -1301,7 +1301,7 @@ mod tests {
 
     #[test]
     fn the_checks_read_no_files_a_missing_source_folder_or_handler_file_is_not_theirs() {
-        // A folder with neither source folder, nor so the handler's `app.py`: the checks find
+        // An empty folder, with neither source folder nor the handler's `app.py`: the checks find
         // nothing; what is on disk is the package step's (`package::source`) to judge.
         let empty = tempfile::tempdir().unwrap();
         let config = "[project]\nname = \"tap\"\n\n[lambda]\nhandler = \"app.main\"\n\n[env.dev]\n\n[env.prod]\nlambda.source_dir = \"src/fn\"\n";
