@@ -2,6 +2,10 @@
 //! ([`crate::stack::Resolved`]), after the config's shape and each setting's own rule
 //! ([`crate::config::structure`]); what is here needs several values or AWS's lists.
 //!
+//! The checks read nothing but the resolved model: what needs the disk (whether the Lambda
+//! source folders exist) is the package step's ([`crate::package::source`]), which the
+//! commands run with the checks through [`OnDisk`] so that its problems come with these.
+//!
 //! All problems are collected and reported together, in file order. Each points at the line
 //! that set the offending value: the environment's overlay when it sets the key, else the
 //! project-wide value, else (for defaults and derived names) the nearest table that is
@@ -20,30 +24,47 @@ use std::path::{Path, PathBuf};
 /// (`-apigw-cloudwatch`, on the account logging role), within the IAM role name limit.
 const LONGEST_NAME_SUFFIX: usize = "-apigw-cloudwatch".len();
 
+/// The problems of a resolved config that only the disk shows, found outside the check
+/// stage (by [`crate::package::source::problems`]) and reported with the stage's own, in
+/// file order, so that a missing source folder comes with every other mistake.
+pub type OnDisk = fn(&Loaded, &Resolved) -> Vec<Diagnostic>;
+
+/// No look at the disk: the config's own problems alone.
+fn nothing_on_disk(_: &Loaded, _: &Resolved) -> Vec<Diagnostic> {
+    Vec::new()
+}
+
 /// Loads `--config PATH` (see [`crate::config::load()`]) and reports every problem of its shape
-/// together with the rule problems of the rest.
-pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
-    finish(crate::config::load::load(path)?)
+/// together with the rule problems of the rest and those `on_disk` finds.
+pub fn load(path: Option<&Path>, on_disk: OnDisk) -> Result<Loaded, Error> {
+    finish(crate::config::load::load(path)?, on_disk)
 }
 
 /// Parses config text (see [`crate::config::load::parse`]) and reports every problem of its
 /// shape together with the rule problems of the rest: `name` is what messages call the file.
 pub fn parse(name: &str, text: String, base_dir: PathBuf) -> Result<Loaded, Error> {
-    finish(crate::config::load::parse(name, text, base_dir)?)
+    finish(
+        crate::config::load::parse(name, text, base_dir)?,
+        nothing_on_disk,
+    )
 }
 
-/// A parse with problems of shape fails, with the rule problems of what is left added.
-fn finish(parsed: crate::config::load::Parsed) -> Result<Loaded, Error> {
+/// A parse with problems of shape fails, with the rule problems of what is left added, and
+/// those `on_disk` finds.
+fn finish(parsed: crate::config::load::Parsed, on_disk: OnDisk) -> Result<Loaded, Error> {
     let crate::config::load::Parsed { loaded, problems } = parsed;
     if problems.is_empty() {
         return Ok(loaded);
     }
+    let resolved = stack::resolve(&loaded);
     let mut diagnostics = problems;
-    diagnostics.extend(check(&loaded, &stack::resolve(&loaded)));
+    diagnostics.extend(check(&loaded, &resolved));
+    diagnostics.extend(on_disk(&loaded, &resolved));
     Err(config_error(&loaded, diagnostics))
 }
 
-fn config_error(loaded: &Loaded, mut diagnostics: Vec<Diagnostic>) -> Error {
+/// The error of a config with `diagnostics`, in file order.
+pub(crate) fn config_error(loaded: &Loaded, mut diagnostics: Vec<Diagnostic>) -> Error {
     crate::error::sort_by_location(&mut diagnostics);
     Error::Config {
         file: loaded.source.name.clone(),
@@ -52,10 +73,21 @@ fn config_error(loaded: &Loaded, mut diagnostics: Vec<Diagnostic>) -> Error {
 }
 
 /// Resolves the config once, checks every environment, and keeps the requested ones (in the
-/// order requested) in [`Resolved::stacks`].
+/// order requested) in [`Resolved::stacks`]. Reads nothing; see [`validate_with`].
 pub fn validate(loaded: &Loaded, requested: &[String]) -> Result<Resolved, Error> {
+    validate_with(loaded, requested, nothing_on_disk)
+}
+
+/// [`validate`], with the problems `on_disk` finds in every environment reported together
+/// with the checks' own.
+pub fn validate_with(
+    loaded: &Loaded,
+    requested: &[String],
+    on_disk: OnDisk,
+) -> Result<Resolved, Error> {
     let mut resolved = stack::resolve(loaded);
-    let diagnostics = check(loaded, &resolved);
+    let mut diagnostics = check(loaded, &resolved);
+    diagnostics.extend(on_disk(loaded, &resolved));
     if !diagnostics.is_empty() {
         return Err(config_error(loaded, diagnostics));
     }
@@ -93,7 +125,8 @@ pub fn refuse_terraform(loaded: &Loaded, stack: &Stack, tool: &Path) -> Error {
     config_error(loaded, checker.diagnostics)
 }
 
-/// Every rule problem of every resolved environment, in the order found.
+/// Every rule problem of every resolved environment, in the order found. Reads nothing but
+/// `loaded` and `resolved`: the same model gives the same problems wherever it is checked.
 pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
     let config = &loaded.config;
     let mut checker = Checker::new(loaded, &resolved.stacks);
@@ -110,7 +143,6 @@ pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
 /// The rule checks of one config, which each family's own checks report through.
 pub struct Checker<'a> {
     source: &'a Source,
-    base_dir: &'a Path,
     diagnostics: Vec<Diagnostic>,
     /// Every environment checked, which a rule comparing them reads.
     stacks: &'a [Stack],
@@ -133,10 +165,9 @@ fn written_paths<'k>(environment: Option<&'k str>, key: &[&'k str]) -> [Vec<&'k 
 }
 
 impl<'a> Checker<'a> {
-    fn new(loaded: &'a Loaded, stacks: &'a [Stack]) -> Self {
+    pub(crate) fn new(loaded: &'a Loaded, stacks: &'a [Stack]) -> Self {
         Self {
             source: &loaded.source,
-            base_dir: &loaded.base_dir,
             diagnostics: Vec::new(),
             stacks,
             seen: BTreeSet::new(),
@@ -156,9 +187,15 @@ impl Checker<'_> {
         self.stacks
     }
 
-    /// The folder `lambda.source_dir` is relative to.
-    pub(crate) fn base_dir(&self) -> &Path {
-        self.base_dir
+    /// Reports a problem with `key` as the project-wide value has it, with no environment's
+    /// overlay: the module examples' (see [`Resolved::project`]).
+    pub(crate) fn report_project(&mut self, key: &[&str], problem: Problem) {
+        self.error(None, key, problem);
+    }
+
+    /// The problems reported, in the order found.
+    pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
     }
 
     /// Reports a problem with `key` (its project-wide path, such as `lambda.memory_mb` or
@@ -1128,5 +1165,17 @@ mod tests {
             let problem = check_git_path(bad).expect_err(bad);
             assert!(problem.contains(reason), "{bad}: {problem}");
         }
+    }
+
+    #[test]
+    fn the_checks_read_no_files_a_missing_source_folder_or_handler_file_is_not_theirs() {
+        // An empty folder, with neither source folder nor the handler's `app.py`: the checks find
+        // nothing; what is on disk is the package step's (`package::source`) to judge.
+        let empty = tempfile::tempdir().unwrap();
+        let config = "[project]\nname = \"tap\"\n\n[lambda]\nhandler = \"app.main\"\n\n[env.dev]\n\n[env.prod]\nlambda.source_dir = \"src/fn\"\n";
+        let loaded = parse("tapgen.toml", config.to_owned(), empty.path().to_path_buf()).unwrap();
+        let found = check(&loaded, &stack::resolve(&loaded));
+        assert!(found.is_empty(), "{found:#?}");
+        assert!(validate(&loaded, &["prod".to_owned()]).is_ok());
     }
 }

@@ -73,7 +73,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             } else {
                 vec![args.env.clone()]
             };
-            let resolved = check::validate(&loaded, &environments)?;
+            let resolved = validate(&loaded, &environments)?;
             let root = output_root(&args.paths, &loaded);
             let (files, owned) = render_terraform(&loaded, &resolved, &root)?;
             apply(plan(root, &files, owned), &args.write)
@@ -82,7 +82,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             None => {
                 let paths = before.merge(args.paths, "module")?;
                 let loaded = load(&paths)?;
-                let resolved = check::validate(&loaded, &[])?;
+                let resolved = validate(&loaded, &[])?;
                 let root = output_root(&paths, &loaded);
                 let module = &resolved.module;
                 let packages = build_packages(&loaded, &resolved, &root, false)?;
@@ -225,7 +225,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Environments { config } => {
             before.refuse("__environments")?;
             // For shell completion: quiet, and the config only needs to parse.
-            let loaded = check::load(config.as_deref())?;
+            let loaded = check::load(config.as_deref(), package::source::problems)?;
             let mut text = String::new();
             for environment in stack::environments(&loaded.config) {
                 text.push_str(&environment);
@@ -237,7 +237,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Validate(mut args) => {
             args.paths = before.merge(args.paths, "validate")?;
             let loaded = load(&args.paths)?;
-            let resolved = check::validate(&loaded, std::slice::from_ref(&args.env))?;
+            let resolved = validate(&loaded, std::slice::from_ref(&args.env))?;
             // A root that only OpenTofu reads is refused before anything runs Terraform on it.
             for stack in &resolved.stacks {
                 if family::encryption::is_on(&stack.values) {
@@ -265,7 +265,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
 /// Loads the config a command names, and says so when that is the embedded default: a
 /// folder without `tapgen.toml` would otherwise render the reference stack unannounced.
 fn load(paths: &ConfigArgs) -> Result<config::Loaded, Error> {
-    let loaded = check::load(paths.config.as_deref())?;
+    let loaded = check::load(paths.config.as_deref(), package::source::problems)?;
     if loaded.source.name == config::DEFAULT_CONFIG_NAME {
         ui::note(
             &format!(
@@ -278,6 +278,13 @@ fn load(paths: &ConfigArgs) -> Result<config::Loaded, Error> {
         )?;
     }
     Ok(loaded)
+}
+
+/// Resolves and checks the config ([`check::validate`]) and looks at the Lambda source folders
+/// its packages are built from ([`package::source`]): one step, so that a missing folder is
+/// reported with every other problem of the config, before anything is built or run.
+fn validate(loaded: &config::Loaded, requested: &[String]) -> Result<Resolved, Error> {
+    check::validate_with(loaded, requested, package::source::problems)
 }
 
 fn output_root(paths: &ConfigArgs, loaded: &config::Loaded) -> PathBuf {
@@ -321,7 +328,7 @@ fn stale_files(changes: &Changes) -> Vec<(error::Staleness, PathBuf)> {
 /// `module package` and `module publish`.
 fn release(paths: &ConfigArgs) -> Result<(config::Loaded, stack::ModuleSpec, Vec<File>), Error> {
     let loaded = load(paths)?;
-    let resolved = check::validate(&loaded, &[])?;
+    let resolved = validate(&loaded, &[])?;
     let packages = build_packages(&loaded, &resolved, &output_root(paths, &loaded), false)?;
     let files = render::module::files(&resolved.module, &resolved.project, &packages)?;
     lint_rendered(&loaded, &resolved.module, &files)?;
@@ -583,7 +590,8 @@ pub fn package_exclusions(
 /// `environments`, of each of `resolved.stacks`: for each environment's runtime and
 /// architecture, with the dependencies its handler folder pins installed for them (in a
 /// layer with `lambda.layer`), each distinct (folder, runtime, architecture, layer) once.
-/// The one step before rendering that reads the disk (and may run the installer).
+/// The one step before rendering that reads the disk (and may run the installer); the
+/// folders it builds from are judged first ([`package::source`]), as config problems.
 pub fn build_packages(
     loaded: &config::Loaded,
     resolved: &Resolved,
@@ -607,9 +615,12 @@ pub fn build_packages_with(
     environments: bool,
     tools: &package::Tools,
 ) -> Result<render::Packages, Error> {
+    let built_stacks: &[stack::Stack] = if environments { &resolved.stacks } else { &[] };
+    // The folders are judged first, as config problems at the keys that name them: the
+    // checks of the resolved model read no files.
+    package::source::check(loaded, &resolved.project, built_stacks)?;
     let exclusions = package_exclusions(loaded, &resolved.module, root);
-    let stacks =
-        std::iter::once(&resolved.project).chain(resolved.stacks.iter().filter(|_| environments));
+    let stacks = std::iter::once(&resolved.project).chain(built_stacks);
     let mut built: HashMap<(PathBuf, package::Target, bool), render::Package> = HashMap::new();
     let mut packages = render::Packages::default();
     for stack in stacks {

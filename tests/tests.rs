@@ -37,6 +37,9 @@ mod lambda_deps;
 /// once where the roots reference it, the same bytes from any checkout, no installer on a
 /// warm cache, the handler's pytest suite against it, refusals that write nothing.
 mod lambda_packages;
+/// The Lambda source folders: judged by the package step, reported as config problems at
+/// their keys with every other problem, by the commands that reported them before.
+mod lambda_sources;
 /// The module as a consumer judges it: terraform-docs, the diagram, the usage snippet,
 /// tflint, an offline plan of each example, and `tapgen module lint`.
 mod module;

@@ -504,8 +504,9 @@ fn tests(project: &Stack) -> Vec<Run> {
     )]
 }
 
-/// The function's rules beyond each setting's own: the handler names a file in the source
-/// folder, and the environment variables are Lambda's to take.
+/// The function's rules beyond each setting's own: the handler is `module.function`, and the
+/// environment variables are Lambda's to take. (That the source folder holds the handler's
+/// file is the package step's to find: see [`handler_file`].)
 fn check(checker: &mut Checker<'_>, stack: &Stack) {
     let handler = stack.values.string(&HANDLER);
     let environment = stack.values.string_map(&ENVIRONMENT);
@@ -516,7 +517,6 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
             invalid(Named::Handler, &handler, None),
         );
     }
-    check_source_dir(checker, stack);
     for (name, value) in &environment {
         let key = ["lambda", "environment", name.as_str()];
         if !is_env_var_name(name) {
@@ -557,36 +557,16 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
     }
 }
 
-/// The source folder exists and holds the handler's module.
-fn check_source_dir(checker: &mut Checker<'_>, stack: &Stack) {
+/// The file `stack`'s handler is in, relative to the source folder (`app/main.py` for
+/// `app.main.run`), for a handler that is `module.function` at all. Whether it is there is
+/// the package step's to find ([`crate::package::source`]): the checks read no files.
+pub(crate) fn handler_file(stack: &Stack) -> Option<String> {
     let handler = stack.values.string(&HANDLER);
-    let dir = checker.base_dir().join(source_dir(stack));
-    let module_file = handler
-        .rsplit_once('.')
-        .map(|(module, _)| format!("{}.py", module.replace('.', "/")));
-    if !dir.is_dir() {
-        checker.report(
-            stack,
-            &["lambda", "source_dir"],
-            Problem::MissingSourceDir {
-                dir: dir.display().to_string(),
-            },
-        );
-    } else if let Some(file) = module_file
-        && is_handler(&handler)
-        && !dir.join(&file).is_file()
-    {
-        checker.report(
-            stack,
-            &["lambda", "handler"],
-            Problem::MissingHandlerFile {
-                handler: handler.clone(),
-                path: dir.join(&file).display().to_string(),
-                file,
-                dir: dir.display().to_string(),
-            },
-        );
+    if !is_handler(&handler) {
+        return None;
     }
+    let (module, _) = handler.rsplit_once('.')?;
+    Some(format!("{}.py", module.replace('.', "/")))
 }
 
 fn is_handler(handler: &str) -> bool {

@@ -16,6 +16,7 @@
 
 mod deps;
 mod lock;
+pub mod source;
 pub mod target;
 
 pub use deps::{Tools, UV_VERSION};
