@@ -64,6 +64,9 @@ mod publish_oci;
 mod publishing;
 /// Real OpenTofu and Terraform judge the output, where installed.
 mod real_tools;
+/// A value refused as a secret is never printed back: masked in the source line, absent
+/// from every message of the run, its place and key still shown.
+mod redaction;
 /// Every reference between rendered resources, inputs, locals and module outputs resolves.
 mod references;
 /// Every printed document parses back (hcl-rs) to the tree it was printed from.

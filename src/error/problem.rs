@@ -8,6 +8,7 @@
 //! (unknown key, wrong type, out of range, not one of, missing) carry only what a rule table
 //! knows, so that a table of rules can produce them as the schema walk does.
 
+use super::redact::Redacted;
 use super::{shown, ticked};
 use crate::config::secrets::Secret;
 use crate::package::Target;
@@ -401,6 +402,8 @@ pub enum Problem {
     CredentialInAddress {
         key: String,
         secret: Secret,
+        /// The address, masked wherever the report would show it.
+        value: Redacted,
     },
     /// `publish.registry`'s namespace is not the module's.
     RegistryNamespaceMismatch {
@@ -458,9 +461,12 @@ pub enum Problem {
         name: String,
         managed: Vec<String>,
     },
+    /// A value that looks like a credential, where it would be written out in plain text.
     Secret {
         holder: Holder,
         secret: Secret,
+        /// The value, masked wherever the report would show it.
+        value: Redacted,
     },
     EnvironmentTooLarge {
         environment: String,
@@ -919,7 +925,7 @@ impl Problem {
                     ticked(managed)
                 ),
             ),
-            Problem::Secret { holder, secret } => (
+            Problem::Secret { holder, secret, .. } => (
                 {
                     let holder = match holder {
                         Holder::EnvironmentVariable(name) => {
@@ -1097,7 +1103,7 @@ impl Problem {
                 format!("tag key `{}` uses the reserved `aws:` prefix", shown(key)),
                 "drop the prefix: AWS reserves `aws:` tags for itself".to_owned(),
             ),
-            Problem::CredentialInAddress { key, secret } => (
+            Problem::CredentialInAddress { key, secret, .. } => (
                 format!(
                     "{}: the files tapgen writes would show it in plain text",
                     secret_in(&format!("`{key}`"), *secret)
@@ -1309,6 +1315,16 @@ impl Problem {
         }
     }
 
+    /// The value this problem refuses because it looks like a secret, which no report shows.
+    pub(crate) fn secret(&self) -> Option<&Redacted> {
+        match self {
+            Problem::Secret { value, .. } | Problem::CredentialInAddress { value, .. } => {
+                Some(value)
+            }
+            _ => None,
+        }
+    }
+
     /// What is wrong, in one sentence without a final period.
     pub fn message(&self) -> String {
         self.words().0
@@ -1492,10 +1508,12 @@ mod tests {
             Problem::Secret {
                 holder: Holder::EnvironmentVariable(s(KEY)),
                 secret: Secret::Shape("a JSON Web Token"),
+                value: Redacted::new(VALUE),
             },
             Problem::Secret {
                 holder: Holder::Tag(s(KEY)),
                 secret: Secret::Name("password"),
+                value: Redacted::new(VALUE),
             },
             Problem::EnvironmentTooLarge {
                 environment: s("dev"),
@@ -1585,10 +1603,12 @@ mod tests {
             Problem::CredentialInAddress {
                 key: s(KEY),
                 secret: Secret::Shape("a GitHub token"),
+                value: Redacted::new(VALUE),
             },
             Problem::CredentialInAddress {
                 key: s(KEY),
                 secret: Secret::Name("password"),
+                value: Redacted::new(VALUE),
             },
             Problem::RegistryNamespaceMismatch {
                 registry: s("registry.example.com/acme"),
@@ -1833,6 +1853,10 @@ mod tests {
             }
             if help.is_empty() {
                 failures.push(format!("no help for: {message}"));
+            }
+            // A value refused as a secret is never worded back.
+            if problem.secret().is_some() && format!("{message} {help}").contains(VALUE) {
+                failures.push(format!("words show the secret: {message} / {help}"));
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
