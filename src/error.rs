@@ -11,7 +11,9 @@ mod problem;
 mod redact;
 pub mod render;
 
-pub use problem::{ArnOf, Found, Holder, KeyHint, Problem, Rule, Shape, Twin, TypeFix};
+pub use problem::{
+    ArnOf, Found, Holder, KeyHint, Problem, RequiredValue, Rule, Shape, Twin, TypeFix,
+};
 pub use redact::Redacted;
 
 use redact::Secrets;

@@ -30,6 +30,8 @@ mod emulator;
 mod errors;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
+/// "This key needs that one", worded once for every pair of keys, pinned in full.
+mod key_needs;
 /// A handler's dependencies: pinned wheels for the function's runtime and architecture,
 /// the same bytes from any checkout and cache, refusals of unpinned and foreign code.
 mod lambda_deps;

@@ -324,6 +324,14 @@ impl ArnOf {
     }
 }
 
+/// The one value of a key that another key needs, and the value it has instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredValue {
+    /// As TOML writes it, such as `"aws:kms"`.
+    pub wanted: String,
+    pub found: String,
+}
+
 /// Another key of a map that is the same key once normalized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Twin {
@@ -508,11 +516,13 @@ pub enum Problem {
         environment: String,
         expected: String,
     },
-    KmsKeyIgnored,
-    /// `key` (a full key path) only means something beside `requires`, which is unset.
+    /// `key` (a full key path) is set, and means something only beside `requires`: beside
+    /// any value of it, or (`value`) beside one value. Every "this key needs that one" is
+    /// this kind, worded once.
     RequiresKey {
         key: String,
         requires: String,
+        value: Option<RequiredValue>,
     },
     /// The role the provider assumes is in `account`, which `allowed_account_ids` leaves out,
     /// so every plan would fail.
@@ -1012,15 +1022,19 @@ impl Problem {
                     of.noun()
                 ),
             ),
-            Problem::KmsKeyIgnored => (
-                "`bucket.kms_key_arn` is set, but `bucket.encryption` is `AES256`, which ignores it"
-                    .to_owned(),
-                "set `encryption = \"aws:kms\"`, or remove `kms_key_arn`".to_owned(),
-            ),
-            Problem::RequiresKey { key, requires } => (
-                format!("`{key}` is set, but `{requires}` is not, and only that uses it"),
-                format!("set `{requires}` too, or remove `{key}`"),
-            ),
+            Problem::RequiresKey { key, requires, value } => match value {
+                None => (
+                    format!("`{key}` is set, but `{requires}`, which it needs, is not"),
+                    format!("set `{requires}` as well, or remove `{key}`"),
+                ),
+                Some(RequiredValue { wanted, found }) => (
+                    format!(
+                        "`{key}` is set, but it needs `{requires} = {wanted}`, and `{requires}` is `{}`",
+                        shown(found)
+                    ),
+                    format!("set `{requires} = {wanted}`, or remove `{key}`"),
+                ),
+            },
             Problem::RoleOutsideAllowedAccounts { role, account, allowed, .. } => (
                 format!(
                     "`{}` is in account `{account}`, which `allowed_account_ids` does not list, so every plan would fail",
@@ -1315,6 +1329,15 @@ impl Problem {
         }
     }
 
+    /// `[table].key` is set without `[table].requires`, which it needs.
+    pub fn requires_key(table: &str, key: &str, requires: &str) -> Self {
+        Problem::RequiresKey {
+            key: format!("{table}.{key}"),
+            requires: format!("{table}.{requires}"),
+            value: None,
+        }
+    }
+
     /// The value this problem refuses because it looks like a secret, which no report shows.
     pub(crate) fn secret(&self) -> Option<&Redacted> {
         match self {
@@ -1556,10 +1579,14 @@ mod tests {
                 environment: s("dev"),
                 expected: s("us-east-1"),
             },
-            Problem::KmsKeyIgnored,
+            Problem::requires_key("account", "session_name", "assume_role_arn"),
             Problem::RequiresKey {
-                key: s("account.session_name"),
-                requires: s("account.assume_role_arn"),
+                key: s("bucket.kms_key_arn"),
+                requires: s("bucket.encryption"),
+                value: Some(RequiredValue {
+                    wanted: s("\"aws:kms\""),
+                    found: s(VALUE),
+                }),
             },
             Problem::RoleOutsideAllowedAccounts {
                 role: s(VALUE),
@@ -1791,7 +1818,6 @@ mod tests {
                 | Problem::NotAnArn { .. }
                 | Problem::WrongPartition { .. }
                 | Problem::WrongRegion { .. }
-                | Problem::KmsKeyIgnored
                 | Problem::RequiresKey { .. }
                 | Problem::RoleOutsideAllowedAccounts { .. }
                 | Problem::KeyRegionMismatch { .. }
