@@ -72,7 +72,8 @@ impl<'a> Secrets<'a> {
             }
         }
         forms.retain(|form| !form.is_empty());
-        forms.sort_by_key(|form| std::cmp::Reverse(form.chars().count()));
+        // Longest first, so that a copy is masked whole before a shorter form inside it.
+        forms.sort_by(|a, b| (b.chars().count(), a.as_str()).cmp(&(a.chars().count(), b.as_str())));
         forms.dedup();
         Self { places, forms }
     }
