@@ -15,7 +15,7 @@ use crate::aws::{self, regions};
 use crate::config::secrets::looks_like_secret;
 use crate::config::source::Source;
 use crate::config::{ConfigFile, Loaded};
-use crate::error::{ArnOf, Diagnostic, Error, Problem, Rule, shown, ticked};
+use crate::error::{ArnOf, Diagnostic, Error, Holder, Problem, Redacted, Rule, shown, ticked};
 use crate::stack::{self, Resolved, Stack};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -138,6 +138,20 @@ pub fn check(loaded: &Loaded, resolved: &Resolved) -> Vec<Diagnostic> {
         checker.stack(stack);
     }
     checker.diagnostics
+}
+
+/// The problem with `value` where it looks like a credential: `holder` names it, and its
+/// name is evidence too (`DB_PASSWORD`).
+pub(crate) fn plain_text_secret(holder: Holder, value: &str) -> Option<Problem> {
+    let name = match &holder {
+        Holder::EnvironmentVariable(name) | Holder::Tag(name) => name,
+    };
+    let secret = looks_like_secret(name, value)?;
+    Some(Problem::Secret {
+        holder,
+        secret,
+        value: Redacted::new(value),
+    })
 }
 
 /// The rule checks of one config, which each family's own checks report through.
@@ -322,15 +336,25 @@ impl Checker<'_> {
     /// module's own.
     fn publish(&mut self, config: &ConfigFile) {
         let publish = &config.publish;
-        if let Some(git) = &publish.git {
-            match check_git_repository(git) {
-                Err(problem) => self.error(
-                    None,
-                    &["publish", "git"],
-                    invalid(Rule::GitRepository, git, Some(problem)),
-                ),
-                Ok(()) => self.credential_in_address(&["publish", "git"], git),
+        // Each address is printed in the README's usage snippet. Checked for credentials
+        // whatever else is wrong with it, so that the report of that masks them too.
+        for (key, address) in [
+            ("git", &publish.git),
+            ("oci", &publish.oci),
+            ("registry", &publish.registry),
+        ] {
+            if let Some(address) = address {
+                self.credential_in_address(&["publish", key], address);
             }
+        }
+        if let Some(git) = &publish.git
+            && let Err(problem) = check_git_repository(git)
+        {
+            self.error(
+                None,
+                &["publish", "git"],
+                invalid(Rule::GitRepository, git, Some(problem)),
+            );
         }
         // Values with a rule of their own alone: the key, the value, the rule and its check.
         type Check = fn(&str) -> Result<(), String>;
@@ -401,6 +425,7 @@ impl Checker<'_> {
                 Problem::CredentialInAddress {
                     key: crate::error::key_path(key),
                     secret,
+                    value: Redacted::new(address),
                 },
             );
         }

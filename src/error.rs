@@ -8,10 +8,15 @@
 //! and paths in backticks.
 
 mod problem;
+mod redact;
 pub mod render;
 
-pub use problem::{ArnOf, Found, Holder, KeyHint, Problem, Rule, Shape, Twin, TypeFix};
+pub use problem::{
+    ArnOf, Found, Holder, KeyHint, Problem, RequiredValue, Rule, Shape, Twin, TypeFix,
+};
+pub use redact::Redacted;
 
+use redact::Secrets;
 use render::{Block, Place};
 use std::fmt;
 use std::io;
@@ -70,21 +75,40 @@ impl Diagnostic {
         self
     }
 
-    fn block(&self) -> Block<'_> {
+    /// The block of this diagnostic at `location` (its own, with `secrets` masked in it),
+    /// with `secrets` masked in its words too.
+    fn block<'a>(&'a self, location: Option<&'a Location>, secrets: &Secrets<'_>) -> Block<'a> {
         let (message, help) = self.problem.words();
-        Block::error(message)
+        Block::error(secrets.text(&message))
             .place(Place {
                 file: &self.file,
                 key: self.key.as_deref(),
-                location: self.location.as_ref(),
+                location,
             })
-            .help(help)
+            .help(secrets.text(&help))
     }
+}
+
+/// The blocks of `diagnostics`, then `summary`, laid out: every value that one of them
+/// refuses as a secret is masked in all of them.
+fn diagnostic_blocks(diagnostics: &[Diagnostic], summary: Option<Block<'_>>) -> String {
+    let secrets = Secrets::of(diagnostics);
+    let locations: Vec<Option<Location>> = diagnostics
+        .iter()
+        .map(|d| d.location.as_ref().map(|at| secrets.location(at)))
+        .collect();
+    let blocks: Vec<Block<'_>> = diagnostics
+        .iter()
+        .zip(&locations)
+        .map(|(diagnostic, at)| diagnostic.block(at.as_ref(), &secrets))
+        .chain(summary)
+        .collect();
+    render::blocks(&blocks)
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&render::block(&self.block()))
+        f.write_str(&diagnostic_blocks(std::slice::from_ref(self), None))
     }
 }
 
@@ -285,17 +309,15 @@ impl Error {
     /// The report as printed: one or more `error:` blocks, without a final newline.
     pub fn render(&self) -> String {
         match self {
-            Error::Config { file, diagnostics } => {
-                let mut blocks: Vec<Block<'_>> =
-                    diagnostics.iter().map(Diagnostic::block).collect();
-                if diagnostics.len() > 1 {
-                    blocks.push(Block::error(format!(
+            Error::Config { file, diagnostics } => diagnostic_blocks(
+                diagnostics,
+                (diagnostics.len() > 1).then(|| {
+                    Block::error(format!(
                         "could not use `{file}` due to {} previous errors",
                         diagnostics.len()
-                    )));
-                }
-                render::blocks(&blocks)
-            }
+                    ))
+                }),
+            ),
             Error::UndeclaredEnvironment {
                 name,
                 file,

@@ -92,7 +92,7 @@ fn a_session_name_without_a_role_is_refused() {
         &format!("{PROJECT}[account]\nsession_name = \"tapgen\"\n"),
         &["terraform", "--all"],
         "account.session_name",
-        "`account.session_name` is set, but `account.assume_role_arn` is not",
+        "`account.session_name` is set, but `account.assume_role_arn`, which it needs, is not",
     );
 }
 

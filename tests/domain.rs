@@ -213,13 +213,13 @@ fn cases() -> Vec<Case> {
             "[api.domain]\nname = \"api.example.com\"\n",
             "tapgen.toml:8:8 (key `api.domain.name`)",
             "name without certificate",
-            &["`certificate_arn` is missing from `[api.domain]`"],
+            &["`api.domain.name` is set, but `api.domain.certificate_arn`, which it needs, is not"],
         ),
         domain(
             &format!("[api.domain]\ncertificate_arn = \"{CERTIFICATE}\"\n"),
             "tapgen.toml:8:19 (key `api.domain.certificate_arn`)",
             "certificate without name",
-            &["`name` is missing from `[api.domain]`"],
+            &["`api.domain.certificate_arn` is set, but `api.domain.name`, which it needs, is not"],
         ),
         domain(
             &format!(

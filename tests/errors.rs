@@ -268,7 +268,7 @@ fn secret_in_an_environment_variable_is_pinned_with_where_to_keep_it() {
 error: environment variable `KEY` looks like it holds an AWS access key id
  --> tapgen.toml:4:7 (key `lambda.environment.KEY`)
   |
-4 | KEY = \"AKIAIOSFODNN7EXAMPLE\"
+4 | KEY = \"********************\"
   |       ^^^^^^^^^^^^^^^^^^^^^^
   = help: store it in SSM Parameter Store or Secrets Manager and pass its ARN instead: generated files and Terraform state keep it in plain text
 ",

@@ -30,6 +30,8 @@ mod emulator;
 mod errors;
 /// The committed module and environments equal a fresh render; renders are deterministic.
 mod golden;
+/// "This key needs that one", worded once for every pair of keys, pinned in full.
+mod key_needs;
 /// A handler's dependencies: pinned wheels for the function's runtime and architecture,
 /// the same bytes from any checkout and cache, refusals of unpinned and foreign code.
 mod lambda_deps;
@@ -67,6 +69,9 @@ mod publish_oci;
 mod publishing;
 /// Real OpenTofu and Terraform judge the output, where installed.
 mod real_tools;
+/// A value refused as a secret is never printed back: masked in the source line, absent
+/// from every message of the run, its place and key still shown.
+mod redaction;
 /// Every reference between rendered resources, inputs, locals and module outputs resolves.
 mod references;
 /// Every printed document parses back (hcl-rs) to the tree it was printed from.

@@ -8,6 +8,7 @@
 //! (unknown key, wrong type, out of range, not one of, missing) carry only what a rule table
 //! knows, so that a table of rules can produce them as the schema walk does.
 
+use super::redact::Redacted;
 use super::{shown, ticked};
 use crate::config::secrets::Secret;
 use crate::package::Target;
@@ -323,6 +324,14 @@ impl ArnOf {
     }
 }
 
+/// The one value of a key that another key needs, and the value it has instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredValue {
+    /// As TOML writes it, such as `"aws:kms"`.
+    pub wanted: String,
+    pub found: String,
+}
+
 /// Another key of a map that is the same key once normalized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Twin {
@@ -401,6 +410,8 @@ pub enum Problem {
     CredentialInAddress {
         key: String,
         secret: Secret,
+        /// The address, masked wherever the report would show it.
+        value: Redacted,
     },
     /// `publish.registry`'s namespace is not the module's.
     RegistryNamespaceMismatch {
@@ -458,9 +469,12 @@ pub enum Problem {
         name: String,
         managed: Vec<String>,
     },
+    /// A value that looks like a credential, where it would be written out in plain text.
     Secret {
         holder: Holder,
         secret: Secret,
+        /// The value, masked wherever the report would show it.
+        value: Redacted,
     },
     EnvironmentTooLarge {
         environment: String,
@@ -502,11 +516,13 @@ pub enum Problem {
         environment: String,
         expected: String,
     },
-    KmsKeyIgnored,
-    /// `key` (a full key path) only means something beside `requires`, which is unset.
+    /// `key` (a full key path) is set, and means something only beside `requires`: beside
+    /// any value of it, or (`value`) beside one value. Every "this key needs that one" is
+    /// this kind, worded once.
     RequiresKey {
         key: String,
         requires: String,
+        value: Option<RequiredValue>,
     },
     /// The role the provider assumes is in `account`, which `allowed_account_ids` leaves out,
     /// so every plan would fail.
@@ -919,7 +935,7 @@ impl Problem {
                     ticked(managed)
                 ),
             ),
-            Problem::Secret { holder, secret } => (
+            Problem::Secret { holder, secret, .. } => (
                 {
                     let holder = match holder {
                         Holder::EnvironmentVariable(name) => {
@@ -1006,15 +1022,19 @@ impl Problem {
                     of.noun()
                 ),
             ),
-            Problem::KmsKeyIgnored => (
-                "`bucket.kms_key_arn` is set, but `bucket.encryption` is `AES256`, which ignores it"
-                    .to_owned(),
-                "set `encryption = \"aws:kms\"`, or remove `kms_key_arn`".to_owned(),
-            ),
-            Problem::RequiresKey { key, requires } => (
-                format!("`{key}` is set, but `{requires}` is not, and only that uses it"),
-                format!("set `{requires}` too, or remove `{key}`"),
-            ),
+            Problem::RequiresKey { key, requires, value } => match value {
+                None => (
+                    format!("`{key}` is set, but `{requires}`, which it needs, is not"),
+                    format!("set `{requires}` as well, or remove `{key}`"),
+                ),
+                Some(RequiredValue { wanted, found }) => (
+                    format!(
+                        "`{key}` is set, but it needs `{requires} = {wanted}`, and `{requires}` is `{}`",
+                        shown(found)
+                    ),
+                    format!("set `{requires} = {wanted}`, or remove `{key}`"),
+                ),
+            },
             Problem::RoleOutsideAllowedAccounts { role, account, allowed, .. } => (
                 format!(
                     "`{}` is in account `{account}`, which `allowed_account_ids` does not list, so every plan would fail",
@@ -1097,7 +1117,7 @@ impl Problem {
                 format!("tag key `{}` uses the reserved `aws:` prefix", shown(key)),
                 "drop the prefix: AWS reserves `aws:` tags for itself".to_owned(),
             ),
-            Problem::CredentialInAddress { key, secret } => (
+            Problem::CredentialInAddress { key, secret, .. } => (
                 format!(
                     "{}: the files tapgen writes would show it in plain text",
                     secret_in(&format!("`{key}`"), *secret)
@@ -1309,6 +1329,25 @@ impl Problem {
         }
     }
 
+    /// `[table].key` is set without `[table].requires`, which it needs.
+    pub fn requires_key(table: &str, key: &str, requires: &str) -> Self {
+        Problem::RequiresKey {
+            key: format!("{table}.{key}"),
+            requires: format!("{table}.{requires}"),
+            value: None,
+        }
+    }
+
+    /// The value this problem refuses because it looks like a secret, which no report shows.
+    pub(crate) fn secret(&self) -> Option<&Redacted> {
+        match self {
+            Problem::Secret { value, .. } | Problem::CredentialInAddress { value, .. } => {
+                Some(value)
+            }
+            _ => None,
+        }
+    }
+
     /// What is wrong, in one sentence without a final period.
     pub fn message(&self) -> String {
         self.words().0
@@ -1492,10 +1531,12 @@ mod tests {
             Problem::Secret {
                 holder: Holder::EnvironmentVariable(s(KEY)),
                 secret: Secret::Shape("a JSON Web Token"),
+                value: Redacted::new(VALUE),
             },
             Problem::Secret {
                 holder: Holder::Tag(s(KEY)),
                 secret: Secret::Name("password"),
+                value: Redacted::new(VALUE),
             },
             Problem::EnvironmentTooLarge {
                 environment: s("dev"),
@@ -1538,10 +1579,14 @@ mod tests {
                 environment: s("dev"),
                 expected: s("us-east-1"),
             },
-            Problem::KmsKeyIgnored,
+            Problem::requires_key("account", "session_name", "assume_role_arn"),
             Problem::RequiresKey {
-                key: s("account.session_name"),
-                requires: s("account.assume_role_arn"),
+                key: s("bucket.kms_key_arn"),
+                requires: s("bucket.encryption"),
+                value: Some(RequiredValue {
+                    wanted: s("\"aws:kms\""),
+                    found: s(VALUE),
+                }),
             },
             Problem::RoleOutsideAllowedAccounts {
                 role: s(VALUE),
@@ -1585,10 +1630,12 @@ mod tests {
             Problem::CredentialInAddress {
                 key: s(KEY),
                 secret: Secret::Shape("a GitHub token"),
+                value: Redacted::new(VALUE),
             },
             Problem::CredentialInAddress {
                 key: s(KEY),
                 secret: Secret::Name("password"),
+                value: Redacted::new(VALUE),
             },
             Problem::RegistryNamespaceMismatch {
                 registry: s("registry.example.com/acme"),
@@ -1771,7 +1818,6 @@ mod tests {
                 | Problem::NotAnArn { .. }
                 | Problem::WrongPartition { .. }
                 | Problem::WrongRegion { .. }
-                | Problem::KmsKeyIgnored
                 | Problem::RequiresKey { .. }
                 | Problem::RoleOutsideAllowedAccounts { .. }
                 | Problem::KeyRegionMismatch { .. }
@@ -1833,6 +1879,10 @@ mod tests {
             }
             if help.is_empty() {
                 failures.push(format!("no help for: {message}"));
+            }
+            // A value refused as a secret is never worded back.
+            if problem.secret().is_some() && format!("{message} {help}").contains(VALUE) {
+                failures.push(format!("words show the secret: {message} / {help}"));
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -105,10 +105,7 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
     let role = values.opt_string(&ASSUME_ROLE_ARN);
     for setting in [&SESSION_NAME, &EXTERNAL_ID] {
         if role.is_none() && values.opt_string(setting).is_some() {
-            let problem = Problem::RequiresKey {
-                key: format!("account.{}", setting.key),
-                requires: format!("account.{}", ASSUME_ROLE_ARN.key),
-            };
+            let problem = Problem::requires_key("account", setting.key, ASSUME_ROLE_ARN.key);
             checker.report(stack, &["account", setting.key], problem);
         }
     }

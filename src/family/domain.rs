@@ -260,16 +260,12 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
     let values: &Values = &stack.values;
     let key = |setting: &Setting| ["api", "domain", setting.key];
     let Some(name) = values.opt_string(&NAME) else {
-        if let Some(set) = [&CERTIFICATE_ARN, &ZONE_ID, &BASE_PATH]
-            .into_iter()
-            .find(|setting| values.get(setting).is_some())
-        {
-            let problem = Problem::Missing {
-                table: "api.domain".to_owned(),
-                name: NAME.key.to_owned(),
-                is_table: false,
-            };
-            checker.report(stack, &key(set), problem);
+        // Each of these means something only for a domain: each is reported where it is set.
+        for set in [&CERTIFICATE_ARN, &ZONE_ID, &BASE_PATH] {
+            if values.get(set).is_some() {
+                let problem = Problem::requires_key("api.domain", set.key, NAME.key);
+                checker.report(stack, &key(set), problem);
+            }
         }
         return;
     };
@@ -287,11 +283,7 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
             checker.arn(stack, &key(&CERTIFICATE_ARN), &arn, ArnOf::Certificate);
         }
         None => {
-            let problem = Problem::Missing {
-                table: "api.domain".to_owned(),
-                name: CERTIFICATE_ARN.key.to_owned(),
-                is_table: false,
-            };
+            let problem = Problem::requires_key("api.domain", NAME.key, CERTIFICATE_ARN.key);
             checker.report(stack, &key(&NAME), problem);
         }
     }

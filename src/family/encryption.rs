@@ -134,10 +134,7 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
     let region = values.opt_string(&REGION);
     let Some(key) = values.opt_string(&KMS_KEY_ID) else {
         if region.is_some() {
-            let problem = Problem::RequiresKey {
-                key: format!("encryption.{}", REGION.key),
-                requires: format!("encryption.{}", KMS_KEY_ID.key),
-            };
+            let problem = Problem::requires_key("encryption", REGION.key, KMS_KEY_ID.key);
             checker.report(stack, &["encryption", REGION.key], problem);
         }
         return;

@@ -7,8 +7,7 @@ use super::s3::BUCKET;
 use super::setting::{Default, Input, Kind, Rule, Setting, Values};
 use super::{Family, Grant, Output, Overlay, Section, Tests, When};
 use crate::aws;
-use crate::check::{Checker, invalid, owned};
-use crate::config::secrets::looks_like_secret;
+use crate::check::{Checker, invalid, owned, plain_text_secret};
 use crate::error::{Holder, Problem, Rule as Named};
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{BinaryOp, Block, Body, Expr, TypeExpr};
@@ -534,9 +533,8 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
                 },
             );
         }
-        if let Some(secret) = looks_like_secret(name, value) {
-            let holder = Holder::EnvironmentVariable(name.clone());
-            checker.report(stack, &key, Problem::Secret { holder, secret });
+        if let Some(problem) = plain_text_secret(Holder::EnvironmentVariable(name.clone()), value) {
+            checker.report(stack, &key, problem);
         }
     }
     // Lambda measures the variables it is given, tapgen's own included, as one JSON object.

@@ -6,8 +6,7 @@
 use super::setting::{Default, Kind, Rule, Setting};
 use super::{Overlay, RootSection, Section};
 use crate::aws::{self, regions};
-use crate::check::{Checker, invalid, is_tag_char, owned};
-use crate::config::secrets::looks_like_secret;
+use crate::check::{Checker, invalid, is_tag_char, owned, plain_text_secret};
 use crate::error::{Holder, Problem, Rule as Named};
 use crate::layout::MANAGED_TAGS;
 use crate::stack::Stack;
@@ -108,9 +107,8 @@ fn check_tags(checker: &mut Checker<'_>, stack: &Stack) {
             checker.report(stack, &path, invalid(Named::TagValue, key, None));
         }
         // Tags are plain text on every resource, in the console and in billing reports.
-        if let Some(secret) = looks_like_secret(key, value) {
-            let holder = Holder::Tag(key.clone());
-            checker.report(stack, &path, Problem::Secret { holder, secret });
+        if let Some(problem) = plain_text_secret(Holder::Tag(key.clone()), value) {
+            checker.report(stack, &path, problem);
         }
     }
 }

@@ -4,7 +4,7 @@ use super::setting::{Default, Input, Kind, Rule, Setting, Values};
 use super::{Family, Grant, Output, Overlay, Section, Tests, When, no_inputs};
 use crate::aws;
 use crate::check::Checker;
-use crate::error::{ArnOf, Problem};
+use crate::error::{ArnOf, Problem, RequiredValue};
 use crate::hcl::reference::{Resource, local, var};
 use crate::hcl::{BinaryOp, Block, Body, Expr};
 use crate::render::tftest::{Mock, Run, arn, as_list, eq, follows, showing, statements};
@@ -335,8 +335,17 @@ fn document() -> Body {
 /// `aws:kms`, which alone uses it.
 fn check(checker: &mut Checker<'_>, stack: &Stack) {
     if let Some(arn) = &stack.values.opt_string(&KMS_KEY_ARN) {
-        if stack.values.string(&ENCRYPTION) != aws::SSE_KMS {
-            checker.report(stack, &["bucket", "kms_key_arn"], Problem::KmsKeyIgnored);
+        let encryption = stack.values.string(&ENCRYPTION);
+        if encryption != aws::SSE_KMS {
+            let problem = Problem::RequiresKey {
+                key: format!("bucket.{}", KMS_KEY_ARN.key),
+                requires: format!("bucket.{}", ENCRYPTION.key),
+                value: Some(RequiredValue {
+                    wanted: format!("\"{}\"", aws::SSE_KMS),
+                    found: encryption,
+                }),
+            };
+            checker.report(stack, &["bucket", KMS_KEY_ARN.key], problem);
         } else {
             checker.arn(stack, &["bucket", "kms_key_arn"], arn, ArnOf::KmsKey);
         }
