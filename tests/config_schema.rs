@@ -49,6 +49,27 @@ fn bad_configs() -> Vec<(&'static str, String)> {
             "encryption = \"kms\"",
             format!("{PROJECT}[bucket]\nencryption = \"kms\"\n"),
         ),
+        // Every region, wherever it is written, is one the provider accepts.
+        (
+            "region = \"mars-1\"",
+            "[project]\nname = \"tap\"\nregion = \"mars-1\"\n".to_owned(),
+        ),
+        (
+            "env.prod.region = \"eu-west-9\"",
+            format!("{PROJECT}[env.prod]\nregion = \"eu-west-9\"\n"),
+        ),
+        (
+            "backend.region = \"us-east-7\"",
+            format!("{PROJECT}[backend]\nbucket = \"tap-state\"\nregion = \"us-east-7\"\n"),
+        ),
+        (
+            "encryption.region = \"eu-east-1\"",
+            format!(
+                "{PROJECT}[encryption]\nkms_key_id = \"arn:aws:kms:us-east-1:123456789012:alias/state\"\nregion = \"eu-east-1\"\n"
+            ),
+        ),
+        // `[project]` takes its two keys and no other.
+        ("project.owner", format!("{PROJECT}owner = \"platform\"\n")),
         // A list's rule is each item's.
         (
             "allowed_account_ids = [\"12345678901\"]",

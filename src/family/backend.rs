@@ -4,7 +4,6 @@
 
 use super::setting::{Default, Kind, Rule, Setting, Values};
 use super::{Overlay, RootSection, Section};
-use crate::aws::regions;
 use crate::check::{Checker, check_bucket_name, invalid};
 use crate::error::{ArnOf, Problem, Rule as Named};
 use crate::hcl::{Block, Body};
@@ -42,7 +41,7 @@ pub(crate) static REGION: Setting = Setting {
     key: "region",
     kind: Kind::String,
     default: Default::None,
-    rule: Rule::Any,
+    rule: Rule::Region,
     doc: "Region of the state bucket. Default: the environment's region, where the bucket is the environment's own; a bucket that several environments share must say its region.",
     input: None,
 };
@@ -127,8 +126,8 @@ pub(crate) fn document(stack: &Stack) -> Option<Body> {
     )))
 }
 
-/// The bucket is named as S3 names buckets, the key is relative, the region is known, the
-/// role is an IAM role ARN; a bucket another environment shares says its region.
+/// The bucket is named as S3 names buckets, the key is relative, the role is an IAM role
+/// ARN; a bucket another environment shares says its region.
 fn check(checker: &mut Checker<'_>, stack: &Stack) {
     let Some(backend) = Backend::of(stack) else {
         return;
@@ -147,12 +146,6 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
     if backend.key.is_empty() || backend.key.starts_with('/') {
         let problem = invalid(Named::BackendKey, &backend.key, None);
         checker.report(stack, &["backend", KEY.key], problem);
-    }
-    // Without a region of its own the backend takes the environment's, checked already.
-    if backend.region != stack.region()
-        && let Some(problem) = regions::check(&backend.region)
-    {
-        checker.report(stack, &["backend", REGION.key], problem);
     }
     if let Some(role) = &backend.role_arn {
         checker.arn(stack, &["backend", ROLE_ARN.key], role, ArnOf::IamRole);

@@ -6,7 +6,6 @@
 
 use super::setting::{Default, Kind, Rule, Setting, Values};
 use super::{Overlay, RootSection, Section};
-use crate::aws::regions;
 use crate::check::{ArnField, Checker, arn_field};
 use crate::error::{ArnOf, Problem};
 use crate::hcl::{Block, Body, Expr, Ident, Traversal};
@@ -44,7 +43,7 @@ pub(crate) static REGION: Setting = Setting {
                 .map_or(Json::Null, Json::String)
         },
     },
-    rule: Rule::Any,
+    rule: Rule::Region,
     doc: "Region of the KMS endpoint the key is used through.",
     input: None,
 };
@@ -128,7 +127,7 @@ pub(crate) fn is_on(values: &Values) -> bool {
 }
 
 /// The key is a KMS key or alias ARN of the environment's partition; the region (the key's
-/// own unless set) is a known one, and the key's.
+/// own unless set) is the key's.
 fn check(checker: &mut Checker<'_>, stack: &Stack) {
     let values = &stack.values;
     let region = values.opt_string(&REGION);
@@ -149,9 +148,7 @@ fn check(checker: &mut Checker<'_>, stack: &Stack) {
         return;
     }
     let Some(region) = region else { return };
-    if let Some(problem) = regions::check(&region) {
-        checker.report(stack, &["encryption", REGION.key], problem);
-    } else if let Some(key_region) = region_of(&key)
+    if let Some(key_region) = region_of(&key)
         && key_region != region
     {
         let problem = Problem::KeyRegionMismatch {

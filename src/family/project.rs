@@ -4,8 +4,8 @@
 //! provider's, the tags go to the module's `tags` input.
 
 use super::setting::{Default, Kind, Rule, Setting};
-use super::{Overlay, RootSection, Section};
-use crate::aws::{self, regions};
+use super::{Overlay, RootSection, Section, no_checks};
+use crate::aws;
 use crate::check::{Checker, invalid, is_tag_char, owned, plain_text_secret};
 use crate::error::{Holder, Problem, Rule as Named};
 use crate::layout::MANAGED_TAGS;
@@ -18,14 +18,14 @@ pub(crate) static PROJECT: RootSection = RootSection {
         description: "The project: its name prefixes every resource name.",
         settings: &[&REGION],
     },
-    check: check_region,
+    check: no_checks,
 };
 
 pub(crate) static REGION: Setting = Setting {
     key: "region",
     kind: Kind::String,
     default: Default::String(crate::stack::DEFAULT_REGION),
-    rule: Rule::Any,
+    rule: Rule::Region,
     doc: "The AWS region of every environment that does not set its own (`env.NAME.region`).",
     input: None,
 };
@@ -48,13 +48,6 @@ pub(crate) static TAGS: Setting = Setting {
     doc: "Tags added to every taggable resource, after Project, Environment and ManagedBy; `env.NAME.tags` adds or replaces entries for one environment.",
     input: None,
 };
-
-/// A region of a known partition.
-fn check_region(checker: &mut Checker<'_>, stack: &Stack) {
-    if let Some(problem) = regions::check(stack.region()) {
-        checker.report(stack, &["project", "region"], problem);
-    }
-}
 
 /// AWS's tag limits, on the tags the module adds too, and no secret in a tag.
 fn check_tags(checker: &mut Checker<'_>, stack: &Stack) {

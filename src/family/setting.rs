@@ -5,6 +5,7 @@
 //! made in [`crate::render::variables`]) and the value each environment passes ([`Values`],
 //! the one overlay mechanism).
 
+use crate::aws::regions;
 use crate::error::Problem;
 use crate::hcl::reference::var;
 use crate::hcl::{BinaryOp, Expr};
@@ -78,6 +79,8 @@ pub enum Rule {
         message: &'static str,
         example: &'static str,
     },
+    /// An AWS region the provider accepts ([`crate::aws::regions`]).
+    Region,
     /// One of `values`, or a positive multiple of `multiple_of` (CloudWatch's alarm periods).
     ValuesOrMultiple {
         values: &'static [u32],
@@ -139,6 +142,7 @@ impl Setting {
                     },
                 })
             }
+            (Rule::Region, Json::String(text)) => regions::check(text),
             (Rule::OneOfNumbers(values), Json::Number(number)) => {
                 let value = number.as_i64()?;
                 if values.iter().any(|v| i64::from(*v) == value) {
@@ -220,6 +224,10 @@ impl Setting {
             Rule::OneOfNumbers(values) => {
                 object.insert("enum".to_owned(), json!(values));
             }
+            Rule::Region => {
+                let regions: Vec<&str> = regions::all_regions().collect();
+                object.insert("enum".to_owned(), json!(regions));
+            }
             Rule::Pattern { regex, .. } => {
                 object.insert("pattern".to_owned(), regex.into());
             }
@@ -266,6 +274,7 @@ impl Setting {
                     .join(", ")
             )),
             Rule::Pattern { message, .. } => Some(format!("{}.", capitalized(message))),
+            Rule::Region => Some("An AWS region, such as `us-east-1`.".to_owned()),
             Rule::ValuesOrMultiple {
                 values,
                 multiple_of,
@@ -380,6 +389,10 @@ impl Rule {
                         .join(", ")
                 ),
             ),
+            Rule::Region => (
+                contains(regions::all_regions().map(Expr::string).collect(), name),
+                "an AWS region".to_owned(),
+            ),
             Rule::Pattern { regex, message, .. } => (
                 Expr::call(
                     "can",
@@ -454,6 +467,7 @@ impl Rule {
                 unset,
                 (0..=values.len() as i64).filter(|n| !values.iter().any(|v| i64::from(*v) == *n)),
             ),
+            Rule::Region => Some(Json::String("not-a-region-1".to_owned())),
             Rule::Pattern { regex, example, .. } => {
                 let regex = regex::Regex::new(regex).ok()?;
                 [format!("{example} !"), String::new(), "!".to_owned()]
@@ -748,6 +762,7 @@ mod tests {
                 None,
                 Some(json!("not-not-a")),
             ),
+            (Rule::Region, None, Some(json!("not-a-region-1"))),
             (Rule::OneOfNumbers(&[0, 1, 3]), None, Some(json!(2))),
             (Rule::OneOfNumbers(&[0, 1, 2]), None, Some(json!(3))),
             (
