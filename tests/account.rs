@@ -18,11 +18,7 @@ fn refused_at(config: &str, args: &[&str], key: &str, message: &str) -> String {
 }
 
 fn refused_in(project: &Project, args: &[&str], key: &str, message: &str) -> String {
-    let before = project.snapshot();
-    let output = project.tapgen().args(args).output().expect("run tapgen");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(2), "exit code\n{stderr}");
-    assert_eq!(before, project.snapshot(), "files changed\n{stderr}");
+    let stderr = project.refuses(args).stderr;
     let located = stderr.lines().any(|line| {
         line.trim_start()
             .strip_prefix("--> tapgen.toml:")
@@ -264,16 +260,11 @@ fn validate_refuses_terraform_for_an_encrypted_root_at_the_key() {
     ));
     project.tapgen().args(["terraform"]).assert().success();
     let terraform = fake_terraform(&project);
-    let before = project.snapshot();
-    let output = project
-        .tapgen()
+    let mut validate = project.tapgen();
+    validate
         .args(["validate", "--env", "dev"])
-        .env("TAPGEN_TOFU", &terraform)
-        .output()
-        .expect("run tapgen");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert_eq!(before, project.snapshot());
+        .env("TAPGEN_TOFU", &terraform);
+    let stderr = project.refuses_with(2, "validate", &mut validate).stderr;
     assert!(
         stderr.contains("--> tapgen.toml:5:14 (key `encryption.kms_key_id`)"),
         "{stderr}"

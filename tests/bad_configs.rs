@@ -375,14 +375,9 @@ fn assert_rejected(
     expect: &[&str],
     name: &str,
 ) {
-    let before = project.snapshot();
-    let output = project.tapgen().args(args).output().expect("run tapgen");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "case `{name}`: exit code\n{stderr}"
-    );
+    let stderr = project
+        .refuses_with(2, &format!("case `{name}`"), project.tapgen().args(args))
+        .stderr;
     assert!(stderr.contains("error:"), "case `{name}`:\n{stderr}");
     if let Some(line) = line {
         assert!(
@@ -402,7 +397,6 @@ fn assert_rejected(
             "case `{name}`: `{expected}` missing from\n{stderr}"
         );
     }
-    assert_eq!(before, project.snapshot(), "case `{name}`: files changed");
 }
 
 #[test]
@@ -445,15 +439,12 @@ fn non_utf8_config_is_rejected() {
 fn config_that_is_a_directory_is_rejected() {
     let project = Project::new();
     std::fs::create_dir(project.path().join("conf")).unwrap();
-    let before = project.snapshot();
-    project
-        .tapgen()
-        .args(["--config", "conf", "terraform"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("config `conf` is a directory"))
-        .stderr(predicates::str::contains("--config conf/tapgen.toml"));
-    assert_eq!(before, project.snapshot());
+    let stderr = project.refuses(&["--config", "conf", "terraform"]).stderr;
+    assert!(
+        stderr.contains("config `conf` is a directory")
+            && stderr.contains("--config conf/tapgen.toml"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -470,19 +461,12 @@ fn missing_config_file_is_rejected() {
 #[test]
 fn environment_that_does_not_exist_is_rejected_with_a_suggestion() {
     let project = Project::new();
-    let before = project.snapshot();
-    project
-        .tapgen()
-        .args(["terraform", "--env", "prd"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "environment `prd` is not declared",
-        ))
-        .stderr(predicates::str::contains(
-            "use `prod`, the closest declared environment",
-        ));
-    assert_eq!(before, project.snapshot());
+    let stderr = project.refuses(&["terraform", "--env", "prd"]).stderr;
+    assert!(
+        stderr.contains("environment `prd` is not declared")
+            && stderr.contains("use `prod`, the closest declared environment"),
+        "{stderr}"
+    );
 }
 
 #[test]

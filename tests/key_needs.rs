@@ -10,17 +10,9 @@ const PROJECT: &str = "[project]\nname = \"tap\"\nregion = \"us-east-1\"\n";
 /// exactly `stderr`.
 fn refused_with(extra: &str, stderr: &str) {
     let project = Project::with_config(&format!("{PROJECT}{extra}"));
-    let before = project.snapshot();
-    let output = project
-        .tapgen()
-        .args(["terraform", "--all"])
-        .output()
-        .expect("run tapgen");
-    let shown = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(shown, stderr);
-    assert_eq!(output.status.code(), Some(2), "{shown}");
-    assert!(output.stdout.is_empty());
-    assert_eq!(before, project.snapshot(), "a refused config changed files");
+    let refusal = project.refuses(&["terraform", "--all"]);
+    assert_eq!(refusal.stderr, stderr);
+    assert!(refusal.stdout.is_empty(), "{}", refusal.stdout);
 }
 
 #[test]

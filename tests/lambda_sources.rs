@@ -7,12 +7,7 @@ use crate::support::Project;
 
 /// Runs `args` in `project` and returns stderr, having asserted exit 2 and nothing written.
 fn refused(project: &Project, args: &[&str]) -> String {
-    let before = project.snapshot();
-    let output = project.tapgen().args(args).output().expect("run tapgen");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(2), "{args:?}\n{stderr}");
-    assert_eq!(before, project.snapshot(), "{args:?} wrote\n{stderr}");
-    stderr
+    project.refuses(args).stderr
 }
 
 /// Asserts that `stderr` (of `args`) holds each of `texts`.

@@ -97,21 +97,19 @@ fn a_link_where_a_generated_file_goes_is_refused_naming_it() {
     std::fs::rename(project.path().join("envs/dev/main.tf"), &target).unwrap();
     symlink(&target, project.path().join("envs/dev/main.tf")).unwrap();
     let target_before = std::fs::read(&target).unwrap();
-    let before = project.snapshot();
     for args in [
         &["terraform", "--all", "--check"][..],
         &["terraform", "--all"],
     ] {
-        project
-            .tapgen()
-            .args(args)
-            .timeout(HANG)
-            .assert()
-            .code(2)
-            .stderr(contains("envs/dev/main.tf"))
-            .stderr(contains("symbolic link"));
+        let what = format!("{args:?}");
+        let stderr = project
+            .refuses_with(2, &what, project.tapgen().args(args).timeout(HANG))
+            .stderr;
+        assert!(
+            stderr.contains("envs/dev/main.tf") && stderr.contains("symbolic link"),
+            "{what}: {stderr}"
+        );
     }
-    assert_eq!(before, project.snapshot());
     assert_eq!(target_before, std::fs::read(&target).unwrap());
     assert!(
         project
@@ -131,24 +129,21 @@ fn a_link_where_a_generated_folder_goes_is_refused_and_nothing_is_written_throug
         let elsewhere = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(project.path().join(link).parent().unwrap()).unwrap();
         symlink(elsewhere.path(), project.path().join(link)).unwrap();
-        let before = project.snapshot();
-        project
-            .tapgen()
-            .args(["terraform", "--all"])
-            .timeout(HANG)
-            .assert()
-            .code(2)
-            .stderr(contains(format!("{link}`")))
-            .stderr(contains("symbolic link"));
+        let stderr = project
+            .refuses_with(
+                2,
+                link,
+                project.tapgen().args(["terraform", "--all"]).timeout(HANG),
+            )
+            .stderr;
+        assert!(
+            stderr.contains(&format!("{link}`")) && stderr.contains("symbolic link"),
+            "{link}: {stderr}"
+        );
         let written: Vec<_> = std::fs::read_dir(elsewhere.path()).unwrap().collect();
         assert!(
             written.is_empty(),
             "{link}: wrote through the link: {written:?}"
-        );
-        assert_eq!(
-            before,
-            project.snapshot(),
-            "{link}: a refused run writes nothing"
         );
     }
 }
@@ -413,15 +408,15 @@ fn hundreds_of_environments_render_with_few_open_files() {
 #[test]
 fn a_failed_first_render_leaves_no_folders_behind() {
     let project = Project::with_config(&many_envs(3));
-    let before = project.snapshot();
-    project
-        .tapgen()
-        .args(["terraform", "--all"])
-        .env("TAPGEN_TEST_FAIL_WRITE", "envs/e0003/main.tf")
-        .timeout(HANG)
-        .assert()
-        .code(3);
-    assert_eq!(before, project.snapshot());
+    project.refuses_with(
+        3,
+        "a failed write",
+        project
+            .tapgen()
+            .args(["terraform", "--all"])
+            .env("TAPGEN_TEST_FAIL_WRITE", "envs/e0003/main.tf")
+            .timeout(HANG),
+    );
     assert!(!exists(&project, "envs"), "empty folders left behind");
     assert!(!exists(&project, "modules"), "empty folders left behind");
 }
@@ -494,7 +489,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn a_second_run_waits_for_the_lock_then_gives_up_naming_it() {
     let project = rendered(DEV_ONLY);
     project.write("tapgen.toml", TWO_ENVS.as_bytes());
-    let before = project.snapshot();
     // Another run holds the output root; this process plays it.
     let root = std::fs::File::open(project.path()).unwrap();
     root.lock().unwrap();
@@ -502,17 +496,23 @@ fn a_second_run_waits_for_the_lock_then_gives_up_naming_it() {
         &["terraform", "--all"][..],
         &["terraform", "--all", "--check"],
     ] {
-        project
-            .tapgen()
-            .args(args)
-            .env("TAPGEN_LOCK_WAIT", "0")
-            .timeout(HANG)
-            .assert()
-            .code(3)
-            .stderr(contains("lock"))
-            .stderr(contains(project.path().display().to_string()));
+        let what = format!("{args:?} while locked");
+        let stderr = project
+            .refuses_with(
+                3,
+                &what,
+                project
+                    .tapgen()
+                    .args(args)
+                    .env("TAPGEN_LOCK_WAIT", "0")
+                    .timeout(HANG),
+            )
+            .stderr;
+        assert!(
+            stderr.contains("lock") && stderr.contains(&project.path().display().to_string()),
+            "{what}: {stderr}"
+        );
     }
-    assert_eq!(before, project.snapshot(), "nothing written while locked");
     root.unlock().unwrap();
     project
         .tapgen()
@@ -547,17 +547,21 @@ fn a_failed_removal_rolls_back_every_write() {
         "tapgen.toml",
         b"[project]\nname = \"tap\"\nregion = \"eu-west-1\"\n[env.dev]\n",
     );
-    let before = project.snapshot();
-    project
-        .tapgen()
-        .args(["terraform", "--all"])
-        .env("TAPGEN_TEST_FAIL_REMOVE", "envs/prod/outputs.tf")
-        .timeout(HANG)
-        .assert()
-        .code(3)
-        .stderr(contains("envs/prod/outputs.tf"))
-        .stderr(contains("simulated failure"));
-    assert_eq!(before, project.snapshot());
+    let stderr = project
+        .refuses_with(
+            3,
+            "a failed removal",
+            project
+                .tapgen()
+                .args(["terraform", "--all"])
+                .env("TAPGEN_TEST_FAIL_REMOVE", "envs/prod/outputs.tf")
+                .timeout(HANG),
+        )
+        .stderr;
+    assert!(
+        stderr.contains("envs/prod/outputs.tf") && stderr.contains("simulated failure"),
+        "{stderr}"
+    );
     assert_no_temporary_files(&project);
 }
 
@@ -598,15 +602,14 @@ fn an_immutable_stale_file_rolls_back_every_write() {
         eprintln!("skipped: `chattr +i` needs root and a file system with attributes");
         return;
     };
-    let before = project.snapshot();
-    project
-        .tapgen()
-        .args(["terraform", "--all"])
-        .timeout(HANG)
-        .assert()
-        .code(3)
-        .stderr(contains("envs/dev/backend.tf"));
-    assert_eq!(before, project.snapshot());
+    let stderr = project
+        .refuses_with(
+            3,
+            "an immutable stale file",
+            project.tapgen().args(["terraform", "--all"]).timeout(HANG),
+        )
+        .stderr;
+    assert!(stderr.contains("envs/dev/backend.tf"), "{stderr}");
     assert_no_temporary_files(&project);
 }
 

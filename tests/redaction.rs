@@ -10,17 +10,8 @@ const PROJECT: &str = "[project]\nname = \"tap\"\n";
 /// `tapgen terraform --all` on `config`: exit 2, nothing written; returns stdout and stderr.
 fn refused(config: &str) -> (String, String) {
     let project = Project::with_config(config);
-    let before = project.snapshot();
-    let output = project
-        .tapgen()
-        .args(["terraform", "--all"])
-        .output()
-        .expect("run tapgen");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert_eq!(before, project.snapshot(), "a refused config changed files");
-    (stdout, stderr)
+    let refusal = project.refuses(&["terraform", "--all"]);
+    (refusal.stdout, refusal.stderr)
 }
 
 /// Neither stream holds `secret`, nor a long piece of it (a message shows at most the first

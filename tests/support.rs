@@ -53,6 +53,37 @@ impl Project {
         command
     }
 
+    /// Runs `tapgen ARGS` in the project and asserts that it refuses: exit 2, and no file
+    /// below the project changed. Returns what it printed, for the test's own checks.
+    pub(crate) fn refuses(&self, args: &[&str]) -> Refusal {
+        let what = format!("`tapgen {}`", args.join(" "));
+        self.refuses_with(2, &what, self.tapgen().args(args))
+    }
+
+    /// Like [`Project::refuses`], for a `command` from [`Project::tapgen`] with its arguments,
+    /// environment or timeout set, that must exit `code` (2 for a refusal, 1 for drift found
+    /// by `--check` or `validate`, 3 for a failed write rolled back) and leave every file
+    /// below the project as it was. `what` names the run (a case, the command) when an
+    /// assertion fails; stderr is shown with it.
+    pub(crate) fn refuses_with(
+        &self,
+        code: i32,
+        what: &str,
+        command: &mut assert_cmd::Command,
+    ) -> Refusal {
+        let before = self.snapshot();
+        let output = command.output().expect("run tapgen");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{what}: exit code\n{stderr}"
+        );
+        assert_eq!(before, self.snapshot(), "{what} changed files\n{stderr}");
+        Refusal { stdout, stderr }
+    }
+
     /// Every file and folder below the project and its bytes, to prove a command wrote
     /// nothing. Links are recorded by their target and never followed; named pipes and
     /// other special files by their kind, never opened.
@@ -81,6 +112,12 @@ impl Project {
         }
         files
     }
+}
+
+/// What a run that [`Project::refuses`] printed.
+pub(crate) struct Refusal {
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Renders a config in process: the module and every environment.
