@@ -220,14 +220,24 @@ fn suites(project: &Stack) -> Vec<(&'static str, &'static str, Vec<Run>)> {
     suites
 }
 
-/// What the README says of the suite: one (file stem, what its runs check) per file.
-pub fn readme() -> Vec<minijinja::Value> {
-    let mut files: Vec<(&str, &str)> = FAMILIES
+/// The suite's files, by stem, and what their runs check: one per family, then the inputs'.
+fn summaries() -> Vec<(&'static str, &'static str)> {
+    FAMILIES
         .iter()
         .map(|family| (stem(family.file.0), family.tests.summary))
-        .collect();
-    files.push((VARIABLES_FILE, VARIABLES_SUMMARY));
-    files
+        .chain([(VARIABLES_FILE, VARIABLES_SUMMARY)])
+        .collect()
+}
+
+/// The stems of the suite's files: each is `tests/<stem>.tofutest.hcl` and its
+/// `.tftest.hcl` twin.
+pub fn stems() -> Vec<&'static str> {
+    summaries().into_iter().map(|(stem, _)| stem).collect()
+}
+
+/// What the README says of the suite: one (file stem, what its runs check) per file.
+pub fn readme() -> Vec<minijinja::Value> {
+    summaries()
         .into_iter()
         .map(|(name, summary)| minijinja::context! { name => name, summary => summary })
         .collect()
