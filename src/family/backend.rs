@@ -2,7 +2,7 @@
 //! environment may overlay (`env.NAME.backend.bucket`). Without the table, state stays local.
 //! A root concern: rendered in each environment's `backend.tf`, never in the module.
 
-use super::setting::{Default, Kind, Rule, Setting, Values};
+use super::setting::{Default, Kind, Rule, Setting};
 use super::{Overlay, RootSection, Section};
 use crate::check::{Checker, check_bucket_name, invalid};
 use crate::error::{ArnOf, Problem, Rule as Named};
@@ -96,11 +96,6 @@ impl Backend {
             use_lockfile: values.bool(&USE_LOCKFILE),
         })
     }
-}
-
-/// Whether the state is locked with an S3 lock file, which needs a newer tool.
-pub(crate) fn locks_with_a_file(values: &Values) -> bool {
-    values.writes(&ROOT.section) && values.bool(&USE_LOCKFILE)
 }
 
 /// `backend.tf`: the `backend "s3"` block, where the environment has a backend.

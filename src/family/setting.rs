@@ -586,9 +586,7 @@ impl Values {
                 project: table(Some(project), section.path),
             };
             if layers.overlay.is_some() || layers.project.is_some() {
-                resolved
-                    .written
-                    .insert(std::ptr::from_ref(section) as usize);
+                resolved.written.insert(section_key(section));
             }
             for setting in section.settings {
                 let value = match (layers.written(setting), setting.default) {
@@ -625,8 +623,7 @@ impl Values {
     /// Whether the project or the environment writes `section`'s table, if only as `[name]`
     /// with no key (always, for the top level's keys).
     pub(crate) fn writes(&self, section: &super::Section) -> bool {
-        self.written
-            .contains(&(std::ptr::from_ref(section) as usize))
+        self.written.contains(&section_key(section))
     }
 
     pub fn get(&self, setting: &Setting) -> Option<&Json> {
@@ -698,7 +695,18 @@ impl Values {
 
 /// A setting's identity: its address, unique to it since every setting is a `static`.
 fn key(setting: &Setting) -> usize {
-    std::ptr::from_ref(setting) as usize
+    address(setting)
+}
+
+/// A section's identity, as [`key`] is a setting's.
+fn section_key(section: &super::Section) -> usize {
+    address(section)
+}
+
+/// The address of `item`. Only through the typed [`key`] and [`section_key`], which take the
+/// `static` itself: a reference to a reference would give the reference's own address.
+fn address<T>(item: &T) -> usize {
+    std::ptr::from_ref(item) as usize
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 pub const MODULE: ModuleCall = ModuleCall::new("api");
 
 fn versions(stack: &Stack) -> Body {
-    let lockfile = backend::locks_with_a_file(&stack.values);
+    let lockfile = stack.backend().is_some_and(|backend| backend.use_lockfile);
     let required_version = if lockfile {
         REQUIRED_VERSION_WITH_S3_LOCKFILE
     } else {
