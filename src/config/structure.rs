@@ -49,12 +49,7 @@ fn add_sections(
     let mut sections = sections.to_vec();
     sections.sort_by_key(|section| section.path.len());
     for section in sections {
-        let path = if overlay {
-            section.overlay_path()
-        } else {
-            section.path
-        };
-        add_section(schema, root, path, section);
+        add_section(schema, root, section.path_in(overlay), section);
     }
 }
 

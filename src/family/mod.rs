@@ -98,6 +98,15 @@ impl Section {
             Overlay::TopLevel => &[],
         }
     }
+
+    /// The table's path in an environment's overlay where `in_overlay`, else at the top.
+    pub(crate) fn path_in(&self, in_overlay: bool) -> &'static [&'static str] {
+        if in_overlay {
+            self.overlay_path()
+        } else {
+            self.path
+        }
+    }
 }
 
 /// Where an environment overlays the value at `key` (its project-wide path, such as
@@ -242,14 +251,7 @@ pub(crate) fn checks() -> impl Iterator<Item = fn(&mut crate::check::Checker<'_>
 /// below `[env.NAME]` where `overlay` (`env.NAME.region` is `project.region`).
 pub(crate) fn setting(table: &[String], key: &str, overlay: bool) -> Option<&'static Setting> {
     sections()
-        .filter(|section| {
-            let path = if overlay {
-                section.overlay_path()
-            } else {
-                section.path
-            };
-            path.iter().eq(table.iter())
-        })
+        .filter(|section| section.path_in(overlay).iter().eq(table.iter()))
         .flat_map(|section| section.settings.iter().copied())
         .find(|setting| setting.key == key)
 }
